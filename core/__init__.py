@@ -1,0 +1,1 @@
+"""Services and pure domain logic. Never imports streamlit."""

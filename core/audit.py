@@ -1,0 +1,83 @@
+"""Append-only audit trail: every change and every refusal leaves a row."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session, col, select
+
+from core.access import Actor, can_read_audit_log, require
+from db.models import AuditEvent, Person
+
+AUDIT_PAGE_LIMIT = 5_000
+
+
+def record_event(
+    session: Session,
+    *,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor_id=actor_id,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            detail=json.dumps(detail or {}, default=str, ensure_ascii=False),
+        )
+    )
+
+
+def list_audit_actions(session: Session, *, actor: Actor) -> list[str]:
+    require(can_read_audit_log(actor), session=session, actor=actor, action="read", entity="audit")
+    rows = session.exec(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    return list(rows)
+
+
+def list_audit_events(
+    session: Session,
+    *,
+    actor: Actor,
+    actions: list[str] | None = None,
+    actor_search: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = AUDIT_PAGE_LIMIT,
+) -> pd.DataFrame:
+    """Newest first, at most `limit` rows, as a table ready to show or export."""
+    require(can_read_audit_log(actor), session=session, actor=actor, action="read", entity="audit")
+    query = (
+        select(
+            AuditEvent.id,
+            AuditEvent.at,
+            Person.full_name,
+            AuditEvent.action,
+            AuditEvent.entity,
+            AuditEvent.entity_id,
+            AuditEvent.detail,
+        )
+        .join(Person, col(Person.id) == col(AuditEvent.actor_id), isouter=True)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(limit)
+    )
+    if actions:
+        query = query.where(col(AuditEvent.action).in_(actions))
+    if actor_search:
+        query = query.where(col(Person.full_name).ilike(f"%{actor_search.strip()}%"))
+    if since:
+        query = query.where(AuditEvent.at >= datetime.combine(since, time.min, tzinfo=UTC))
+    if until:
+        query = query.where(
+            AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+        )
+    rows = session.exec(query).all()
+    return pd.DataFrame(
+        rows, columns=["id", "at (UTC)", "actor", "action", "entity", "entity id", "detail"]
+    )

@@ -1,0 +1,293 @@
+"""Accounts, passwords, lockout, session validity and the cookie key.
+
+streamlit-authenticator draws the form and sets the cookie; every decision
+(who exists, whether the password is right, lockout, whether a session is
+still valid) is made here against the UserAccount table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import bcrypt
+from sqlmodel import Session, select
+
+from core.access import Actor, can_administer_people, is_manager, require
+from core.audit import record_event
+from core.errors import AuthError, ConfigError, NotFound, ValidationError
+from db.models import Person, UserAccount, utcnow
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+MIN_COOKIE_KEY_LENGTH = 32
+COOKIE_KEY_FILE = "cookie_key"
+# Keys that appear in our examples or in streamlit-authenticator's docs; a
+# deployment that copied one would sign cookies anybody can forge.
+KNOWN_SAMPLE_KEYS = frozenset(
+    {
+        "some_signature_key",
+        "some_key",
+        "random_signature_key",
+        "replace-me-with-a-long-random-string-of-48-characters",
+        "change-me-change-me-change-me-change-me",
+    }
+)
+
+
+def bcrypt_rounds() -> int:
+    """12 in production; the test suite lowers it through the environment."""
+    return int(os.environ.get("STRIDE_BCRYPT_ROUNDS", "12"))
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(bcrypt_rounds())).decode()
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode(), password_hash.encode())
+    except ValueError:
+        return False
+
+
+@cache
+def _dummy_hash(rounds: int) -> str:
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds)).decode()
+
+
+def spend_password_check_time(password: str = "") -> None:
+    """Do the work of a real password check, so that an unknown or locked
+    username answers as slowly as a wrong password and reveals nothing."""
+    verify_password(password, _dummy_hash(bcrypt_rounds()))
+
+
+def validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if password.strip() != password:
+        raise ValidationError("A password cannot start or end with spaces.")
+
+
+@dataclass(frozen=True)
+class LoginCredentials:
+    """What streamlit-authenticator needs to check one user."""
+
+    username: str
+    full_name: str
+    email: str
+    password_hash: str
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def get_login_credentials(
+    session: Session, *, username: str, now: datetime | None = None
+) -> LoginCredentials | None:
+    """The account if it may log in now; None for unknown, inactive or locked
+    (the caller cannot tell which, on purpose)."""
+    now = now or utcnow()
+    row = session.exec(
+        select(UserAccount, Person)
+        .join(Person)
+        .where(UserAccount.username == normalise_username(username))
+    ).first()
+    if row is None:
+        return None
+    account, person = row
+    if not person.active or (account.locked_until is not None and account.locked_until > now):
+        return None
+    return LoginCredentials(
+        username=account.username,
+        full_name=person.full_name,
+        email=person.email,
+        password_hash=account.password_hash,
+    )
+
+
+def register_failed_login(session: Session, *, username: str, now: datetime | None = None) -> None:
+    """Count a failure; the fifth in a row locks the account for a while."""
+    now = now or utcnow()
+    account = session.exec(
+        select(UserAccount).where(UserAccount.username == normalise_username(username))
+    ).first()
+    if account is None:
+        return
+    account.failed_logins += 1
+    if account.failed_logins >= MAX_FAILED_LOGINS:
+        account.locked_until = now + LOCKOUT
+        account.failed_logins = 0
+        record_event(
+            session,
+            actor_id=account.person_id,
+            action="account.locked",
+            entity="person",
+            entity_id=account.person_id,
+            detail={"until": account.locked_until.isoformat()},
+        )
+    session.add(account)
+
+
+def register_successful_login(session: Session, *, username: str) -> None:
+    account = _account_by_username(session, username)
+    account.failed_logins = 0
+    session.add(account)
+    record_event(
+        session,
+        actor_id=account.person_id,
+        action="login",
+        entity="person",
+        entity_id=account.person_id,
+    )
+
+
+def end_sessions(session: Session, *, username: str, now: datetime | None = None) -> None:
+    """Logout: every session and cookie issued before now stops working."""
+    account = _account_by_username(session, username)
+    account.sessions_valid_after = now or utcnow()
+    session.add(account)
+    record_event(
+        session,
+        actor_id=account.person_id,
+        action="logout",
+        entity="person",
+        entity_id=account.person_id,
+    )
+
+
+def resolve_actor(session: Session, *, username: str, authenticated_at: datetime) -> Actor:
+    """Re-check a signed-in session on every rerun: the account must still
+    exist, be active and unlocked, and the session must postdate the last
+    logout or password reset. Roles are computed now, not remembered."""
+    row = session.exec(
+        select(UserAccount, Person)
+        .join(Person)
+        .where(UserAccount.username == normalise_username(username))
+    ).first()
+    if row is None:
+        raise AuthError("Your session has ended. Please log in again.")
+    account, person = row
+    now = utcnow()
+    if (
+        not person.active
+        or (account.locked_until is not None and account.locked_until > now)
+        or authenticated_at < account.sessions_valid_after
+    ):
+        raise AuthError("Your session has ended. Please log in again.")
+    assert person.id is not None
+    return Actor(
+        person_id=person.id,
+        username=account.username,
+        full_name=person.full_name,
+        is_hr_admin=person.is_hr_admin,
+        is_manager=is_manager(session, person_id=person.id),
+    )
+
+
+def reset_password(session: Session, *, actor: Actor, person_id: int, new_password: str) -> None:
+    """HR sets a new password; the person's open sessions end and a lock lifts."""
+    require(
+        can_administer_people(actor),
+        session=session,
+        actor=actor,
+        action="reset_password",
+        entity="person",
+        entity_id=person_id,
+    )
+    validate_password(new_password)
+    account = _account_by_person(session, person_id)
+    account.password_hash = hash_password(new_password)
+    account.failed_logins = 0
+    account.locked_until = None
+    account.sessions_valid_after = utcnow()
+    session.add(account)
+    record_event(
+        session,
+        actor_id=actor.person_id,
+        action="password.reset",
+        entity="person",
+        entity_id=person_id,
+    )
+
+
+def unlock_account(session: Session, *, actor: Actor, person_id: int) -> None:
+    require(
+        can_administer_people(actor),
+        session=session,
+        actor=actor,
+        action="unlock",
+        entity="person",
+        entity_id=person_id,
+    )
+    account = _account_by_person(session, person_id)
+    account.failed_logins = 0
+    account.locked_until = None
+    session.add(account)
+    record_event(
+        session,
+        actor_id=actor.person_id,
+        action="account.unlocked",
+        entity="person",
+        entity_id=person_id,
+    )
+
+
+def _account_by_username(session: Session, username: str) -> UserAccount:
+    account = session.exec(
+        select(UserAccount).where(UserAccount.username == normalise_username(username))
+    ).first()
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+def _account_by_person(session: Session, person_id: int) -> UserAccount:
+    account = session.exec(select(UserAccount).where(UserAccount.person_id == person_id)).first()
+    if account is None:
+        raise NotFound("That person has no login account.")
+    return account
+
+
+# --- cookie key ------------------------------------------------------------
+
+
+def validate_cookie_key(key: str) -> str:
+    if key in KNOWN_SAMPLE_KEYS:
+        raise ConfigError(
+            "The cookie key is a published sample. Set a random key of at least "
+            f"{MIN_COOKIE_KEY_LENGTH} characters in secrets ([auth] cookie_key) or "
+            "STRIDE_COOKIE_KEY."
+        )
+    if len(key) < MIN_COOKIE_KEY_LENGTH:
+        raise ConfigError(
+            f"The cookie key is shorter than {MIN_COOKIE_KEY_LENGTH} characters. Set a random "
+            "key in secrets ([auth] cookie_key) or STRIDE_COOKIE_KEY."
+        )
+    return key
+
+
+def resolve_cookie_key(*, configured: str | None, data_dir: Path) -> str:
+    """A configured key (secrets or environment) must be strong. With none, a
+    local install generates one once and keeps it in the data folder."""
+    if configured is not None:
+        return validate_cookie_key(configured)
+    key_file = data_dir / COOKIE_KEY_FILE
+    if key_file.exists():
+        return validate_cookie_key(key_file.read_text().strip())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: when two processes start at once, one key wins and both use it.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return validate_cookie_key(key_file.read_text().strip())
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,623 @@
+"""People: my dashboard, the directory, person records, the org chart and
+the HR people grid."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, or_, select
+
+from core.access import (
+    Actor,
+    Relation,
+    can_administer_people,
+    can_see_inactive_people,
+    can_view_person_record,
+    relation_between,
+    require,
+)
+from core.audit import record_event
+from core.auth import hash_password, normalise_username
+from core.errors import NotFound, RowError, StaleEdit, ValidationError
+from db.models import JobFamily, OrgUnit, Person, Position, UserAccount, utcnow
+
+DIRECTORY_LIMIT = 500
+ORG_CHART_MAX_NODES = 150
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]{3,80}$")
+
+
+@dataclass(frozen=True)
+class PersonCard:
+    id: int
+    full_name: str
+    position_title: str | None
+    unit_name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    card: PersonCard
+    employee_code: str
+    manager_name: str | None
+    hire_date: date | None
+    years_experience: float | None
+    active: bool
+    direct_reports: int
+    relation: Relation
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    me: PersonCard
+    role_label: str
+    manager: PersonCard | None
+    reports: list[PersonCard]
+
+
+def _card_query() -> Any:
+    return (
+        select(Person.id, Person.full_name, Position.title, OrgUnit.name, Person.email)
+        .join(OrgUnit, col(OrgUnit.id) == col(Person.org_unit_id))
+        .join(Position, col(Position.id) == col(Person.position_id), isouter=True)
+    )
+
+
+def _cards(session: Session, query: Any) -> list[PersonCard]:
+    return [
+        PersonCard(id=r[0], full_name=r[1], position_title=r[2], unit_name=r[3], email=r[4])
+        for r in session.exec(query).all()
+    ]
+
+
+def _load_card(session: Session, person_id: int) -> PersonCard:
+    cards = _cards(session, _card_query().where(Person.id == person_id))
+    if not cards:
+        raise NotFound("There is no such person.")
+    return cards[0]
+
+
+def get_dashboard(session: Session, *, actor: Actor) -> Dashboard:
+    me = _load_card(session, actor.person_id)
+    person = session.get(Person, actor.person_id)
+    assert person is not None
+    manager = _load_card(session, person.manager_id) if person.manager_id else None
+    reports = _cards(
+        session,
+        _card_query()
+        .where(Person.manager_id == actor.person_id, col(Person.active).is_(True))
+        .order_by(Person.full_name),
+    )
+    return Dashboard(me=me, role_label=actor.role_label, manager=manager, reports=reports)
+
+
+def list_directory(
+    session: Session, *, actor: Actor, search: str | None = None, limit: int = DIRECTORY_LIMIT
+) -> pd.DataFrame:
+    """The shared directory (name, position, unit, manager, e-mail), searchable
+    by name, e-mail, position or unit. Private fields are not part of it."""
+    manager = aliased(Person)
+    query = (
+        select(
+            Person.id,
+            Person.full_name,
+            Position.title,
+            OrgUnit.name,
+            manager.full_name,
+            Person.email,
+            Person.active,
+        )
+        .join(OrgUnit, col(OrgUnit.id) == col(Person.org_unit_id))
+        .join(Position, col(Position.id) == col(Person.position_id), isouter=True)
+        .join(manager, col(manager.id) == col(Person.manager_id), isouter=True)
+        .order_by(Person.full_name)
+        .limit(limit)
+    )
+    if not can_see_inactive_people(actor):
+        query = query.where(col(Person.active).is_(True))
+    if search and search.strip():
+        pattern = f"%{search.strip()}%"
+        query = query.where(
+            or_(
+                col(Person.full_name).ilike(pattern),
+                col(Person.email).ilike(pattern),
+                col(Position.title).ilike(pattern),
+                col(OrgUnit.name).ilike(pattern),
+            )
+        )
+    frame = pd.DataFrame(
+        session.exec(query).all(),
+        columns=["id", "name", "position", "unit", "manager", "email", "active"],
+    )
+    if not can_see_inactive_people(actor):
+        frame = frame.drop(columns=["active"])
+    return frame
+
+
+def get_person_record(session: Session, *, actor: Actor, person_id: int) -> PersonRecord:
+    """A person's full record: self, their managers up the chain, or HR."""
+    person = session.get(Person, person_id)
+    if person is None or (not person.active and not can_see_inactive_people(actor)):
+        raise NotFound("There is no such person.")
+    relation = relation_between(session, viewer_id=actor.person_id, target_id=person_id)
+    require(
+        can_view_person_record(actor, relation),
+        session=session,
+        actor=actor,
+        action="view_record",
+        entity="person",
+        entity_id=person_id,
+        message="You can only open your own record and those of people who report to you.",
+    )
+    manager_name = None
+    if person.manager_id:
+        manager_person = session.get(Person, person.manager_id)
+        manager_name = manager_person.full_name if manager_person else None
+    reports = session.exec(
+        select(func.count()).select_from(Person).where(Person.manager_id == person_id)
+    ).one()
+    return PersonRecord(
+        card=_load_card(session, person_id),
+        employee_code=person.employee_code,
+        manager_name=manager_name,
+        hire_date=person.hire_date,
+        years_experience=person.years_experience,
+        active=person.active,
+        direct_reports=reports,
+        relation=relation,
+    )
+
+
+@dataclass(frozen=True)
+class OrgChartNode:
+    id: int
+    full_name: str
+    position_title: str | None
+    manager_id: int | None
+    is_viewer: bool
+
+
+def get_org_chart(
+    session: Session, *, actor: Actor, root_id: int | None = None, depth: int = 2
+) -> list[OrgChartNode]:
+    """A slice of the reporting tree: the root, and `depth` levels below it.
+
+    By default the root is the viewer's manager, so people see their own team
+    in context. The chart uses directory fields only, which everyone may see.
+    """
+    if root_id is None:
+        me = session.get(Person, actor.person_id)
+        root_id = me.manager_id if me and me.manager_id else actor.person_id
+    root = session.get(Person, root_id)
+    if root is None or not root.active:
+        raise NotFound("There is no such person.")
+    nodes = [root]
+    frontier = [root_id]
+    for _ in range(max(depth, 0)):
+        if not frontier or len(nodes) >= ORG_CHART_MAX_NODES:
+            break
+        children = session.exec(
+            select(Person)
+            .where(col(Person.manager_id).in_(frontier), col(Person.active).is_(True))
+            .order_by(Person.full_name)
+        ).all()
+        children = list(children)[: ORG_CHART_MAX_NODES - len(nodes)]
+        nodes.extend(children)
+        frontier = [c.id for c in children if c.id is not None]
+    titles = dict(session.exec(select(Position.id, Position.title)).all())
+    return [
+        OrgChartNode(
+            id=n.id or 0,
+            full_name=n.full_name,
+            position_title=titles.get(n.position_id) if n.position_id else None,
+            manager_id=n.manager_id if n.id != root_id else None,
+            is_viewer=n.id == actor.person_id,
+        )
+        for n in nodes
+    ]
+
+
+def org_chart_dot(nodes: list[OrgChartNode]) -> str:
+    """Graphviz source for the chart; labels are escaped so names can't inject."""
+
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+    lines = [
+        "digraph org {",
+        'rankdir=TB; node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", '
+        'fontname="sans-serif", fontsize=11];',
+    ]
+    for node in nodes:
+        parts = [node.full_name] + ([node.position_title] if node.position_title else [])
+        label = '"' + "\\n".join(escape(p) for p in parts) + '"'
+        fill = ', fillcolor="#dbe7ff"' if node.is_viewer else ""
+        lines.append(f"p{node.id} [label={label}{fill}];")
+    for node in nodes:
+        if node.manager_id is not None:
+            lines.append(f"p{node.manager_id} -> p{node.id};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+# --- HR people grid ---------------------------------------------------------
+
+PEOPLE_GRID_COLUMNS = [
+    "id",
+    "employee_code",
+    "full_name",
+    "email",
+    "username",
+    "org_unit",
+    "position",
+    "manager_code",
+    "hire_date",
+    "years_experience",
+    "active",
+    "is_hr_admin",
+    "locked",
+    "version",
+]
+
+
+@dataclass(frozen=True)
+class PeopleGrid:
+    frame: pd.DataFrame
+    org_unit_codes: list[str]
+    position_codes: list[str]
+
+
+@dataclass
+class GridChanges:
+    """What `st.data_editor` reports, keyed by row position in the shown frame."""
+
+    edited_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    added_rows: list[dict[str, Any]] = field(default_factory=list)
+    deleted_rows: list[int] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.edited_rows or self.added_rows or self.deleted_rows)
+
+
+@dataclass(frozen=True)
+class GridSaveResult:
+    created: int
+    updated: int
+    deactivated: int
+
+
+def get_people_grid(session: Session, *, actor: Actor) -> PeopleGrid:
+    require(
+        can_administer_people(actor),
+        session=session,
+        actor=actor,
+        action="list",
+        entity="people",
+    )
+    manager = aliased(Person)
+    rows = session.exec(
+        select(
+            Person.id,
+            Person.employee_code,
+            Person.full_name,
+            Person.email,
+            UserAccount.username,
+            OrgUnit.code,
+            Position.code,
+            manager.employee_code,
+            Person.hire_date,
+            Person.years_experience,
+            Person.active,
+            Person.is_hr_admin,
+            UserAccount.locked_until,
+            Person.version,
+        )
+        .join(OrgUnit, col(OrgUnit.id) == col(Person.org_unit_id))
+        .join(Position, col(Position.id) == col(Person.position_id), isouter=True)
+        .join(manager, col(manager.id) == col(Person.manager_id), isouter=True)
+        .join(UserAccount, col(UserAccount.person_id) == col(Person.id), isouter=True)
+        .order_by(Person.employee_code)
+    ).all()
+    now = utcnow()
+    records = [
+        {**dict(zip(PEOPLE_GRID_COLUMNS, r, strict=True)), "locked": bool(r[12] and r[12] > now)}
+        for r in rows
+    ]
+    frame = pd.DataFrame(records, columns=PEOPLE_GRID_COLUMNS)
+    lookups = _Lookups.load(session)
+    return PeopleGrid(
+        frame=frame,
+        org_unit_codes=sorted(lookups.unit_ids),
+        position_codes=sorted(lookups.position_ids),
+    )
+
+
+@dataclass
+class _Lookups:
+    unit_ids: dict[str, int]
+    position_ids: dict[str, int]
+
+    @classmethod
+    def load(cls, session: Session) -> _Lookups:
+        return cls(
+            unit_ids={c: i for i, c in session.exec(select(OrgUnit.id, OrgUnit.code)).all()},
+            position_ids={c: i for i, c in session.exec(select(Position.id, Position.code)).all()},
+        )
+
+    def code_of_unit(self, unit_id: int | None) -> str | None:
+        return next((c for c, i in self.unit_ids.items() if i == unit_id), None)
+
+    def code_of_position(self, position_id: int | None) -> str | None:
+        return next((c for c, i in self.position_ids.items() if i == position_id), None)
+
+
+@dataclass
+class _PlannedRow:
+    label: str
+    person: Person | None  # None: a new row
+    values: dict[str, Any]
+
+
+def save_people_grid(
+    session: Session, *, actor: Actor, shown: pd.DataFrame, changes: GridChanges
+) -> GridSaveResult:
+    """Apply a grid edit in one transaction, or nothing at all.
+
+    Every row is validated first; any problem raises `ValidationError` with
+    row-level messages. A row whose version moved since it was shown raises
+    `StaleEdit`. Deleting a row deactivates the person (history stays).
+    """
+    require(
+        can_administer_people(actor),
+        session=session,
+        actor=actor,
+        action="edit",
+        entity="people",
+    )
+    lookups = _Lookups.load(session)
+    errors: list[RowError] = []
+    stale: list[str] = []
+    plans: list[_PlannedRow] = []
+
+    def shown_person(position: int) -> Person | None:
+        if not 0 <= position < len(shown):
+            errors.append(RowError(position, "", "This row is not in the grid any more."))
+            return None
+        person = session.get(Person, int(shown.iloc[position]["id"]))
+        if person is None:
+            errors.append(RowError(position, "", "This person no longer exists."))
+            return None
+        if person.version != int(shown.iloc[position]["version"]):
+            stale.append(person.full_name)
+            return None
+        return person
+
+    for position, edits in changes.edited_rows.items():
+        person = shown_person(int(position))
+        if person is not None:
+            values = {**_person_values(session, person, lookups), **edits}
+            plans.append(_PlannedRow(str(position), person, values))
+    for position in changes.deleted_rows:
+        person = shown_person(int(position))
+        if person is not None:
+            values = {**_person_values(session, person, lookups), "active": False}
+            plans.append(_PlannedRow(str(position), person, values))
+    for index, added in enumerate(changes.added_rows):
+        values = {"active": True, "is_hr_admin": False, **added}
+        plans.append(_PlannedRow(f"new {index + 1}", None, values))
+
+    if stale:
+        raise StaleEdit(
+            "Someone else changed " + ", ".join(sorted(stale)) + " after you opened the grid. "
+            "Nothing was saved; reload to see their change and edit again."
+        )
+    for plan in plans:
+        errors.extend(
+            _validate_person_row(plan.values, lookups, row=plan.label, new=plan.person is None)
+        )
+        if (
+            plan.person is not None
+            and plan.person.id == actor.person_id
+            and (not plan.values.get("active") or not plan.values.get("is_hr_admin"))
+        ):
+            errors.append(
+                RowError(
+                    plan.label,
+                    "active",
+                    "You cannot deactivate yourself or drop your own HR admin flag.",
+                )
+            )
+    errors.extend(_duplicate_errors(session, plans))
+    if errors:
+        raise ValidationError("Nothing was saved: fix the rows below.", rows=errors)
+
+    saved: list[tuple[_PlannedRow, Person]] = []
+    for plan in plans:
+        person = plan.person or Person(employee_code="", full_name="", email="", org_unit_id=0)
+        _apply_person_values(person, plan.values, lookups)
+        if plan.person is not None:
+            person.version += 1
+        session.add(person)
+        saved.append((plan, person))
+    session.flush()
+    for plan, person in saved:
+        problem = _assign_manager(session, person, plan.values.get("manager_code"))
+        if problem:
+            errors.append(RowError(plan.label, "manager_code", problem))
+        if plan.person is None:
+            assert person.id is not None
+            session.add(
+                UserAccount(
+                    person_id=person.id,
+                    username=normalise_username(str(plan.values["username"])),
+                    # Unusable until HR sets a password with "Reset password".
+                    password_hash=hash_password(secrets.token_urlsafe(24)),
+                )
+            )
+    if errors:
+        raise ValidationError("Nothing was saved: fix the rows below.", rows=errors)
+    session.flush()
+    result = GridSaveResult(
+        created=sum(1 for p in plans if p.person is None),
+        updated=len(changes.edited_rows),
+        deactivated=len(changes.deleted_rows),
+    )
+    record_event(
+        session,
+        actor_id=actor.person_id,
+        action="people.grid_saved",
+        entity="people",
+        detail={"people": [p.id for _, p in saved], **result.__dict__},
+    )
+    return result
+
+
+def _person_values(session: Session, person: Person, lookups: _Lookups) -> dict[str, Any]:
+    manager_code = None
+    if person.manager_id is not None:
+        manager_code = session.exec(
+            select(Person.employee_code).where(Person.id == person.manager_id)
+        ).first()
+    return {
+        "employee_code": person.employee_code,
+        "full_name": person.full_name,
+        "email": person.email,
+        "org_unit": lookups.code_of_unit(person.org_unit_id),
+        "position": lookups.code_of_position(person.position_id),
+        "manager_code": manager_code,
+        "hire_date": person.hire_date,
+        "years_experience": person.years_experience,
+        "active": person.active,
+        "is_hr_admin": person.is_hr_admin,
+    }
+
+
+def _blank(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float) and pd.isna(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _validate_person_row(
+    values: dict[str, Any], lookups: _Lookups, *, row: str, new: bool
+) -> list[RowError]:
+    problems: list[RowError] = []
+    for column in ("employee_code", "full_name", "email", "org_unit"):
+        if _blank(values.get(column)):
+            problems.append(RowError(row, column, "Required."))
+    email = values.get("email")
+    if not _blank(email) and not EMAIL_PATTERN.match(str(email).strip()):
+        problems.append(RowError(row, "email", "Not an e-mail address."))
+    if new:
+        username = values.get("username")
+        if _blank(username) or not USERNAME_PATTERN.match(normalise_username(str(username))):
+            problems.append(RowError(row, "username", "3–80 characters: letters, digits, . _ -"))
+    unit = values.get("org_unit")
+    if not _blank(unit) and unit not in lookups.unit_ids:
+        problems.append(RowError(row, "org_unit", f"Unknown org unit {unit!r}."))
+    position = values.get("position")
+    if not _blank(position) and position not in lookups.position_ids:
+        problems.append(RowError(row, "position", f"Unknown position {position!r}."))
+    years = values.get("years_experience")
+    if not _blank(years):
+        try:
+            if not 0 <= float(years) <= 70:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(RowError(row, "years_experience", "A number from 0 to 70."))
+    try:
+        _as_date(values.get("hire_date"))
+    except (TypeError, ValueError):
+        problems.append(RowError(row, "hire_date", "A date (YYYY-MM-DD)."))
+    return problems
+
+
+def _as_date(value: Any) -> date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def _apply_person_values(person: Person, values: dict[str, Any], lookups: _Lookups) -> None:
+    person.employee_code = str(values["employee_code"]).strip()
+    person.full_name = str(values["full_name"]).strip()
+    person.email = str(values["email"]).strip().lower()
+    person.org_unit_id = lookups.unit_ids[values["org_unit"]]
+    position = values.get("position")
+    person.position_id = None if _blank(position) else lookups.position_ids[position]
+    person.hire_date = _as_date(values.get("hire_date"))
+    years = values.get("years_experience")
+    person.years_experience = None if _blank(years) else float(years)
+    person.active = bool(values.get("active"))
+    person.is_hr_admin = bool(values.get("is_hr_admin"))
+
+
+def _duplicate_errors(session: Session, plans: list[_PlannedRow]) -> list[RowError]:
+    """Codes, e-mails and usernames must stay unique, within the edit and
+    against the rows it does not touch."""
+    problems: list[RowError] = []
+    own_ids = {p.person.id for p in plans if p.person is not None}
+    checks: list[tuple[str, Any, Any]] = [
+        ("employee_code", Person.employee_code, Person.id),
+        ("email", Person.email, Person.id),
+        ("username", UserAccount.username, UserAccount.person_id),
+    ]
+    for column, db_column, owner_column in checks:
+        seen: dict[str, str] = {}
+        for plan in plans:
+            raw = plan.values.get(column)
+            if _blank(raw) or (column == "username" and plan.person is not None):
+                continue
+            value = str(raw).strip().lower() if column != "employee_code" else str(raw).strip()
+            if value in seen:
+                problems.append(RowError(plan.label, column, f"Also used on row {seen[value]}."))
+            seen[value] = plan.label
+            owner = session.exec(select(owner_column).where(db_column == value)).first()
+            if owner is not None and owner not in own_ids:
+                problems.append(RowError(plan.label, column, f"{value!r} is already taken."))
+    return problems
+
+
+def _assign_manager(session: Session, person: Person, code: Any) -> str | None:
+    if _blank(code):
+        person.manager_id = None
+        return None
+    manager_id = session.exec(select(Person.id).where(Person.employee_code == str(code))).first()
+    if manager_id is None:
+        return f"No person with code {code!r}."
+    current: int | None = manager_id
+    seen: set[int] = set()
+    while current is not None:
+        if current == person.id or current in seen:
+            return "That would make a reporting loop."
+        seen.add(current)
+        current = session.exec(select(Person.manager_id).where(Person.id == current)).first()
+    person.manager_id = manager_id
+    session.add(person)
+    return None
+
+
+def list_org_units(session: Session) -> list[tuple[int, str]]:
+    """Directory data: every unit's id and name (not personal)."""
+    return [
+        (i, n) for i, n in session.exec(select(OrgUnit.id, OrgUnit.name).order_by(OrgUnit.name))
+    ]
+
+
+def list_job_families(session: Session) -> list[tuple[int, str]]:
+    return [
+        (i, n)
+        for i, n in session.exec(select(JobFamily.id, JobFamily.name).order_by(JobFamily.name))
+    ]

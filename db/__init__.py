@@ -1,0 +1,1 @@
+"""Models, engine and migrations: the only package that knows the database."""

@@ -1,0 +1,215 @@
+"""Login glue between streamlit-authenticator and core.auth.
+
+streamlit-authenticator renders the form and signs the re-login cookie. It
+expects a credentials dict of every user; we hand it `_AccountDirectory`, a
+dict that loads one account at a time from the database, so 10,000 accounts
+cost one indexed query per login instead of a table scan per rerun. Decisions
+(lockout, inactive people, session validity) stay in core.auth.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities.exceptions import LoginError
+
+from core import auth
+from core.access import Actor
+from core.errors import AuthError, ConfigError
+from core.runtime import unit_of_work
+from db.engine import DATA_DIR
+
+COOKIE_NAME = "stride_session"
+COOKIE_EXPIRY_DAYS = 7.0
+_AUTHENTICATED_AT = "stride_authenticated_at"
+_ACTOR = "stride_actor"
+_NOTICE = "stride_login_notice"
+
+
+class _AccountDirectory(dict[str, dict[str, Any]]):
+    """The `usernames` mapping streamlit-authenticator reads, backed by the DB.
+
+    A fresh one is made on every rerun, so `last_attempt` names the username
+    looked up in this run only (the one a submitted form asked for).
+    """
+
+    last_attempt: str | None = None
+
+    def _load(self, username: str) -> dict[str, Any] | None:
+        key = auth.normalise_username(username)
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        with unit_of_work() as session:
+            credentials = auth.get_login_credentials(session, username=key)
+        if credentials is None:
+            return None
+        entry = {
+            "name": credentials.full_name,
+            "email": credentials.email,
+            "password": credentials.password_hash,
+            "roles": None,
+            "failed_login_attempts": 0,
+            "logged_in": False,
+        }
+        dict.__setitem__(self, key, entry)
+        return entry
+
+    def __contains__(self, username: object) -> bool:
+        self.last_attempt = username if isinstance(username, str) else None
+        if not isinstance(username, str) or self._load(username) is None:
+            # Unknown, inactive or locked: spend a password check's time anyway.
+            auth.spend_password_check_time()
+            return False
+        return True
+
+    def __getitem__(self, username: str) -> dict[str, Any]:
+        entry = self._load(username)
+        if entry is None:
+            raise KeyError(username)
+        return entry
+
+    def get(self, username: str, default: Any = None) -> Any:  # type: ignore[override]
+        entry = self._load(username) if isinstance(username, str) else None
+        return default if entry is None else entry
+
+
+def configured_cookie_key() -> str | None:
+    try:
+        secret = st.secrets.get("auth", {}).get("cookie_key")
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        secret = None
+    return secret or os.environ.get("STRIDE_COOKIE_KEY")
+
+
+def _authenticator(cookie_key: str) -> stauth.Authenticate:
+    authenticator = stauth.Authenticate(
+        {"usernames": {}},
+        COOKIE_NAME,
+        cookie_key,
+        COOKIE_EXPIRY_DAYS,
+        auto_hash=False,
+        # The library waits for its cookie component; cookies now come from
+        # st.context, so a short pause is enough.
+        login_sleep_time=0.05,
+    )
+    directory = _AccountDirectory()
+    authenticator.authentication_controller.authentication_model.credentials["usernames"] = (
+        directory
+    )
+    return authenticator
+
+
+def _cookie_issued_at(cookie_key: str) -> tuple[str, datetime] | None:
+    """(username, issue time) of a valid re-login cookie, if the browser sent one."""
+    token = st.context.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    try:
+        payload = jwt.decode(token, cookie_key, algorithms=["HS256"])
+        expires = datetime.fromtimestamp(float(payload["exp_date"]), tz=UTC)
+        username = str(payload["username"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return None
+    return username, expires - timedelta(days=COOKIE_EXPIRY_DAYS)
+
+
+def require_login() -> Actor:
+    """Return the signed-in person, or render the login form and stop."""
+    try:
+        cookie_key = auth.resolve_cookie_key(configured=configured_cookie_key(), data_dir=DATA_DIR)
+    except ConfigError as problem:
+        st.error(f"Stride cannot start: {problem}")
+        st.stop()
+    authenticator = _authenticator(cookie_key)
+    was_signed_in = bool(st.session_state.get("authentication_status"))
+    cookie = _cookie_issued_at(cookie_key)
+    if not was_signed_in and cookie is not None:
+        username, issued_at = cookie
+        try:
+            with unit_of_work() as session:
+                auth.resolve_actor(session, username=username, authenticated_at=issued_at)
+        except AuthError:
+            # Logged out, reset, locked or deactivated since the cookie was set:
+            # make the library ignore the cookie for this browser session.
+            st.session_state["logout"] = True
+            cookie = None
+
+    try:
+        authenticator.login(
+            location="main",
+            fields={"Form name": "Sign in to Stride", "Login": "Sign in"},
+            key="stride_login",
+        )
+    except LoginError:
+        st.session_state["logout"] = True
+        st.session_state["authentication_status"] = None
+
+    status = st.session_state.get("authentication_status")
+    directory: _AccountDirectory = (
+        authenticator.authentication_controller.authentication_model.credentials["usernames"]
+    )
+    if status is False:
+        attempted = directory.last_attempt
+        if attempted:
+            with unit_of_work() as session:
+                auth.register_failed_login(session, username=attempted)
+        st.error(
+            "Username or password is incorrect. After "
+            f"{auth.MAX_FAILED_LOGINS} failed attempts an account is locked for "
+            f"{int(auth.LOCKOUT.total_seconds() // 60)} minutes."
+        )
+    if not status:
+        if notice := st.session_state.pop(_NOTICE, None):
+            st.info(notice)
+        st.stop()
+
+    username = str(st.session_state["username"])
+    if not was_signed_in:
+        from_cookie = cookie is not None and not st.session_state.get("logout")
+        st.session_state[_AUTHENTICATED_AT] = (
+            cookie[1] if from_cookie and cookie else (datetime.now(UTC))
+        )
+        if not from_cookie:
+            with unit_of_work() as session:
+                auth.register_successful_login(session, username=username)
+    try:
+        with unit_of_work() as session:
+            actor = auth.resolve_actor(
+                session, username=username, authenticated_at=st.session_state[_AUTHENTICATED_AT]
+            )
+    except AuthError as ended:
+        _forget_session(str(ended))
+        st.rerun()
+    st.session_state[_ACTOR] = actor
+    st.session_state["stride_authenticator"] = authenticator
+    return actor
+
+
+def _forget_session(notice: str) -> None:
+    for key in ("name", "username", "authentication_status", "email", "roles", _ACTOR):
+        st.session_state[key] = None
+    st.session_state["logout"] = True
+    st.session_state[_NOTICE] = notice
+
+
+def logout(actor: Actor) -> None:
+    """End every session of this account on the server, then forget this one."""
+    with unit_of_work() as session:
+        auth.end_sessions(session, username=actor.username)
+    authenticator: stauth.Authenticate | None = st.session_state.get("stride_authenticator")
+    if authenticator is not None:
+        authenticator.logout(location="unrendered")
+    _forget_session("You have signed out.")
+
+
+def current_actor() -> Actor:
+    actor = st.session_state.get(_ACTOR)
+    if not isinstance(actor, Actor):
+        st.error("Please sign in.")
+        st.stop()
+    return actor

@@ -1,0 +1,112 @@
+"""Small UI helpers shared by the pages: start-up, errors, downloads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from core import runtime
+from core.errors import PermissionDenied, StaleEdit, StrideError, ValidationError
+from core.export import dataframe_to_xlsx
+from db.engine import resolve_database_url
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _secrets() -> dict[str, object]:
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def _seed_demo_enabled(secrets: dict[str, object]) -> bool:
+    value = os.environ.get("STRIDE_SEED_DEMO")
+    if value is None:
+        app = secrets.get("app")
+        value = str(app.get("seed_demo", "true")) if isinstance(app, dict) else "true"
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
+@st.cache_resource(show_spinner="Preparing the database…")
+def _start(database_url: str, seed_demo: bool) -> Engine:
+    return runtime.start(database_url, seed_demo=seed_demo)
+
+
+def start_app() -> Engine:
+    """Build the engine once per process (migrating and seeding on first use)."""
+    secrets = _secrets()
+    engine = _start(resolve_database_url(secrets), _seed_demo_enabled(secrets))
+    runtime.use_engine(engine)
+    return engine
+
+
+@contextmanager
+def shown_errors(*, stop: bool = False) -> Iterator[None]:
+    """Turn core's domain errors into messages; anything else is a real bug.
+    With `stop`, the page ends after the message (nothing below can render)."""
+    try:
+        yield
+    except ValidationError as problem:
+        st.error(problem.message)
+        if problem.rows:
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {"row": str(r.row), "column": r.column, "problem": r.message}
+                        for r in problem.rows
+                    ]
+                ),
+                hide_index=True,
+            )
+    except StaleEdit as problem:
+        st.warning(str(problem), icon=":material/sync_problem:")
+    except PermissionDenied as problem:
+        st.error(str(problem), icon=":material/lock:")
+    except StrideError as problem:
+        st.error(str(problem))
+    else:
+        return
+    if stop:
+        st.stop()
+
+
+def flash(message: str) -> None:
+    """A success message that survives the rerun after a save."""
+    st.session_state["stride_flash"] = message
+
+
+def show_flash() -> None:
+    if message := st.session_state.pop("stride_flash", None):
+        st.success(message, icon=":material/check_circle:")
+
+
+def excel_download(
+    frame: pd.DataFrame,
+    *,
+    file_name: str,
+    label: str = "Download Excel",
+    sheet_name: str = "Data",
+    key: str | None = None,
+) -> None:
+    st.download_button(
+        label,
+        data=dataframe_to_xlsx(frame, sheet_name=sheet_name),
+        file_name=file_name,
+        mime=XLSX_MIME,
+        icon=":material/download:",
+        key=key,
+    )
+
+
+_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
+
+
+def md(text: object) -> str:
+    """Escape user text for st.markdown, so a name can't become a link or image."""
+    return str(text).translate(_MARKDOWN_SPECIALS)

@@ -1,0 +1,144 @@
+"""Admin (HR): people in a grid, passwords and locks, the audit log."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from core import audit, auth
+from core.people import GridChanges, get_people_grid, save_people_grid
+from core.runtime import unit_of_work
+from pages import _auth, _ui
+
+actor = _auth.current_actor()
+st.title("Admin", anchor=False)
+_ui.show_flash()
+people_tab, accounts_tab, audit_tab = st.tabs(["People", "Accounts", "Audit log"])
+
+with people_tab:
+    with _ui.shown_errors(stop=True), unit_of_work() as session:
+        grid = get_people_grid(session=session, actor=actor)
+    st.caption(
+        "Edit cells, add rows at the bottom, or delete rows to deactivate people. "
+        "Nothing is saved until you press Save; a save is all or nothing."
+    )
+    # The frame shown is kept so the save can check versions against it.
+    shown = st.session_state.setdefault("admin_people_shown", grid.frame)
+    if st.button("Reload", key="admin_people_reload", icon=":material/refresh:"):
+        st.session_state["admin_people_shown"] = grid.frame
+        st.session_state.pop("admin_people_editor", None)
+        st.rerun()
+    st.data_editor(
+        shown,
+        key="admin_people_editor",
+        hide_index=True,
+        num_rows="dynamic",
+        width="stretch",
+        disabled=["id", "locked", "version"],
+        column_config={
+            "id": None,
+            "version": None,
+            "employee_code": st.column_config.TextColumn("code", required=True, max_chars=40),
+            "full_name": st.column_config.TextColumn("name", required=True, max_chars=200),
+            "email": st.column_config.TextColumn("e-mail", required=True, max_chars=254),
+            "username": st.column_config.TextColumn("username", help="Only for new people"),
+            "org_unit": st.column_config.SelectboxColumn(
+                "unit", options=grid.org_unit_codes, required=True
+            ),
+            "position": st.column_config.SelectboxColumn("position", options=grid.position_codes),
+            "manager_code": st.column_config.TextColumn("manager code"),
+            "hire_date": st.column_config.DateColumn("hired"),
+            "years_experience": st.column_config.NumberColumn(
+                "years exp.", min_value=0, max_value=70, step=0.5
+            ),
+            "active": st.column_config.CheckboxColumn("active"),
+            "is_hr_admin": st.column_config.CheckboxColumn("HR admin"),
+            "locked": st.column_config.CheckboxColumn("locked"),
+        },
+    )
+    if st.button("Save changes", type="primary", key="admin_people_save"):
+        edits = st.session_state.get("admin_people_editor", {})
+        changes = GridChanges(
+            edited_rows=edits.get("edited_rows", {}),
+            added_rows=edits.get("added_rows", []),
+            deleted_rows=edits.get("deleted_rows", []),
+        )
+        if changes.is_empty:
+            st.info("There is nothing to save.")
+        else:
+            result = None
+            with _ui.shown_errors(), unit_of_work() as session:
+                result = save_people_grid(
+                    session=session, actor=actor, shown=shown, changes=changes
+                )
+            if result is not None:
+                st.session_state.pop("admin_people_shown", None)
+                st.session_state.pop("admin_people_editor", None)
+                _ui.flash(
+                    f"Saved: {result.created} added, {result.updated} edited, "
+                    f"{result.deactivated} deactivated."
+                )
+                st.rerun()
+    _ui.excel_download(
+        grid.frame.drop(columns=["version"]),
+        file_name="people.xlsx",
+        sheet_name="People",
+        key="admin_people_download",
+    )
+
+with accounts_tab:
+    labels = {
+        int(row.id): f"{row.full_name} ({row.username or 'no account'})"
+        + (" · locked" if row.locked else "")
+        for row in grid.frame.itertuples()
+    }
+    person_id = st.selectbox(
+        "Person",
+        options=list(labels),
+        format_func=labels.__getitem__,
+        key="admin_account_person",
+        index=None,
+        placeholder="Choose someone",
+    )
+    with st.form("admin_reset_password", clear_on_submit=True):
+        new_password = st.text_input(
+            "New password",
+            type="password",
+            help=f"At least {auth.MIN_PASSWORD_LENGTH} characters. Their open sessions end.",
+        )
+        if st.form_submit_button("Reset password") and person_id is not None:
+            with _ui.shown_errors(), unit_of_work() as session:
+                auth.reset_password(
+                    session=session, actor=actor, person_id=person_id, new_password=new_password
+                )
+                st.success("Password reset. Give it to them in person or by phone.")
+    if st.button("Unlock account", key="admin_unlock", disabled=person_id is None):
+        with _ui.shown_errors(), unit_of_work() as session:
+            auth.unlock_account(session=session, actor=actor, person_id=int(person_id or 0))
+            st.success("Account unlocked.")
+
+with audit_tab:
+    with unit_of_work() as session:
+        known_actions = audit.list_audit_actions(session=session, actor=actor)
+    filter_actions, filter_actor, filter_dates = st.columns([2, 2, 2])
+    chosen_actions = filter_actions.multiselect("Actions", known_actions, key="admin_audit_actions")
+    actor_search = filter_actor.text_input("Actor name contains", key="admin_audit_actor")
+    period = filter_dates.date_input(
+        "Between",
+        value=(date.today() - timedelta(days=30), date.today()),
+        key="admin_audit_period",
+    )
+    since, until = period if isinstance(period, tuple) and len(period) == 2 else (None, None)
+    with unit_of_work() as session:
+        events = audit.list_audit_events(
+            session=session,
+            actor=actor,
+            actions=chosen_actions,
+            actor_search=actor_search,
+            since=since,
+            until=until,
+        )
+    st.dataframe(events, hide_index=True, width="stretch")
+    st.caption(f"{len(events)} events (newest first, at most {audit.AUDIT_PAGE_LIMIT}).")
+    _ui.excel_download(
+        events, file_name="audit-log.xlsx", sheet_name="Audit log", key="admin_audit_download"
+    )

@@ -1,0 +1,1 @@
+"""Demo organisation and the scalable organisation generator."""

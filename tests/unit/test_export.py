@@ -1,0 +1,55 @@
+import io
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from core.export import FORMULA_TRIGGERS, dataframe_to_xlsx, escape_cell, workbook_bytes
+
+
+def test_formula_triggers_are_escaped() -> None:
+    for trigger in FORMULA_TRIGGERS:
+        value = f"{trigger}cmd|' /C calc'!A0"
+        escaped = escape_cell(value)
+        assert escaped.startswith("'")
+    assert escape_cell("=1+1") == "'=1+1"
+    assert escape_cell("-5 days") == "'-5 days"
+    assert escape_cell("plain") == "plain"
+    assert escape_cell(42) == 42
+
+
+def test_control_characters_are_stripped() -> None:
+    assert escape_cell("a\x00b\x07c\x1bd") == "abcd"
+    assert escape_cell("line\nbreak") == "line\nbreak"
+
+
+@given(st.text(max_size=200))
+def test_escaped_text_never_starts_a_formula(value: str) -> None:
+    escaped = escape_cell(value)
+    assert not escaped.startswith(tuple(t for t in FORMULA_TRIGGERS))
+
+
+def test_workbook_cells_are_inert_and_complete() -> None:
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x")', "Ada"],
+            "score": [1.5, None],
+            "when": pd.to_datetime(["2026-01-02", None]),
+        }
+    )
+    data = dataframe_to_xlsx(frame, sheet_name="Scores/2026")
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "Scores 2026"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("name", "score", "when")
+    assert rows[1][0] == '\'=HYPERLINK("http://x")'
+    assert rows[1][1] == 1.5
+    assert rows[2][1] is None
+    assert rows[2][2] is None
+    assert sheet.freeze_panes == "A2"
+
+
+def test_several_sheets() -> None:
+    data = workbook_bytes({"A": pd.DataFrame({"x": [1]}), "B": pd.DataFrame({"y": ["z"]})})
+    assert load_workbook(io.BytesIO(data)).sheetnames == ["A", "B"]
