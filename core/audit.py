@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core.access import Actor, can_read_audit_log, require
+from core.text import LIKE_ESCAPE, contains_pattern
 from db.models import AuditEvent, Person
 
 AUDIT_PAGE_LIMIT = 5_000
@@ -54,14 +56,14 @@ def list_audit_events(
     """Newest first, at most `limit` rows, as a table ready to show or export."""
     require(can_read_audit_log(actor), session=session, actor=actor, action="read", entity="audit")
     query = (
-        select(
-            AuditEvent.id,
-            AuditEvent.at,
-            Person.full_name,
-            AuditEvent.action,
-            AuditEvent.entity,
-            AuditEvent.entity_id,
-            AuditEvent.detail,
+        sa_select(
+            col(AuditEvent.id),
+            col(AuditEvent.at),
+            col(Person.full_name),
+            col(AuditEvent.action),
+            col(AuditEvent.entity),
+            col(AuditEvent.entity_id),
+            col(AuditEvent.detail),
         )
         .join(Person, col(Person.id) == col(AuditEvent.actor_id), isouter=True)
         .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
@@ -70,14 +72,16 @@ def list_audit_events(
     if actions:
         query = query.where(col(AuditEvent.action).in_(actions))
     if actor_search:
-        query = query.where(col(Person.full_name).ilike(f"%{actor_search.strip()}%"))
+        query = query.where(
+            col(Person.full_name).ilike(contains_pattern(actor_search), escape=LIKE_ESCAPE)
+        )
     if since:
-        query = query.where(AuditEvent.at >= datetime.combine(since, time.min, tzinfo=UTC))
+        query = query.where(col(AuditEvent.at) >= datetime.combine(since, time.min, tzinfo=UTC))
     if until:
         query = query.where(
-            AuditEvent.at < datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
+            col(AuditEvent.at) < datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
         )
-    rows = session.exec(query).all()
+    rows = session.execute(query).all()
     return pd.DataFrame(
         rows, columns=["id", "at (UTC)", "actor", "action", "entity", "entity id", "detail"]
     )

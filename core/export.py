@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -36,14 +37,18 @@ def _plain(value: Any) -> Any:
     if value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
+        value = value.to_pydatetime()
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        # Excel has no time zones: write UTC wall-clock time (columns say "UTC").
+        return value.astimezone(UTC).replace(tzinfo=None)
     return escape_cell(value)
 
 
 def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """One sheet per DataFrame, header row bold-free and frozen, widths fitted."""
     workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for default_sheet in list(workbook.worksheets):
+        workbook.remove(default_sheet)
     for name, frame in sheets.items():
         sheet = workbook.create_sheet(title=_sheet_title(name))
         sheet.append([escape_cell(str(c)) for c in frame.columns])

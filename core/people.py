@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, or_, select
 
@@ -25,7 +26,8 @@ from core.access import (
 from core.audit import record_event
 from core.auth import hash_password, normalise_username
 from core.errors import NotFound, RowError, StaleEdit, ValidationError
-from db.models import JobFamily, OrgUnit, Person, Position, UserAccount, utcnow
+from core.text import LIKE_ESCAPE, contains_pattern
+from db.models import OrgUnit, Person, Position, UserAccount, utcnow
 
 DIRECTORY_LIMIT = 500
 ORG_CHART_MAX_NODES = 150
@@ -64,7 +66,13 @@ class Dashboard:
 
 def _card_query() -> Any:
     return (
-        select(Person.id, Person.full_name, Position.title, OrgUnit.name, Person.email)
+        sa_select(
+            col(Person.id),
+            col(Person.full_name),
+            col(Position.title),
+            col(OrgUnit.name),
+            col(Person.email),
+        )
         .join(OrgUnit, col(OrgUnit.id) == col(Person.org_unit_id))
         .join(Position, col(Position.id) == col(Person.position_id), isouter=True)
     )
@@ -73,7 +81,7 @@ def _card_query() -> Any:
 def _cards(session: Session, query: Any) -> list[PersonCard]:
     return [
         PersonCard(id=r[0], full_name=r[1], position_title=r[2], unit_name=r[3], email=r[4])
-        for r in session.exec(query).all()
+        for r in session.execute(query).all()
     ]
 
 
@@ -105,14 +113,14 @@ def list_directory(
     by name, e-mail, position or unit. Private fields are not part of it."""
     manager = aliased(Person)
     query = (
-        select(
-            Person.id,
-            Person.full_name,
-            Position.title,
-            OrgUnit.name,
-            manager.full_name,
-            Person.email,
-            Person.active,
+        sa_select(
+            col(Person.id),
+            col(Person.full_name),
+            col(Position.title),
+            col(OrgUnit.name),
+            col(manager.full_name),
+            col(Person.email),
+            col(Person.active),
         )
         .join(OrgUnit, col(OrgUnit.id) == col(Person.org_unit_id))
         .join(Position, col(Position.id) == col(Person.position_id), isouter=True)
@@ -123,17 +131,17 @@ def list_directory(
     if not can_see_inactive_people(actor):
         query = query.where(col(Person.active).is_(True))
     if search and search.strip():
-        pattern = f"%{search.strip()}%"
+        pattern = contains_pattern(search)
         query = query.where(
             or_(
-                col(Person.full_name).ilike(pattern),
-                col(Person.email).ilike(pattern),
-                col(Position.title).ilike(pattern),
-                col(OrgUnit.name).ilike(pattern),
+                col(Person.full_name).ilike(pattern, escape=LIKE_ESCAPE),
+                col(Person.email).ilike(pattern, escape=LIKE_ESCAPE),
+                col(Position.title).ilike(pattern, escape=LIKE_ESCAPE),
+                col(OrgUnit.name).ilike(pattern, escape=LIKE_ESCAPE),
             )
         )
     frame = pd.DataFrame(
-        session.exec(query).all(),
+        session.execute(query).all(),
         columns=["id", "name", "position", "unit", "manager", "email", "active"],
     )
     if not can_see_inactive_people(actor):
@@ -303,22 +311,22 @@ def get_people_grid(session: Session, *, actor: Actor) -> PeopleGrid:
         entity="people",
     )
     manager = aliased(Person)
-    rows = session.exec(
-        select(
-            Person.id,
-            Person.employee_code,
-            Person.full_name,
-            Person.email,
-            UserAccount.username,
-            OrgUnit.code,
-            Position.code,
-            manager.employee_code,
-            Person.hire_date,
-            Person.years_experience,
-            Person.active,
-            Person.is_hr_admin,
-            UserAccount.locked_until,
-            Person.version,
+    rows = session.execute(
+        sa_select(
+            col(Person.id),
+            col(Person.employee_code),
+            col(Person.full_name),
+            col(Person.email),
+            col(UserAccount.username),
+            col(OrgUnit.code),
+            col(Position.code),
+            col(manager.employee_code),
+            col(Person.hire_date),
+            col(Person.years_experience),
+            col(Person.active),
+            col(Person.is_hr_admin),
+            col(UserAccount.locked_until),
+            col(Person.version),
         )
         .join(OrgUnit, col(OrgUnit.id) == col(Person.org_unit_id))
         .join(Position, col(Position.id) == col(Person.position_id), isouter=True)
@@ -348,8 +356,10 @@ class _Lookups:
     @classmethod
     def load(cls, session: Session) -> _Lookups:
         return cls(
-            unit_ids={c: i for i, c in session.exec(select(OrgUnit.id, OrgUnit.code)).all()},
-            position_ids={c: i for i, c in session.exec(select(Position.id, Position.code)).all()},
+            unit_ids={c: i for i, c in session.exec(select(OrgUnit.id, OrgUnit.code)).all() if i},
+            position_ids={
+                c: i for i, c in session.exec(select(Position.id, Position.code)).all() if i
+            },
         )
 
     def code_of_unit(self, unit_id: int | None) -> str | None:
@@ -396,7 +406,7 @@ def save_people_grid(
             errors.append(RowError(position, "", "This person no longer exists."))
             return None
         if person.version != int(shown.iloc[position]["version"]):
-            stale.append(person.full_name)
+            stale.append(str(shown.iloc[position]["full_name"]))
             return None
         return person
 
@@ -531,7 +541,7 @@ def _validate_person_row(
     years = values.get("years_experience")
     if not _blank(years):
         try:
-            if not 0 <= float(years) <= 70:
+            if years is None or not 0 <= float(years) <= 70:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(RowError(row, "years_experience", "A number from 0 to 70."))
@@ -554,12 +564,12 @@ def _apply_person_values(person: Person, values: dict[str, Any], lookups: _Looku
     person.employee_code = str(values["employee_code"]).strip()
     person.full_name = str(values["full_name"]).strip()
     person.email = str(values["email"]).strip().lower()
-    person.org_unit_id = lookups.unit_ids[values["org_unit"]]
+    person.org_unit_id = lookups.unit_ids[str(values["org_unit"])]
     position = values.get("position")
-    person.position_id = None if _blank(position) else lookups.position_ids[position]
+    person.position_id = None if _blank(position) else lookups.position_ids[str(position)]
     person.hire_date = _as_date(values.get("hire_date"))
     years = values.get("years_experience")
-    person.years_experience = None if _blank(years) else float(years)
+    person.years_experience = None if years is None or _blank(years) else float(years)
     person.active = bool(values.get("active"))
     person.is_hr_admin = bool(values.get("is_hr_admin"))
 
@@ -607,17 +617,3 @@ def _assign_manager(session: Session, person: Person, code: Any) -> str | None:
     person.manager_id = manager_id
     session.add(person)
     return None
-
-
-def list_org_units(session: Session) -> list[tuple[int, str]]:
-    """Directory data: every unit's id and name (not personal)."""
-    return [
-        (i, n) for i, n in session.exec(select(OrgUnit.id, OrgUnit.name).order_by(OrgUnit.name))
-    ]
-
-
-def list_job_families(session: Session) -> list[tuple[int, str]]:
-    return [
-        (i, n)
-        for i, n in session.exec(select(JobFamily.id, JobFamily.name).order_by(JobFamily.name))
-    ]

@@ -73,7 +73,7 @@ class _AccountDirectory(dict[str, dict[str, Any]]):
             raise KeyError(username)
         return entry
 
-    def get(self, username: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, username: str, default: Any = None) -> Any:
         entry = self._load(username) if isinstance(username, str) else None
         return default if entry is None else entry
 

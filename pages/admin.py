@@ -87,9 +87,9 @@ with people_tab:
 
 with accounts_tab:
     labels = {
-        int(row.id): f"{row.full_name} ({row.username or 'no account'})"
-        + (" · locked" if row.locked else "")
-        for row in grid.frame.itertuples()
+        int(record["id"]): f"{record['full_name']} ({record['username'] or 'no account'})"
+        + (" · locked" if record["locked"] else "")
+        for record in grid.frame.to_dict("records")
     }
     person_id = st.selectbox(
         "Person",

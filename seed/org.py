@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import insert, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.auth import hash_password
 from db.models import JobFamily, OrgUnit, Person, Position, UserAccount, utcnow
@@ -88,19 +88,21 @@ def load_org_plan(
     """
     report = progress or (lambda _label, _share: None)
     report("Job families and positions", 0.0)
-    family_ids = {}
+    family_ids: dict[str, int] = {}
     for name in JOB_FAMILIES:
         family = JobFamily(name=name)
         session.add(family)
         session.flush()
+        assert family.id is not None
         family_ids[name] = family.id
-    position_ids = {}
+    position_ids: dict[str, int] = {}
     for code, title, family_name, grade in POSITIONS:
         position = Position(
             code=code, title=title, job_family_id=family_ids[family_name], grade=grade
         )
         session.add(position)
         session.flush()
+        assert position.id is not None
         position_ids[code] = position.id
 
     report("Organisation units", 0.05)
@@ -123,7 +125,7 @@ def load_org_plan(
     for start in range(0, len(plan.people), batch):
         chunk = plan.people[start : start + batch]
         result = session.execute(
-            insert(Person).returning(Person.id, Person.employee_code),  # type: ignore[arg-type]
+            insert(Person).returning(col(Person.id), col(Person.employee_code)),
             [
                 {
                     "employee_code": p.employee_code,

@@ -1,14 +1,13 @@
 """AppTest fixtures: each test gets its own copy of a seeded demo database.
 
-    def test_x(app: AppTest) -> None:
-        at = sign_in(app, "maya")
-        at.switch_page("pages/people.py").run()
+def test_x(app: AppTest) -> None:
+    at = sign_in(app, "maya")
+    at.switch_page("pages/people.py").run()
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +36,7 @@ def demo_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo_database_url(
     demo_database_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+) -> str:
     """A private copy of the demo database, wired into the app's environment."""
     database = tmp_path / "stride.db"
     shutil.copyfile(demo_database_template, database)
@@ -46,7 +45,7 @@ def demo_database_url(
     monkeypatch.setenv("STRIDE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("STRIDE_SEED_DEMO", "1")
     monkeypatch.delenv("STRIDE_COOKIE_KEY", raising=False)
-    yield url
+    return url
 
 
 @pytest.fixture

@@ -53,3 +53,13 @@ def test_workbook_cells_are_inert_and_complete() -> None:
 def test_several_sheets() -> None:
     data = workbook_bytes({"A": pd.DataFrame({"x": [1]}), "B": pd.DataFrame({"y": ["z"]})})
     assert load_workbook(io.BytesIO(data)).sheetnames == ["A", "B"]
+
+
+def test_aware_datetimes_are_written_as_utc() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    local = datetime(2026, 5, 1, 14, 0, tzinfo=timezone(timedelta(hours=2)))
+    frame = pd.DataFrame({"at (UTC)": [local, datetime(2026, 5, 1, 9, 30, tzinfo=UTC)]})
+    sheet = load_workbook(io.BytesIO(dataframe_to_xlsx(frame))).active
+    values = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values == [datetime(2026, 5, 1, 12, 0), datetime(2026, 5, 1, 9, 30)]
