@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
