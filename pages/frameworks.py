@@ -1,0 +1,405 @@
+"""Frameworks (HR): frameworks, scales, competencies and level descriptors in
+grids, and whole frameworks in and out as workbooks or Moodle CSV."""
+
+import pandas as pd
+import streamlit as st
+
+from core import competencies as comp
+from core.competency_io import KINDS, MAX_FILE_BYTES
+from core.errors import ValidationError
+from core.people import GridChanges
+from core.runtime import unit_of_work
+from pages import _auth, _ui
+
+actor = _auth.current_actor()
+st.title("Competency frameworks", anchor=False)
+_ui.show_flash()
+
+
+def changes_of(editor_key: str) -> GridChanges:
+    state = st.session_state.get(editor_key, {})
+    return GridChanges(
+        edited_rows=state.get("edited_rows", {}),
+        added_rows=state.get("added_rows", []),
+        deleted_rows=state.get("deleted_rows", []),
+    )
+
+
+def forget(*keys: str) -> None:
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def save_buttons(prefix: str, save, shown_key: str, editor_key: str) -> None:
+    """Save / Reload for one grid; `save(changes)` calls one core function."""
+    save_col, reload_col, _ = st.columns([1, 1, 4])
+    if reload_col.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
+        forget(shown_key, editor_key)
+        st.rerun()
+    if save_col.button("Save changes", type="primary", key=f"{prefix}_save"):
+        changes = changes_of(editor_key)
+        if changes.is_empty:
+            st.info("There is nothing to save.")
+            return
+        result = None
+        with _ui.shown_errors(), unit_of_work() as session:
+            result = save(session, changes)
+        if result is not None:
+            forget(shown_key, editor_key)
+            _ui.flash(result.summary())
+            st.rerun()
+
+
+frameworks_tab, scales_tab, competencies_tab, files_tab = st.tabs(
+    ["Frameworks", "Scales", "Competencies", "Import and export"]
+)
+
+with frameworks_tab:
+    with _ui.shown_errors(stop=True), unit_of_work() as session:
+        framework_grid = comp.get_frameworks_grid(session=session, actor=actor)
+    shown = st.session_state.setdefault("frameworks_fw_shown", framework_grid.frame)
+    st.data_editor(
+        shown,
+        key="frameworks_fw_editor",
+        hide_index=True,
+        num_rows="dynamic",
+        width="stretch",
+        disabled=["id", "competencies", "version"],
+        column_config={
+            "id": None,
+            "version": None,
+            "code": st.column_config.TextColumn("code", required=True, max_chars=100),
+            "name": st.column_config.TextColumn("name", required=True, max_chars=200),
+            "source": st.column_config.TextColumn("source", default="stride", max_chars=40),
+            "scale": st.column_config.SelectboxColumn(
+                "scale", options=framework_grid.scale_names, required=True
+            ),
+            "description": st.column_config.TextColumn("description", max_chars=10_000),
+            "competencies": st.column_config.NumberColumn("competencies"),
+        },
+    )
+    save_buttons(
+        "frameworks_fw",
+        lambda session, changes: comp.save_frameworks_grid(
+            session=session, actor=actor, shown=shown, changes=changes
+        ),
+        "frameworks_fw_shown",
+        "frameworks_fw_editor",
+    )
+
+with scales_tab:
+    with _ui.shown_errors(stop=True), unit_of_work() as session:
+        scales = comp.get_scales_grid(session=session, actor=actor)
+    shown_scales = st.session_state.setdefault("frameworks_scales_shown", scales)
+    st.data_editor(
+        shown_scales,
+        key="frameworks_scales_editor",
+        hide_index=True,
+        num_rows="dynamic",
+        width="stretch",
+        disabled=["id", "levels", "version"],
+        column_config={
+            "id": None,
+            "version": None,
+            "name": st.column_config.TextColumn("name", required=True, max_chars=120),
+            "description": st.column_config.TextColumn("description", max_chars=10_000),
+            "levels": st.column_config.TextColumn("levels (lowest first)"),
+        },
+    )
+    save_buttons(
+        "frameworks_scales",
+        lambda session, changes: comp.save_scales_grid(
+            session=session, actor=actor, shown=shown_scales, changes=changes
+        ),
+        "frameworks_scales_shown",
+        "frameworks_scales_editor",
+    )
+    scale_names: dict[int, str] = {
+        int(i): str(n) for i, n in zip(scales["id"].tolist(), scales["name"].tolist(), strict=True)
+    }
+    scale_id = st.selectbox(
+        "Levels of",
+        options=list(scale_names),
+        format_func=scale_names.__getitem__,
+        index=0,
+        key="frameworks_levels_scale",
+    )
+    if scale_id is not None:
+        if st.session_state.get("frameworks_levels_for") != scale_id:
+            st.session_state["frameworks_levels_for"] = scale_id
+            forget("frameworks_levels_shown", "frameworks_levels_editor")
+        with _ui.shown_errors(stop=True), unit_of_work() as session:
+            levels = comp.get_scale_values_grid(session=session, actor=actor, scale_id=scale_id)
+        shown_levels = st.session_state.setdefault("frameworks_levels_shown", levels)
+        st.caption("Rank 1 is the lowest level. Proficient levels meet the standard.")
+        st.data_editor(
+            shown_levels,
+            key="frameworks_levels_editor",
+            hide_index=True,
+            num_rows="dynamic",
+            disabled=["id", "version"],
+            column_config={
+                "id": None,
+                "version": None,
+                "name": st.column_config.TextColumn("level", required=True, max_chars=120),
+                "rank": st.column_config.NumberColumn(
+                    "rank", required=True, min_value=1, max_value=100, step=1
+                ),
+                "proficient": st.column_config.CheckboxColumn("proficient", default=False),
+                "is_default": st.column_config.CheckboxColumn("default", default=False),
+            },
+        )
+        save_buttons(
+            "frameworks_levels",
+            lambda session, changes: comp.save_scale_values_grid(
+                session=session,
+                actor=actor,
+                scale_id=scale_id,
+                shown=shown_levels,
+                changes=changes,
+            ),
+            "frameworks_levels_shown",
+            "frameworks_levels_editor",
+        )
+
+fw_frame = framework_grid.frame
+framework_names: dict[int, str] = {
+    int(i): str(n) for i, n in zip(fw_frame["id"].tolist(), fw_frame["name"].tolist(), strict=True)
+}
+
+with competencies_tab:
+    framework_id = st.selectbox(
+        "Framework",
+        options=list(framework_names),
+        format_func=framework_names.__getitem__,
+        index=0,
+        key="frameworks_comp_framework",
+    )
+    if framework_id is not None:
+        if st.session_state.get("frameworks_comp_for") != framework_id:
+            st.session_state["frameworks_comp_for"] = framework_id
+            forget("frameworks_comp_shown", "frameworks_comp_editor")
+        with _ui.shown_errors(stop=True), unit_of_work() as session:
+            comp_grid = comp.get_competencies_grid(
+                session=session, actor=actor, framework_id=framework_id
+            )
+        shown_comp = st.session_state.setdefault("frameworks_comp_shown", comp_grid.frame)
+        st.caption(
+            "Clusters group competencies (set another row's parent to a cluster's code). "
+            "Leave the scale empty to use the framework's. Deleting a competency removes its "
+            "level descriptors and role-map cells."
+        )
+        st.data_editor(
+            shown_comp,
+            key="frameworks_comp_editor",
+            hide_index=True,
+            num_rows="dynamic",
+            width="stretch",
+            disabled=["id", "version"],
+            column_config={
+                "id": None,
+                "version": None,
+                "code": st.column_config.TextColumn("code", required=True, max_chars=100),
+                "parent": st.column_config.SelectboxColumn("parent", options=comp_grid.codes),
+                "name": st.column_config.TextColumn("name", required=True, max_chars=200),
+                "kind": st.column_config.SelectboxColumn(
+                    "kind", options=list(KINDS), required=True, default="core"
+                ),
+                "scale": st.column_config.SelectboxColumn("scale", options=comp_grid.scale_names),
+                "description": st.column_config.TextColumn("description", max_chars=10_000),
+            },
+        )
+        save_buttons(
+            "frameworks_comp",
+            lambda session, changes: comp.save_competencies_grid(
+                session=session,
+                actor=actor,
+                framework_id=framework_id,
+                shown=shown_comp,
+                changes=changes,
+            ),
+            "frameworks_comp_shown",
+            "frameworks_comp_editor",
+        )
+
+        st.subheader("Level descriptors", anchor=False)
+        leaves = comp_grid.frame[comp_grid.frame["kind"] != "cluster"]
+        competency_names: dict[int, str] = {
+            int(i): f"{n} ({c})"
+            for i, n, c in zip(
+                leaves["id"].tolist(), leaves["name"].tolist(), leaves["code"].tolist(), strict=True
+            )
+        }
+        competency_id = st.selectbox(
+            "What each level looks like for",
+            options=list(competency_names),
+            format_func=competency_names.__getitem__,
+            index=None,
+            placeholder="Choose a competency",
+            key="frameworks_desc_competency",
+        )
+        if competency_id is not None:
+            if st.session_state.get("frameworks_desc_for") != competency_id:
+                st.session_state["frameworks_desc_for"] = competency_id
+                forget("frameworks_desc_shown", "frameworks_desc_editor")
+            with _ui.shown_errors(stop=True), unit_of_work() as session:
+                descriptors = comp.get_descriptors_grid(
+                    session=session, actor=actor, competency_id=competency_id
+                )
+            shown_desc = st.session_state.setdefault("frameworks_desc_shown", descriptors)
+            st.data_editor(
+                shown_desc,
+                key="frameworks_desc_editor",
+                hide_index=True,
+                num_rows="fixed",
+                width="stretch",
+                disabled=["scale_value_id", "level", "rank", "version"],
+                column_config={
+                    "scale_value_id": None,
+                    "version": None,
+                    "text": st.column_config.TextColumn("what it looks like", max_chars=10_000),
+                },
+            )
+            save_buttons(
+                "frameworks_desc",
+                lambda session, changes: comp.save_descriptors_grid(
+                    session=session,
+                    actor=actor,
+                    competency_id=competency_id,
+                    shown=shown_desc,
+                    changes=changes,
+                ),
+                "frameworks_desc_shown",
+                "frameworks_desc_editor",
+            )
+
+with files_tab:
+    st.subheader("Export", anchor=False)
+    export_id = st.selectbox(
+        "Framework to export",
+        options=list(framework_names),
+        format_func=framework_names.__getitem__,
+        index=None,
+        placeholder="Choose a framework",
+        key="frameworks_export_id",
+    )
+    if export_id is not None:
+        workbook = None
+        with _ui.shown_errors(), unit_of_work() as session:
+            workbook = comp.export_framework_workbook(
+                session=session, actor=actor, framework_id=export_id
+            )
+        if workbook is not None:
+            st.download_button(
+                "Download workbook",
+                data=workbook,
+                file_name=f"framework-{export_id}.xlsx",
+                mime=_ui.XLSX_MIME,
+                icon=":material/download:",
+                key="frameworks_export_download",
+            )
+
+    st.subheader("Import", anchor=False)
+    st.caption(
+        "A Stride workbook (sheets Framework, Scales, Competencies, Level descriptors, Role "
+        "map — export one to see the layout) or a Moodle / Totara competency framework CSV. "
+        "A framework with the same code is replaced by the file: competencies it leaves out "
+        "are deleted. You see a preview first; nothing is written until you confirm. "
+        f"At most {MAX_FILE_BYTES // 1024 // 1024} MB."
+    )
+    file_format = st.radio(
+        "Format",
+        options=["workbook", "moodle"],
+        format_func={"workbook": "Stride workbook (.xlsx)", "moodle": "Moodle CSV"}.get,
+        horizontal=True,
+        key="frameworks_import_format",
+    )
+    leaf_kind = "skill"
+    if file_format == "moodle":
+        leaf_kind = st.selectbox(
+            "Competencies without children become",
+            options=["skill", "core", "specialist"],
+            key="frameworks_import_leaf_kind",
+        )
+    upload = st.file_uploader(
+        "File",
+        type=["xlsx"] if file_format == "workbook" else ["csv", "txt"],
+        key="frameworks_import_file",
+    )
+    if upload is not None:
+        token = (upload.file_id, file_format, leaf_kind)
+        if st.session_state.get("frameworks_import_token") != token:
+            st.session_state["frameworks_import_token"] = token
+            forget("frameworks_import_preview", "frameworks_import_errors")
+            bar = st.progress(0.0, text="Reading the file…")
+
+            def reading(label: str, share: float) -> None:
+                bar.progress(min(share, 1.0), text=label)
+
+            try:
+                with unit_of_work() as session:
+                    st.session_state["frameworks_import_preview"] = comp.preview_import(
+                        session=session,
+                        actor=actor,
+                        data=upload.getvalue(),
+                        file_format=file_format,
+                        leaf_kind=leaf_kind,
+                        progress=reading,
+                    )
+            except ValidationError as invalid:
+                st.session_state["frameworks_import_errors"] = invalid
+            bar.empty()
+        problem = st.session_state.get("frameworks_import_errors")
+        preview = st.session_state.get("frameworks_import_preview")
+        if problem is not None:
+            st.error(problem.message)
+            errors = pd.DataFrame(
+                [
+                    {"row": str(r.row), "column": r.column, "problem": r.message}
+                    for r in problem.rows
+                ]
+            )
+            if not errors.empty:
+                st.dataframe(errors, hide_index=True, width="stretch")
+                _ui.excel_download(
+                    errors,
+                    file_name="import-errors.xlsx",
+                    label="Download the errors",
+                    sheet_name="Errors",
+                    key="frameworks_import_errors_download",
+                )
+        elif preview is not None:
+            verb = "create" if preview.summary.framework_created else "update"
+            st.info(
+                f"Preview: this would {verb} the framework "
+                f"“{preview.bundle.name}” ({preview.bundle.code})."
+            )
+            for note in preview.summary.notes:
+                st.caption(note)
+            left, right = st.columns(2)
+            left.dataframe(preview.contents, hide_index=True)
+            right.dataframe(preview.summary.as_frame(), hide_index=True)
+            if st.button("Import", type="primary", key="frameworks_import_go"):
+                summary = None
+                bar = st.progress(0.0, text="Importing…")
+
+                def importing(label: str, share: float) -> None:
+                    bar.progress(min(share, 1.0), text=label)
+
+                with _ui.shown_errors(), unit_of_work() as session:
+                    summary = comp.import_framework(
+                        session=session,
+                        actor=actor,
+                        bundle=preview.bundle,
+                        dry_run=False,
+                        progress=importing,
+                    )
+                if summary is not None:
+                    forget(
+                        "frameworks_import_preview",
+                        "frameworks_fw_shown",
+                        "frameworks_scales_shown",
+                        "frameworks_comp_shown",
+                    )
+                    _ui.flash(f"Imported {preview.bundle.name}.")
+                    st.rerun()
