@@ -1,0 +1,378 @@
+"""Widgets shared by the goal pages: the cycle picker, key-result inputs and
+the goal card with its actions. Every action calls one core function."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core import goals as goal_service
+from core.access import Actor
+from core.goals import GoalView
+from core.progress import GOAL_RATINGS
+from core.runtime import unit_of_work
+from db.models import GoalCreate, GoalUpdate
+from pages import _ui
+
+KR_SLOTS = 3
+METRIC_LABELS = {
+    "number": "number",
+    "percent": "percent",
+    "currency": "currency",
+    "boolean": "yes/no",
+}
+
+
+def pick_cycle(prefix: str) -> int | None:
+    with unit_of_work() as session:
+        cycles = goal_service.list_cycles(session)
+    if not cycles:
+        st.info("There is no goal cycle yet. HR creates cycles on the Goal report page.")
+        return None
+    labels = {c.id: f"{c.name} ({c.starts_on:%d %b} – {c.ends_on:%d %b %Y})" for c in cycles}
+    default = goal_service.current_cycle_id(cycles, date.today())
+    st.session_state.setdefault(f"{prefix}_cycle", default)
+    return st.selectbox(
+        "Goal cycle", options=list(labels), format_func=labels.__getitem__, key=f"{prefix}_cycle"
+    )
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f} %"
+
+
+def key_result_inputs(prefix: str, slots: int = KR_SLOTS) -> list[dict[str, Any]]:
+    """Up to `slots` key results; a slot without a title is left out."""
+    rows = []
+    for index in range(1, slots + 1):
+        st.markdown(f"Key result {index}" + (" (optional)" if index > 1 else ""))
+        title_col, metric_col, start_col, target_col, unit_col = st.columns([4, 2, 1.3, 1.3, 1.2])
+        title = title_col.text_input(
+            "Title", key=f"{prefix}_kr{index}_title", placeholder="e.g. Cut p95 latency"
+        )
+        metric = metric_col.selectbox(
+            "Metric",
+            list(METRIC_LABELS),
+            format_func=METRIC_LABELS.__getitem__,
+            key=f"{prefix}_kr{index}_metric",
+        )
+        start = start_col.number_input("Start", value=0.0, key=f"{prefix}_kr{index}_start")
+        target = target_col.number_input("Target", value=100.0, key=f"{prefix}_kr{index}_target")
+        unit = unit_col.text_input("Unit", key=f"{prefix}_kr{index}_unit", max_chars=20)
+        if title.strip():
+            rows.append(
+                {
+                    "title": title,
+                    "metric": metric,
+                    "start_value": start,
+                    "target_value": target,
+                    "current_value": start,
+                    "unit": unit,
+                    "weight": 1.0,
+                }
+            )
+    return rows
+
+
+def new_goal_form(
+    *,
+    actor: Actor,
+    prefix: str,
+    cycle_id: int,
+    level: str,
+    owners: list[tuple[int, str]] | None = None,
+    unit_id: int | None = None,
+) -> None:
+    """Create a goal (individual for an owner, or team/company for a unit)."""
+    owner_id: int | None = None
+    if owners:
+        names = dict(owners)
+        owner_id = st.selectbox(
+            "For", list(names), format_func=names.__getitem__, key=f"{prefix}_owner"
+        )
+    with unit_of_work() as session:
+        targets = goal_service.list_alignment_targets(
+            session=session, actor=actor, cycle_id=cycle_id, level=level, org_unit_id=unit_id
+        )
+    target_labels = dict(targets)
+    with st.form(f"{prefix}_form", clear_on_submit=False):
+        title = st.text_input("Goal", key=f"{prefix}_title", max_chars=200)
+        description = st.text_area("Why it matters (optional)", key=f"{prefix}_description")
+        kind_col, status_col, due_col = st.columns(3)
+        kind = kind_col.radio(
+            "Kind", ["performance", "development"], horizontal=True, key=f"{prefix}_kind"
+        )
+        status = status_col.radio(
+            "Status", ["active", "draft"], horizontal=True, key=f"{prefix}_status"
+        )
+        due_on = due_col.date_input("Due", value=None, key=f"{prefix}_due")
+        parent_id = st.selectbox(
+            "Aligned to",
+            list(target_labels),
+            format_func=target_labels.__getitem__,
+            index=None,
+            placeholder="Not aligned" if level != "company" else "Company goals are the top",
+            key=f"{prefix}_parent",
+            disabled=level == "company",
+        )
+        key_results = key_result_inputs(prefix)
+        submitted = st.form_submit_button("Create goal", type="primary")
+    if not submitted:
+        return
+    created = None
+    with _ui.shown_errors(), unit_of_work() as session:
+        created = goal_service.create_goal(
+            session=session,
+            actor=actor,
+            goal_in=GoalCreate(
+                title=title,
+                description=description,
+                level=level,
+                kind=kind,
+                status=status,
+                owner_id=owner_id,
+                org_unit_id=unit_id,
+                parent_id=parent_id,
+                cycle_id=cycle_id,
+                due_on=due_on,
+            ),
+            key_results=key_results,
+        )
+    if created is not None:
+        for name in [k for k in st.session_state if str(k).startswith(f"{prefix}_")]:
+            del st.session_state[name]
+        _ui.flash(f"Goal created: {created.title}")
+        st.rerun()
+
+
+def _flags(goal: GoalView) -> str:
+    flags = [goal.status, goal.kind]
+    if goal.at_risk:
+        flags.append("⚠ at risk")
+    if goal.stale:
+        flags.append("⏱ no update in 3 weeks")
+    if goal.final_rating:
+        flags.append(f"rated {goal.final_rating} · {GOAL_RATINGS[goal.final_rating]}")
+    return " · ".join(flags)
+
+
+def key_result_table(goal: GoalView) -> None:
+    if not goal.key_results:
+        st.caption("No key results yet.")
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "key result": kr.title + (" ↓" if kr.decreasing else ""),
+                "start": kr.shown(kr.start_value),
+                "current": kr.shown(kr.current_value),
+                "target": kr.shown(kr.target_value),
+                "weight": kr.weight,
+                "progress": kr.progress,
+                "confidence": kr.last_confidence or "",
+            }
+            for kr in goal.key_results
+        ]
+    )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "progress": st.column_config.ProgressColumn(
+                "progress", min_value=0, max_value=100, format="%.0f%%"
+            ),
+            "key result": st.column_config.TextColumn(
+                "key result", help="↓ marks a decreasing target: lower is better"
+            ),
+        },
+    )
+
+
+def goal_card(goal: GoalView, *, actor: Actor, prefix: str, expanded: bool = False) -> str | None:
+    """One goal with its key results and, if the actor may edit it, actions.
+    Returns the status the goal was just closed as, if it was."""
+    key = f"{prefix}_{goal.id}"
+    closed_as: str | None = None
+    with st.container(border=True, key=f"{key}_card"):
+        head, number = st.columns([5, 1])
+        head.markdown(f"**{_ui.md(goal.title)}**")
+        head.caption(
+            _ui.md(_flags(goal) + (f" · {goal.holder}" if goal.level != "individual" else ""))
+        )
+        number.metric("Progress", percent(goal.rolled_up), label_visibility="collapsed")
+        st.progress(int(goal.rolled_up or 0) / 100)
+        if goal.parent_title:
+            st.caption(
+                _ui.md(
+                    f"Aligned to {goal.parent_title} (rolled-up progress "
+                    f"{percent(goal.parent_progress)})"
+                )
+            )
+        with st.expander("Key results and actions", expanded=expanded):
+            if goal.description:
+                st.markdown(_ui.md(goal.description))
+            key_result_table(goal)
+            if goal.can_edit:
+                closed_as = _actions(goal, actor=actor, key=key)
+            history(goal, actor=actor, key=key)
+    return closed_as
+
+
+def _actions(goal: GoalView, *, actor: Actor, key: str) -> str | None:
+    update_tab, add_tab, edit_tab, close_tab = st.tabs(
+        ["Update progress", "Add key result", "Edit", "Close"]
+    )
+    result: Any = None
+    closed_as: str | None = None
+    krs = {kr.id: kr for kr in goal.key_results}
+    with update_tab:
+        if goal.status not in ("active", "draft"):
+            st.caption("This goal is closed; reopen it under Edit to update it.")
+        elif not krs:
+            st.caption("Add a key result first.")
+        else:
+            kr_id = st.selectbox(
+                "Key result",
+                list(krs),
+                format_func=lambda i: krs[i].title,
+                key=f"{key}_update_kr",
+            )
+            chosen = krs[kr_id]
+            with st.form(f"{key}_update_form"):
+                if chosen.metric == "boolean":
+                    value = 1.0 if st.checkbox("Done", value=chosen.current_value >= 0.5) else 0.0
+                else:
+                    value = st.number_input(
+                        f"New value ({chosen.unit or chosen.metric})",
+                        value=float(chosen.current_value),
+                        key=f"{key}_update_value_{kr_id}",
+                    )
+                confidence = st.radio(
+                    "Confidence",
+                    goal_service.CONFIDENCES,
+                    horizontal=True,
+                    key=f"{key}_update_confidence",
+                )
+                note = st.text_input("Note", key=f"{key}_update_note", max_chars=2000)
+                if st.form_submit_button("Save update", type="primary"):
+                    with _ui.shown_errors(), unit_of_work() as session:
+                        result = goal_service.record_progress(
+                            session=session,
+                            actor=actor,
+                            key_result_id=kr_id,
+                            version=chosen.version,
+                            value=value,
+                            confidence=confidence,
+                            note=note,
+                        )
+    with add_tab, st.form(f"{key}_add_form"):
+        new_krs = key_result_inputs(f"{key}_add", slots=1)
+        if st.form_submit_button("Add key result"):
+            if not new_krs:
+                st.warning("Give the key result a title.")
+            else:
+                with _ui.shown_errors(), unit_of_work() as session:
+                    result = goal_service.add_key_result(
+                        session=session,
+                        actor=actor,
+                        goal_id=goal.id,
+                        version=goal.version,
+                        key_result=new_krs[0],
+                    )
+    with edit_tab, st.form(f"{key}_edit_form"):
+        title = st.text_input("Goal", value=goal.title, max_chars=200, key=f"{key}_edit_title")
+        description = st.text_area(
+            "Why it matters", value=goal.description, key=f"{key}_edit_description"
+        )
+        kinds = ["performance", "development"]
+        kind = st.radio(
+            "Kind", kinds, index=kinds.index(goal.kind), horizontal=True, key=f"{key}_edit_kind"
+        )
+        statuses = ["active", "draft"]
+        status = st.radio(
+            "Status",
+            statuses,
+            index=statuses.index(goal.status) if goal.status in statuses else 0,
+            horizontal=True,
+            key=f"{key}_edit_status",
+            help="Choosing a status here reopens a closed goal.",
+        )
+        due_on = st.date_input("Due", value=goal.due_on, key=f"{key}_edit_due")
+        if st.form_submit_button("Save goal"):
+            with _ui.shown_errors(), unit_of_work() as session:
+                result = goal_service.update_goal(
+                    session=session,
+                    actor=actor,
+                    goal_id=goal.id,
+                    version=goal.version,
+                    changes=GoalUpdate(
+                        title=title,
+                        description=description,
+                        kind=kind,
+                        status=status if status != goal.status else None,
+                        due_on=due_on,
+                    ),
+                )
+    with close_tab:
+        if goal.status not in ("active", "draft"):
+            st.caption("Already closed.")
+        else:
+            with st.form(f"{key}_close_form"):
+                outcome = st.radio(
+                    "Outcome", ["completed", "cancelled"], horizontal=True, key=f"{key}_outcome"
+                )
+                rating = st.select_slider(
+                    "Final rating",
+                    options=list(GOAL_RATINGS),
+                    value=3,
+                    format_func=lambda r: f"{r} · {GOAL_RATINGS[r]}",
+                    key=f"{key}_rating",
+                )
+                if st.form_submit_button("Close goal"):
+                    with _ui.shown_errors(), unit_of_work() as session:
+                        result = goal_service.close_goal(
+                            session=session,
+                            actor=actor,
+                            goal_id=goal.id,
+                            version=goal.version,
+                            status=outcome,
+                            final_rating=rating if outcome == "completed" else None,
+                        )
+                        closed_as = outcome
+    if result is not None:
+        _ui.flash("Saved.")
+        if closed_as is None:
+            st.rerun()
+    return closed_as if result is not None else None
+
+
+def history(goal: GoalView, *, actor: Actor, key: str) -> None:
+    if not st.toggle("Show history", key=f"{key}_history"):
+        return
+    with _ui.shown_errors(), unit_of_work() as session:
+        detail = goal_service.get_goal(session=session, actor=actor, goal_id=goal.id)
+        frame = detail.history_frame()
+        if not frame.empty:
+            chart = (
+                alt.Chart(frame)
+                .mark_line(point=True)
+                .encode(
+                    x=alt.X("at:T", title=None),
+                    y=alt.Y("progress:Q", title="progress %", scale=alt.Scale(domain=[0, 100])),
+                    color=alt.Color("key result:N", legend=alt.Legend(orient="bottom")),
+                    tooltip=["at:T", "key result", "value", "confidence", "note", "by"],
+                )
+                .properties(height=220)
+            )
+            st.altair_chart(chart, width="stretch")
+        st.dataframe(
+            frame,
+            hide_index=True,
+            width="stretch",
+            column_config={"progress": st.column_config.NumberColumn(format="%.0f%%")},
+        )

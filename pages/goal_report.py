@@ -1,0 +1,181 @@
+"""Goal report (managers and HR): attainment by team and person, the at-risk
+list, the progress distribution, Excel export and import of goals."""
+
+import altair as alt
+import streamlit as st
+
+from core import goals as goal_service
+from core.progress import PROGRESS_BUCKETS
+from core.runtime import unit_of_work
+from db.models import GoalCycleCreate
+from pages import _auth, _goals_ui, _ui
+
+actor = _auth.current_actor()
+st.title("Goal report", anchor=False)
+_ui.show_flash()
+
+cycle_id = _goals_ui.pick_cycle("goal_report")
+
+if actor.is_hr_admin:
+    with st.expander("New goal cycle"):
+        with st.form("goal_report_cycle_form"):
+            name = st.text_input("Name", placeholder="Q1 2027", key="goal_report_cycle_name")
+            start_col, end_col = st.columns(2)
+            starts_on = start_col.date_input("First day", key="goal_report_cycle_start")
+            ends_on = end_col.date_input("Last day", key="goal_report_cycle_end")
+            submitted = st.form_submit_button("Create cycle")
+        if submitted:
+            created = None
+            with _ui.shown_errors(), unit_of_work() as session:
+                created = goal_service.create_cycle(
+                    session=session,
+                    actor=actor,
+                    cycle_in=GoalCycleCreate(name=name, starts_on=starts_on, ends_on=ends_on),
+                )
+            if created is not None:
+                _ui.flash(f"Cycle {created.name} created.")
+                st.rerun()
+
+if cycle_id is None:
+    st.stop()
+
+with _ui.shown_errors(stop=True), unit_of_work() as session:
+    report = goal_service.get_goal_report(session=session, actor=actor, cycle_id=cycle_id)
+
+scope = "everyone" if actor.is_hr_admin else "your direct and indirect reports"
+st.caption(f"Individual goals of {scope}; cancelled goals are left out.")
+first, second, third, fourth = st.columns(4)
+first.metric("Goals", report.goals)
+second.metric("People", len(report.by_person))
+average = report.by_person["average progress"].mean() if len(report.by_person) else None
+third.metric("Average progress", _goals_ui.percent(None if average != average else average))
+fourth.metric("At risk or stale", len(report.at_risk))
+
+if not report.distribution.empty:
+    chart = (
+        alt.Chart(report.distribution)
+        .mark_bar()
+        .encode(
+            x=alt.X("band:N", sort=PROGRESS_BUCKETS, title="progress"),
+            y=alt.Y("goals:Q", title="goals"),
+            color=alt.Color("kind:N", legend=alt.Legend(orient="bottom")),
+            tooltip=["band", "kind", "goals"],
+        )
+        .properties(height=260, title="How far goals have come")
+    )
+    st.altair_chart(chart, width="stretch")
+
+progress_column = st.column_config.ProgressColumn(
+    "average progress", min_value=0, max_value=100, format="%.0f%%"
+)
+team_tab, person_tab, risk_tab, excel_tab = st.tabs(
+    ["By team", "By person", "At risk or stale", "Excel"]
+)
+with team_tab:
+    st.dataframe(
+        report.by_team,
+        hide_index=True,
+        width="stretch",
+        column_config={"average progress": progress_column},
+    )
+with person_tab:
+    st.dataframe(
+        report.by_person,
+        hide_index=True,
+        width="stretch",
+        column_config={"average progress": progress_column},
+    )
+with risk_tab:
+    st.dataframe(
+        report.at_risk,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "progress": st.column_config.ProgressColumn(
+                "progress", min_value=0, max_value=100, format="%.0f%%"
+            ),
+            "last update": st.column_config.DatetimeColumn("last update", format="D MMM YYYY"),
+        },
+    )
+with excel_tab:
+    st.download_button(
+        "Download this report",
+        data=goal_service.goal_report_workbook(report),
+        file_name="goal-report.xlsx",
+        mime=_ui.XLSX_MIME,
+        icon=":material/download:",
+        key="goal_report_download",
+    )
+    st.divider()
+    st.markdown("**Goals and key results** (two sheets: Goals, Key results)")
+    if st.button("Prepare export of goals", key="goal_report_prepare_export"):
+        with _ui.shown_errors(), unit_of_work() as session:
+            st.session_state["goal_report_export"] = goal_service.export_goals(
+                session=session, actor=actor, cycle_id=cycle_id
+            )
+    if export := st.session_state.get("goal_report_export"):
+        st.download_button(
+            "Download goals",
+            data=export,
+            file_name="goals.xlsx",
+            mime=_ui.XLSX_MIME,
+            icon=":material/download:",
+            key="goal_report_export_download",
+        )
+    st.download_button(
+        "Download an empty template",
+        data=goal_service.import_template(),
+        file_name="goals-template.xlsx",
+        mime=_ui.XLSX_MIME,
+        key="goal_report_template",
+    )
+    st.caption(
+        "Import creates new goals. `ref` names a row so others can align to it "
+        "(`parent_ref`) and key results can point to it (`goal_ref`); `G<id>` points "
+        "to a goal already in Stride. Nothing is written unless every row is valid."
+    )
+    upload = st.file_uploader("Import goals", type=["xlsx"], key="goal_report_upload")
+    if upload is not None:
+        content = upload.getvalue()
+        preview = None
+        with _ui.shown_errors(), unit_of_work() as session:
+            preview = goal_service.preview_goal_import(
+                session=session, actor=actor, content=content
+            )
+        if preview is not None:
+            st.markdown(
+                f"Dry run: {len(preview.goals)} goals, {len(preview.key_results)} key results."
+            )
+            st.dataframe(preview.goals, hide_index=True, width="stretch")
+            st.dataframe(preview.key_results, hide_index=True, width="stretch")
+            if preview.errors:
+                errors = goal_service.import_errors_frame(preview.errors)
+                st.error(f"{len(errors)} problems; nothing can be imported until they are fixed.")
+                st.dataframe(errors, hide_index=True, width="stretch")
+                _ui.excel_download(
+                    errors,
+                    file_name="goal-import-problems.xlsx",
+                    label="Download the problems",
+                    sheet_name="Problems",
+                    key="goal_report_import_errors",
+                )
+            elif st.button("Import", type="primary", key="goal_report_import"):
+                result = None
+                bar = st.progress(0.0, text="Importing…")
+
+                def show_share(share: float) -> None:
+                    bar.progress(share, text="Importing…")
+
+                with _ui.shown_errors(), unit_of_work() as session:
+                    result = goal_service.commit_goal_import(
+                        session=session,
+                        actor=actor,
+                        content=content,
+                        progress=show_share,
+                    )
+                if result is not None:
+                    _ui.flash(
+                        f"Imported {result.goals} goals and {result.key_results} key results."
+                    )
+                    st.session_state.pop("goal_report_upload", None)
+                    st.rerun()

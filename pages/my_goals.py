@@ -1,0 +1,56 @@
+"""My goals: a few short goals per cycle, their key results and progress."""
+
+import streamlit as st
+
+from core import goals as goal_service
+from core.runtime import unit_of_work
+from pages import _auth, _goals_ui, _ui
+
+actor = _auth.current_actor()
+st.title("My goals", anchor=False)
+_ui.show_flash()
+# Set when a goal was just completed: ask for the next one (once).
+prompt_next = bool(st.session_state.pop("my_goals_prompt_next", False))
+
+cycle_id = _goals_ui.pick_cycle("my_goals")
+if cycle_id is None:
+    st.stop()
+
+with _ui.shown_errors(stop=True), unit_of_work() as session:
+    goals = goal_service.list_person_goals(session=session, actor=actor, cycle_id=cycle_id)
+
+open_goals = [g for g in goals if g.status in ("active", "draft")]
+first, second, third, fourth = st.columns(4)
+first.metric("Open goals", len(open_goals))
+second.metric("Completed", sum(g.status == "completed" for g in goals))
+measured = [g.rolled_up for g in open_goals if g.rolled_up is not None]
+third.metric(
+    "Average progress", _goals_ui.percent(sum(measured) / len(measured) if measured else None)
+)
+fourth.metric("Need attention", sum(g.at_risk or g.stale for g in goals))
+
+if prompt_next:
+    st.success(
+        "Goal completed, well done. What is your next goal? Set it below while the "
+        "momentum is there.",
+        icon=":material/flag:",
+    )
+
+with st.expander("New goal", expanded=prompt_next or not open_goals):
+    st.caption(
+        "Keep goals few and short (this cycle), each with 1–3 measurable key results. "
+        "A target below the start counts down (e.g. incidents 12 → 4)."
+    )
+    _goals_ui.new_goal_form(
+        actor=actor, prefix="my_goals_new", cycle_id=cycle_id, level="individual"
+    )
+
+if not goals:
+    st.info("You have no goals in this cycle yet.")
+closed_now = None
+for goal in goals:
+    closed = _goals_ui.goal_card(goal, actor=actor, prefix="my_goals_goal")
+    closed_now = closed_now or closed
+if closed_now is not None:
+    st.session_state["my_goals_prompt_next"] = closed_now == "completed"
+    st.rerun()

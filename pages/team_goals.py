@@ -1,0 +1,77 @@
+"""Team goals (managers): reports' goals in a grid, flags, goals for a report."""
+
+import streamlit as st
+
+from core import goals as goal_service
+from core.runtime import unit_of_work
+from pages import _auth, _goals_ui, _ui
+
+actor = _auth.current_actor()
+st.title("Team goals", anchor=False)
+_ui.show_flash()
+
+cycle_id = _goals_ui.pick_cycle("team_goals")
+if cycle_id is None:
+    st.stop()
+scope_col, flag_col = st.columns(2)
+direct_only = scope_col.toggle("Direct reports only", key="team_goals_direct")
+flagged_only = flag_col.toggle("Only at risk or stale", key="team_goals_flagged")
+
+with _ui.shown_errors(stop=True), unit_of_work() as session:
+    grid = goal_service.list_team_goals(
+        session=session,
+        actor=actor,
+        cycle_id=cycle_id,
+        direct_only=direct_only,
+        flagged_only=flagged_only,
+    )
+    owners = goal_service.list_goal_owners(session=session, actor=actor)
+
+first, second, third, fourth = st.columns(4)
+first.metric("Goals", len(grid))
+second.metric("People", grid["person"].nunique())
+third.metric("At risk", int(grid["at risk"].sum()))
+fourth.metric("Stale (3 weeks)", int(grid["stale"].sum()))
+
+selection = st.dataframe(
+    grid,
+    key="team_goals_grid",
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    column_config={
+        "id": None,
+        "progress": st.column_config.ProgressColumn(
+            "progress", min_value=0, max_value=100, format="%.0f%%"
+        ),
+        "at risk": st.column_config.CheckboxColumn("at risk"),
+        "stale": st.column_config.CheckboxColumn("stale", help="No update in 3 weeks"),
+        "last update": st.column_config.DatetimeColumn("last update", format="D MMM YYYY"),
+    },
+)
+st.caption(
+    "Select a row to open the goal. At risk: an off-track or at-risk update, or progress "
+    "more than 25 points behind the time gone in the cycle."
+)
+
+detail = None
+if selection and selection.selection.rows:
+    goal_id = int(grid.iloc[selection.selection.rows[0]]["id"])
+    with _ui.shown_errors(), unit_of_work() as session:
+        detail = goal_service.get_goal(session=session, actor=actor, goal_id=goal_id)
+if detail is not None:
+    _goals_ui.goal_card(detail.goal, actor=actor, prefix="team_goals_goal", expanded=True)
+
+with st.expander("Create a goal for a report"):
+    reports = [(i, n) for i, n in owners if i != actor.person_id]
+    if reports:
+        _goals_ui.new_goal_form(
+            actor=actor,
+            prefix="team_goals_new",
+            cycle_id=cycle_id,
+            level="individual",
+            owners=reports,
+        )
+    else:
+        st.caption("Nobody reports to you.")

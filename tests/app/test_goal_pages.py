@@ -1,0 +1,131 @@
+"""Goal pages for every demo role: they render, and their main actions work."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import HOME, open_page, sign_in
+
+GOAL_PAGES = ["pages/my_goals.py", "pages/alignment.py"]
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.label for e in at.expander]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("username", ["emma", "maya", "hana"])
+def test_my_goals_lists_own_goals(app: AppTest, username: str) -> None:
+    at = open_page(sign_in(app, username), "pages/my_goals.py")
+    assert at.title[0].value == "My goals"
+    assert not at.error, [e.value for e in at.error]
+    assert at.metric[0].label == "Open goals"
+    # Every demo person has 2–4 goals in the current cycle.
+    assert 2 <= len([c for c in at.expander if c.label == "Key results and actions"]) <= 4
+
+
+def test_employee_creates_a_goal_with_key_results(app: AppTest) -> None:
+    at = open_page(sign_in(app, "emma"), "pages/my_goals.py")
+    before = len([c for c in at.expander if c.label == "Key results and actions"])
+    at.text_input(key="my_goals_new_title").input("Write the on-call handbook")
+    at.text_input(key="my_goals_new_kr1_title").input("Runbooks written")
+    at.number_input(key="my_goals_new_kr1_target").set_value(12)
+    at.text_input(key="my_goals_new_kr2_title").input("Pages per week")
+    at.number_input(key="my_goals_new_kr2_start").set_value(10)
+    at.number_input(key="my_goals_new_kr2_target").set_value(3)
+    next(b for b in at.button if b.label == "Create goal").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert next(s.value for s in at.success).startswith("Goal created")
+    assert len([c for c in at.expander if c.label == "Key results and actions"]) == before + 1
+    assert "Write the on\\-call handbook" in _texts(at)
+
+
+def test_employee_sees_validation_errors(app: AppTest) -> None:
+    at = open_page(sign_in(app, "emma"), "pages/my_goals.py")
+    at.text_input(key="my_goals_new_kr1_title").input("No goal title")
+    next(b for b in at.button if b.label == "Create goal").click().run()
+    assert not at.exception, at.exception
+    assert at.error
+    assert "title" in at.error[0].value
+
+
+@pytest.mark.parametrize("username", ["emma", "maya", "hana"])
+def test_alignment_tree(app: AppTest, username: str) -> None:
+    at = open_page(sign_in(app, username), "pages/alignment.py")
+    assert at.title[0].value == "Alignment"
+    assert not at.error, [e.value for e in at.error]
+    labels = [e.label for e in at.expander]
+    assert sum("Northwind" in label or "·" in label for label in labels) >= 3
+    # Three company objectives are branches for everyone.
+    assert any("Grow revenue in our core markets" in label for label in labels)
+
+
+def test_alignment_filter_by_text(app: AppTest) -> None:
+    at = open_page(sign_in(app, "hana"), "pages/alignment.py")
+    at.text_input(key="alignment_search").input("reliability").run()
+    assert not at.exception, at.exception
+    frames = [f.value for f in at.dataframe]
+    titles = [t for frame in frames for t in frame["goal"]]
+    assert any("reliability" in t.lower() for t in titles)
+    # Only matches and the company and team goals above them remain.
+    assert all(
+        "reliability" in t.lower() or level in ("company", "team")
+        for frame in frames
+        for t, level in zip(frame["goal"], frame["level"], strict=True)
+    )
+
+
+def test_only_managers_create_team_goals_on_alignment(app: AppTest) -> None:
+    at = open_page(sign_in(app, "emma"), "pages/alignment.py")
+    assert "New team or company goal" not in [e.label for e in at.expander]
+    at = open_page(
+        sign_in(AppTest.from_file(HOME, default_timeout=60), "maya"), "pages/alignment.py"
+    )
+    assert "New team or company goal" in [e.label for e in at.expander]
+
+
+def test_team_goals_for_a_manager(app: AppTest) -> None:
+    at = open_page(sign_in(app, "maya"), "pages/team_goals.py")
+    assert at.title[0].value == "Team goals"
+    assert not at.error, [e.value for e in at.error]
+    grid = at.dataframe[0].value
+    assert set(grid["person"]) >= {"Emma Lindqvist"}
+    assert len(set(grid["person"])) == 5  # Maya's five reports
+    at.toggle(key="team_goals_flagged").set_value(True).run()
+    flagged = at.dataframe[0].value
+    assert len(flagged) < len(grid)
+    assert all(flagged["at risk"] | flagged["stale"])
+
+
+@pytest.mark.parametrize("username", ["emma", "hana"])
+def test_team_goals_not_in_navigation_for_non_managers(app: AppTest, username: str) -> None:
+    at = sign_in(app, username)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/team_goals.py")
+
+
+@pytest.mark.parametrize(("username", "people"), [("maya", 5), ("daniel", 24), ("hana", 60)])
+def test_goal_report_scope(app: AppTest, username: str, people: int) -> None:
+    at = open_page(sign_in(app, username), "pages/goal_report.py")
+    assert at.title[0].value == "Goal report"
+    assert not at.error, [e.value for e in at.error]
+    people_metric = next(m for m in at.metric if m.label == "People")
+    assert int(people_metric.value) == people
+
+
+def test_goal_report_closed_to_employees(app: AppTest) -> None:
+    at = sign_in(app, "emma")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/goal_report.py")
+
+
+def test_completing_a_goal_prompts_for_the_next(app: AppTest) -> None:
+    at = open_page(sign_in(app, "emma"), "pages/my_goals.py")
+    open_before = int(at.metric[0].value)
+    # The first card is an open goal (open goals are listed first).
+    next(b for b in at.button if b.label == "Close goal").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any("What is your next goal" in s.value for s in at.success)
+    assert int(at.metric[0].value) == open_before - 1
