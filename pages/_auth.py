@@ -29,6 +29,8 @@ COOKIE_EXPIRY_DAYS = 7.0
 _AUTHENTICATED_AT = "stride_authenticated_at"
 _ACTOR = "stride_actor"
 _NOTICE = "stride_login_notice"
+_PENDING_COOKIE = "stride_pending_cookie"
+_COOKIE_SET_KEY = "stride_cookie_set"
 
 
 class _AccountDirectory(dict[str, dict[str, Any]]):
@@ -128,6 +130,7 @@ def require_login() -> Actor:
     authenticator = _authenticator(cookie_key)
     was_signed_in = bool(st.session_state.get("authentication_status"))
     cookie = _cookie_issued_at(cookie_key)
+    refused_cookie = False
     if not was_signed_in and cookie is not None:
         username, issued_at = cookie
         try:
@@ -138,6 +141,7 @@ def require_login() -> Actor:
             # make the library ignore the cookie for this browser session.
             st.session_state["logout"] = True
             cookie = None
+            refused_cookie = True
 
     try:
         authenticator.login(
@@ -166,6 +170,8 @@ def require_login() -> Actor:
     if not status:
         if notice := st.session_state.pop(_NOTICE, None):
             st.info(notice)
+        if refused_cookie or st.session_state.get("logout"):
+            _delete_cookie(authenticator)
         st.stop()
 
     username = str(st.session_state["username"])
@@ -177,6 +183,8 @@ def require_login() -> Actor:
         if not from_cookie:
             with unit_of_work() as session:
                 auth.register_successful_login(session, username=username)
+            _remember_new_cookie(authenticator)
+    _keep_setting_cookie(authenticator)
     try:
         with unit_of_work() as session:
             actor = auth.resolve_actor(
@@ -188,6 +196,47 @@ def require_login() -> Actor:
     st.session_state[_ACTOR] = actor
     st.session_state["stride_authenticator"] = authenticator
     return actor
+
+
+def _cookie_manager(authenticator: stauth.Authenticate) -> Any:
+    return authenticator.cookie_controller.cookie_model.cookie_manager
+
+
+def _remember_new_cookie(authenticator: stauth.Authenticate) -> None:
+    """The library draws its cookie-setting component only in the run that
+    accepted the form; a rerun right after removes it before the browser has
+    stored the cookie. Keep the token so later runs can draw it again."""
+    token = _cookie_manager(authenticator).cookies.get(COOKIE_NAME)
+    expires = authenticator.cookie_controller.cookie_model.exp_date
+    if token and expires:
+        attempt = int(st.session_state.get(_PENDING_COOKIE, {}).get("attempt", 0)) + 1
+        st.session_state[_PENDING_COOKIE] = {"token": token, "expires": expires,
+                                             "attempt": attempt}
+
+
+def _keep_setting_cookie(authenticator: stauth.Authenticate) -> None:
+    pending = st.session_state.get(_PENDING_COOKIE)
+    if not pending:
+        return
+    key = f"{_COOKIE_SET_KEY}_{pending['attempt']}"
+    if st.session_state.get(key) is True:  # the browser confirmed it
+        st.session_state.pop(_PENDING_COOKIE, None)
+        return
+    _cookie_manager(authenticator).set(
+        COOKIE_NAME,
+        pending["token"],
+        key=key,
+        expires_at=datetime.fromtimestamp(pending["expires"], tz=UTC),
+    )
+
+
+def _delete_cookie(authenticator: stauth.Authenticate) -> None:
+    """Remove a refused or signed-out cookie from the browser (the server
+    already refuses it; this just tidies up)."""
+    st.session_state.pop(_PENDING_COOKIE, None)
+    manager = _cookie_manager(authenticator)
+    manager.cookies.setdefault(COOKIE_NAME, "")
+    manager.delete(COOKIE_NAME, key="stride_cookie_delete")
 
 
 def _forget_session(notice: str) -> None:
