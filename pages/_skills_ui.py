@@ -1,0 +1,238 @@
+"""Shared UI of the skills pages: cached loaders (keyed by the viewer's scope)
+and the Altair heatmaps.
+
+st.cache_data is shared by every session of the process, so each loader's
+key holds the viewer's scope (core.assessments.gap_scope_key: a manager's
+team view is theirs alone; the organisation view is the same for every HR
+admin) and the data stamp (changes after any rating, role-map or people
+edit, here or on another replica). Writes clear the caches as well.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core import assessments
+from core.access import Actor
+from core.export import dataframe_to_xlsx
+from core.runtime import unit_of_work
+from pages import _ui
+
+CACHE_TTL_S = 600
+MAX_MARKS = assessments.MAX_MARKS
+UNKNOWN_COLOUR = "#d0d0d0"
+# Streamlit's default autosize ("fit") squeezes a heatmap's rows into the
+# height left after the rotated axis labels; fit the width only.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
+def data_stamp() -> str:
+    with unit_of_work() as session:
+        return assessments.gap_data_stamp(session)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def _team_gaps(
+    scope_key: str,
+    stamp: str,
+    actor: Actor,
+    include_indirect: bool,
+    framework_id: int | None,
+    critical_only: bool,
+    page: int,
+) -> assessments.TeamGaps:
+    # `actor` is part of the key too (hashed), so a team view can only ever
+    # come back to the person it was computed for.
+    with unit_of_work() as session:
+        return assessments.get_team_gaps(
+            session,
+            actor=actor,
+            include_indirect=include_indirect,
+            framework_id=framework_id,
+            critical_only=critical_only,
+            page=page,
+        )
+
+
+def team_gaps(
+    actor: Actor,
+    *,
+    include_indirect: bool,
+    framework_id: int | None,
+    critical_only: bool,
+    page: int,
+) -> assessments.TeamGaps:
+    return _team_gaps(
+        assessments.gap_scope_key(actor, view="team"),
+        data_stamp(),
+        actor,
+        include_indirect,
+        framework_id,
+        critical_only,
+        page,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def _org_heatmap(
+    scope_key: str,
+    stamp: str,
+    _actor: Actor,
+    rows: assessments.RowDimension,
+    unit_id: int | None,
+    job_family_id: int | None,
+    framework_id: int | None,
+    critical_only: bool,
+    page: int,
+) -> assessments.OrgHeatmap:
+    # `_actor` is not hashed: HR admins share this entry ("org:hr"); anyone
+    # else gets a key of their own and core refuses them.
+    with unit_of_work() as session:
+        return assessments.get_org_heatmap(
+            session,
+            actor=_actor,
+            rows=rows,
+            unit_id=unit_id,
+            job_family_id=job_family_id,
+            framework_id=framework_id,
+            critical_only=critical_only,
+            page=page,
+        )
+
+
+def org_heatmap(
+    actor: Actor,
+    *,
+    rows: assessments.RowDimension,
+    unit_id: int | None,
+    job_family_id: int | None,
+    framework_id: int | None,
+    critical_only: bool,
+    page: int,
+) -> assessments.OrgHeatmap:
+    return _org_heatmap(
+        assessments.gap_scope_key(actor, view="org"),
+        data_stamp(),
+        actor,
+        rows,
+        unit_id,
+        job_family_id,
+        framework_id,
+        critical_only,
+        page,
+    )
+
+
+def clear_caches() -> None:
+    _team_gaps.clear()
+    _org_heatmap.clear()
+
+
+def _competency_axis(frame: pd.DataFrame) -> alt.X:
+    order = frame.drop_duplicates("competency").sort_values("column_order")["competency"].tolist()
+    return alt.X(
+        "competency:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(labelAngle=-45, labelLimit=160, orient="top"),
+    )
+
+
+GAP_SCALE = alt.Scale(domain=[-2, 0, 3], range=["#1a9850", "#fee08b", "#d73027"])
+
+
+def team_heatmap(cells: pd.DataFrame) -> alt.Chart:
+    """People × competencies, coloured by gap; unknown cells grey."""
+    data = cells.assign(gap=cells["gap"].astype("Float64").astype(float))
+    base = alt.Chart(data).encode(
+        x=_competency_axis(data),
+        y=alt.Y("person:N", title=None, sort=list(dict.fromkeys(data["person"]))),
+        tooltip=[
+            alt.Tooltip("person:N"),
+            alt.Tooltip("competency:N"),
+            alt.Tooltip("framework:N"),
+            alt.Tooltip("required_level:N", title="required"),
+            alt.Tooltip("current_level:N", title="current"),
+            alt.Tooltip("source:N", title="from"),
+            alt.Tooltip("gap:Q"),
+            alt.Tooltip("critical:N"),
+        ],
+    )
+    height = max(120, 26 * data["person"].nunique())
+    # One rect per cell, one layer (a layered chart lost its height here);
+    # unknown cells are grey, not a colour on the gap scale.
+    return (
+        base.mark_rect(stroke="white")
+        .encode(
+            color=alt.condition(
+                "isValid(datum.gap)",
+                alt.Color("gap:Q", scale=GAP_SCALE, title="gap (levels short)"),
+                alt.value(UNKNOWN_COLOUR),
+            )
+        )
+        .properties(height=height, autosize=FIT_WIDTH)
+    )
+
+
+def organisation_heatmap(frame: pd.DataFrame, *, row_title: str) -> alt.Chart:
+    data = frame.assign(mean_gap=frame["mean_gap"].astype(float))
+    base = alt.Chart(data).encode(
+        x=_competency_axis(data),
+        y=alt.Y("row:N", title=row_title, sort=sorted(data["row"].unique())),
+        tooltip=[
+            alt.Tooltip("row:N", title=row_title),
+            alt.Tooltip("competency:N"),
+            alt.Tooltip("framework:N"),
+            alt.Tooltip("required:Q", title="people required"),
+            alt.Tooltip("assessed:Q"),
+            alt.Tooltip("mean_gap:Q", title="mean gap", format=".2f"),
+            alt.Tooltip("share_proficient:Q", title="proficient", format=".0%"),
+            alt.Tooltip("share_unassessed:Q", title="unassessed", format=".0%"),
+        ],
+    )
+    height = max(120, 24 * data["row"].nunique())
+    return (
+        base.mark_rect(stroke="white")
+        .encode(
+            color=alt.condition(
+                "isValid(datum.mean_gap)",
+                alt.Color("mean_gap:Q", scale=GAP_SCALE, title="mean gap"),
+                alt.value(UNKNOWN_COLOUR),
+            )
+        )
+        .properties(height=height, autosize=FIT_WIDTH)
+    )
+
+
+def lazy_excel_download(frame: pd.DataFrame, *, file_name: str, sheet_name: str, key: str) -> None:
+    """Like _ui.excel_download, but the workbook is built only when someone
+    clicks (st.download_button's deferred data): heatmap pages rerun often
+    and most reruns download nothing."""
+    st.download_button(
+        "Download Excel",
+        data=lambda: dataframe_to_xlsx(for_excel(frame), sheet_name=sheet_name),
+        file_name=file_name,
+        mime=_ui.XLSX_MIME,
+        icon=":material/download:",
+        key=key,
+    )
+
+
+def for_excel(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable columns (gap: Int64) hold pd.NA, which core.export does not
+    write yet: hand it plain objects with None instead."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def team_table(cells: pd.DataFrame) -> pd.DataFrame:
+    """The heatmap as text (screen readers, and a check for tests): one row per
+    person, one column per competency, "current (gap)"."""
+    gap_text = cells["gap"].map(lambda g: "" if pd.isna(g) else f" ({int(g):+d})")
+    labelled = cells.assign(cell=cells["current_level"].astype(str) + gap_text)
+    order = labelled.drop_duplicates("competency").sort_values("column_order")["competency"]
+    table = labelled.pivot_table(
+        index="person", columns="competency", values="cell", aggfunc="first", sort=False
+    )
+    return table.reindex(columns=list(order)).fillna("")

@@ -1,0 +1,172 @@
+"""Learning: my assignments and recommendations for my gaps; managers assign
+items to the people who need them most; HR keeps the catalogue."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from core import learning
+from core.runtime import unit_of_work
+from db.models import LearningItemCreate
+from pages import _auth, _skills_ui, _ui
+
+actor = _auth.current_actor()
+st.title("Learning", anchor=False)
+_ui.show_flash()
+st.caption(
+    "Finishing a course doesn't change your level by itself: a gap closes when a new "
+    "assessment (yours or your manager's) shows it."
+)
+
+tabs = ["My learning", "Catalogue"] + (["Assign to my team"] if actor.is_manager else [])
+shown_tabs = dict(zip(tabs, st.tabs(tabs), strict=True))
+
+with shown_tabs["My learning"]:
+    with _ui.shown_errors(stop=True), unit_of_work() as session:
+        mine = learning.list_assignments(session=session, actor=actor)
+        recommended = learning.recommend_learning(session=session, actor=actor)
+    st.subheader("Assigned to me", anchor=False)
+    if mine.empty:
+        st.info("Nothing assigned to you yet.")
+    else:
+        st.dataframe(mine.drop(columns=["id", "version", "person"]), hide_index=True)
+        labels = {int(r["id"]): f"{r['item']} ({r['status']})" for r in mine.to_dict("records")}
+        chosen = st.selectbox(
+            "Update", options=list(labels), format_func=labels.__getitem__, key="learning_mine_pick"
+        )
+        status = st.radio(
+            "Status",
+            options=["assigned", "in progress", "completed"],
+            horizontal=True,
+            key="learning_mine_status",
+        )
+        if st.button("Save status", key="learning_mine_save") and chosen is not None:
+            version = int(mine.loc[mine["id"] == chosen, "version"].iloc[0])
+            saved = None
+            with _ui.shown_errors(), unit_of_work() as session:
+                saved = learning.update_assignment_status(
+                    session=session,
+                    actor=actor,
+                    assignment_id=chosen,
+                    status=status,
+                    version=version,
+                )
+            if saved is not None:
+                _ui.flash("Status saved.")
+                st.rerun()
+    st.subheader("Recommended for my gaps", anchor=False)
+    if recommended.empty:
+        st.info("No known gaps with matching learning items. Assess yourself under *My skills*.")
+    else:
+        st.dataframe(
+            recommended.drop(columns=["item_id"]),
+            hide_index=True,
+            width="stretch",
+            column_config={"link": st.column_config.LinkColumn("link")},
+        )
+
+with shown_tabs["Catalogue"]:
+    with _ui.shown_errors(stop=True), unit_of_work() as session:
+        catalogue = learning.list_learning_items(session=session, actor=actor)
+    st.dataframe(
+        catalogue.drop(columns=["id", "competency_id", "target rank"]),
+        hide_index=True,
+        width="stretch",
+        column_config={"link": st.column_config.LinkColumn("link")},
+    )
+    if actor.is_hr_admin:
+        with _ui.shown_errors(stop=True), unit_of_work() as session:
+            competencies = learning.list_competency_levels(session=session, actor=actor)
+        st.subheader("Add a learning item", anchor=False)
+        competency_id = st.selectbox(
+            "Competency",
+            options=list(competencies),
+            format_func=lambda c: competencies[c][0],
+            key="learning_new_competency",
+        )
+        levels: dict[int, str] = (
+            dict(competencies[competency_id][1]) if competency_id is not None else {}
+        )
+        with st.form("learning_new_item", clear_on_submit=True):
+            title = st.text_input("Title", max_chars=200)
+            url = st.text_input("Link (https://…)", max_chars=500)
+            target = st.selectbox(
+                "Helps reach", options=list(levels), format_func=lambda v: levels[v]
+            )
+            hours = st.number_input("Hours", min_value=0.0, max_value=1000.0, value=2.0, step=0.5)
+            if st.form_submit_button("Add item") and competency_id is not None:
+                created = None
+                with _ui.shown_errors(), unit_of_work() as session:
+                    created = learning.create_learning_item(
+                        session=session,
+                        actor=actor,
+                        item_in=LearningItemCreate(
+                            title=title,
+                            url=url,
+                            competency_id=competency_id,
+                            target_value_id=int(target or 0),
+                            hours=hours,
+                        ),
+                    )
+                if created is not None:
+                    _ui.flash(f"Added “{created.title}”.")
+                    st.rerun()
+
+if "Assign to my team" in shown_tabs:
+    with shown_tabs["Assign to my team"]:
+        items = {
+            int(r["id"]): f"{r['title']} — {r['competency']}, to {r['target level']}"
+            for r in catalogue.to_dict("records")
+        }
+        item_id = st.selectbox(
+            "Learning item",
+            options=list(items),
+            format_func=items.__getitem__,
+            index=None,
+            placeholder="Choose an item",
+            key="learning_assign_item",
+        )
+        if item_id is not None:
+            with _ui.shown_errors(stop=True), unit_of_work() as session:
+                candidates = learning.rank_people_for_item(
+                    session=session, actor=actor, item_id=item_id
+                )
+            if candidates.empty:
+                st.info("Nobody in your team needs this item's competency below its level.")
+            else:
+                st.caption("Most relevant first: the biggest known gap, then unknown levels.")
+                st.dataframe(candidates.drop(columns=["person_id"]), hide_index=True)
+                names = dict(zip(candidates["person_id"], candidates["person"], strict=True))
+                suggested = candidates[
+                    (candidates["status"] == "below") & ~candidates["already assigned"]
+                ]["person_id"].tolist()
+                with st.form("learning_assign_form"):
+                    people = st.multiselect(
+                        "Assign to",
+                        options=list(names),
+                        default=suggested,
+                        format_func=names.__getitem__,
+                    )
+                    due_on = st.date_input("Due on", value=date.today() + timedelta(days=30))
+                    if st.form_submit_button("Assign", type="primary"):
+                        made = None
+                        with _ui.shown_errors(), unit_of_work() as session:
+                            made = learning.assign_learning(
+                                session=session,
+                                actor=actor,
+                                item_id=item_id,
+                                person_ids=[int(p) for p in people],
+                                due_on=due_on,
+                            )
+                        if made is not None:
+                            _ui.flash(f"Assigned to {made} people.")
+                            st.rerun()
+        with _ui.shown_errors(stop=True), unit_of_work() as session:
+            team_assignments = learning.list_assignments(session=session, actor=actor, team=True)
+        st.subheader("My team's learning", anchor=False)
+        st.dataframe(team_assignments.drop(columns=["id", "version"]), hide_index=True)
+        _ui.excel_download(
+            _skills_ui.for_excel(team_assignments.drop(columns=["id", "version"])),
+            file_name="team-learning.xlsx",
+            key="learning_team_download",
+        )

@@ -1,0 +1,93 @@
+"""My skills: what my role requires against my current level, and my
+self-assessment."""
+
+import streamlit as st
+
+from core.assessments import get_skills_profile, list_assessment_history, record_self_assessment
+from core.runtime import unit_of_work
+from pages import _auth, _skills_ui, _ui
+
+actor = _auth.current_actor()
+st.title("My skills", anchor=False)
+_ui.show_flash()
+
+with _ui.shown_errors(stop=True), unit_of_work() as session:
+    profile = get_skills_profile(session=session, actor=actor)
+
+if profile.position_title is None:
+    st.info("You don't hold a position yet, so there is no role profile to assess against.")
+    st.stop()
+st.subheader(profile.position_title, anchor=False)
+st.caption(profile.rule)
+if not profile.rows:
+    st.info("HR hasn't mapped competencies to your role yet.")
+    st.stop()
+
+table = profile.table()
+below = int((table["status"] == "below").sum())
+unknown = int((table["status"] == "unknown").sum())
+first, second, third = st.columns(3)
+first.metric("Competencies in my role", len(table))
+second.metric("Below the role's level", below)
+third.metric("Not assessed yet", unknown)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "gap": st.column_config.NumberColumn("gap", help="Required minus current level"),
+        "critical": st.column_config.CheckboxColumn("critical"),
+    },
+)
+_ui.excel_download(
+    _skills_ui.for_excel(table),
+    file_name="my-skills.xlsx",
+    sheet_name="My skills",
+    key="my_skills_download",
+)
+
+st.subheader("Assess myself", anchor=False)
+rows = {r.competency_id: r for r in profile.rows}
+competency_id = st.selectbox(
+    "Competency",
+    options=list(rows),
+    format_func=lambda c: f"{rows[c].competency} (required: {rows[c].required_level})",
+    key="my_skills_competency",
+)
+if competency_id is not None:
+    row = rows[competency_id]
+    levels = {level.value_id: level for level in row.levels}
+    value_id = st.radio(
+        "My level",
+        options=list(levels),
+        format_func=lambda v: levels[v].name,
+        captions=[levels[v].descriptor for v in levels],
+        index=None,
+        key="my_skills_level",
+    )
+    comment = st.text_area("Comment", key="my_skills_comment", max_chars=4000)
+    evidence = st.text_area("Evidence (examples, links)", key="my_skills_evidence", max_chars=4000)
+    if st.button(
+        "Save self-assessment", type="primary", key="my_skills_save", disabled=value_id is None
+    ):
+        saved = None
+        with _ui.shown_errors(), unit_of_work() as session:
+            saved = record_self_assessment(
+                session=session,
+                actor=actor,
+                competency_id=competency_id,
+                value_id=int(value_id or 0),
+                comment=comment,
+                evidence=evidence,
+            )
+        if saved is not None:
+            _skills_ui.clear_caches()
+            for key in ("my_skills_level", "my_skills_comment", "my_skills_evidence"):
+                st.session_state.pop(key, None)
+            _ui.flash(f"Self-assessment saved for {row.competency}.")
+            st.rerun()
+
+if st.toggle("Show my assessment history", key="my_skills_history"):
+    with _ui.shown_errors(), unit_of_work() as session:
+        history = list_assessment_history(session=session, actor=actor, person_id=actor.person_id)
+    st.dataframe(history, hide_index=True, width="stretch")

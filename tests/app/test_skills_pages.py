@@ -1,0 +1,139 @@
+"""Skills pages per role: skills gap (manager team view, HR organisation view),
+my skills, insights, learning; and the cache never crosses viewers."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import HOME, open_page, sign_in
+
+
+def _chart_rows(at: AppTest, index: int = 0) -> list[dict[str, object]]:
+    """The data of the index-th Altair chart on the page (its Arrow datasets)."""
+    proto = at.get("vega_lite_chart")[index].proto
+    frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in proto.datasets]
+    if proto.data.data:
+        frames.append(convert_arrow_bytes_to_pandas_df(proto.data.data))
+    return [row for frame in frames for row in frame.to_dict("records")]
+
+
+def _chart_people(at: AppTest) -> set[str]:
+    return {str(row["person"]) for row in _chart_rows(at)}
+
+
+@pytest.mark.parametrize("username", ["emma", "maya", "hana"])
+def test_my_skills_page(app: AppTest, username: str) -> None:
+    at = open_page(sign_in(app, username), "pages/my_skills.py")
+    assert at.title[0].value == "My skills"
+    table = at.dataframe[0].value
+    assert len(table) > 0
+    assert {"required", "current", "from", "gap", "status"} <= set(table.columns)
+    if username == "emma":
+        # Seeded unassessed on purpose: unknown, never zero.
+        leading = table[table["competency"] == "Leading others"].iloc[0]
+        assert leading["current"] == "unknown"
+        assert leading["status"] == "unknown"
+
+
+def test_self_assessment_saves(app: AppTest) -> None:
+    at = open_page(sign_in(app, "emma"), "pages/my_skills.py")
+    competencies = at.selectbox(key="my_skills_competency")
+    leading = next(o for o in competencies.options if o.startswith("Leading others"))
+    competencies.select(leading).run()
+    level = at.radio(key="my_skills_level")
+    level.set_value(level.options[1]).run()
+    at.button(key="my_skills_save").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    leading_row = table[table["competency"] == "Leading others"].iloc[0]
+    assert leading_row["current"] == level.options[1]
+    assert leading_row["from"] == "self-assessed"
+
+
+def test_manager_team_heatmap_shows_only_own_reports(app: AppTest) -> None:
+    at = open_page(sign_in(app, "maya"), "pages/skills_gap.py")
+    assert at.title[0].value == "Skills gap"
+    people = _chart_people(at)
+    assert "Emma Lindqvist" in people
+    assert len(people) == 5  # Maya's five direct reports
+    assert len(at.get("download_button")) == 1
+
+
+def test_employee_has_no_skills_gap_or_insights_page(app: AppTest) -> None:
+    at = sign_in(app, "emma")
+    for page in ("pages/skills_gap.py", "pages/insights.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+
+def test_hr_organisation_heatmap_and_filters(app: AppTest) -> None:
+    at = open_page(sign_in(app, "hana"), "pages/skills_gap.py")
+    rows = {str(r["row"]) for r in _chart_rows(at)}
+    assert {"Product & Technology", "Commercial", "Operations & People"} <= rows
+    at.segmented_control(key="skills_gap_org_rows").set_value("job_family").run()
+    assert not at.exception
+    families = {str(r["row"]) for r in _chart_rows(at)}
+    assert "Technology & support" in families
+    at.checkbox(key="skills_gap_org_critical").check().run()
+    assert not at.exception
+    critical = _chart_rows(at)
+    assert 0 < len(critical) < 30
+
+
+@pytest.mark.parametrize("username", ["hana"])
+def test_insights_page(app: AppTest, username: str) -> None:
+    at = open_page(sign_in(app, username), "pages/insights.py")
+    assert at.title[0].value == "Insights"
+    assert len(at.dataframe) >= 2
+    at.selectbox(key="insights_fit_position").select_index(0).run()
+    assert not at.exception
+    assert len(at.dataframe[-1].value) > 0
+
+
+@pytest.mark.parametrize("username", ["emma", "maya", "hana"])
+def test_learning_page(app: AppTest, username: str) -> None:
+    at = open_page(sign_in(app, username), "pages/learning.py")
+    assert at.title[0].value == "Learning"
+    if username == "emma":
+        assert len(at.dataframe[0].value) == 1  # the demo assignment from Maya
+
+
+def test_manager_assigns_learning(app: AppTest) -> None:
+    at = open_page(sign_in(app, "maya"), "pages/learning.py")
+    before = len(at.dataframe[-1].value)
+    items = at.selectbox(key="learning_assign_item")
+    security = next(o for o in items.options if o.startswith("Designing for change"))
+    items.select(security).run()
+    assert not at.exception
+    candidates = at.dataframe[-2].value
+    assert len(candidates) > 0
+    assert list(candidates["gap"].dropna()) == sorted(candidates["gap"].dropna(), reverse=True)
+    people = at.multiselect[0]
+    if not people.value:
+        people.select(people.options[0])
+    chosen = len(people.value)
+    next(b for b in at.button if b.label == "Assign").click().run()
+    assert not at.exception
+    assert at.success[0].value == f"Assigned to {chosen} people."
+    assert len(at.dataframe[-1].value) == before + chosen
+
+
+def test_cache_never_serves_one_viewer_to_another(demo_database_url: str) -> None:
+    """Two managers open the same page in the same process (one shared
+    st.cache_data): each sees only their own reports."""
+    maya = open_page(
+        sign_in(AppTest.from_file(HOME, default_timeout=60), "maya"), "pages/skills_gap.py"
+    )
+    maya_people = _chart_people(maya)
+    daniel = open_page(
+        sign_in(AppTest.from_file(HOME, default_timeout=60), "daniel"), "pages/skills_gap.py"
+    )
+    daniel_people = _chart_people(daniel)
+    assert maya_people
+    assert daniel_people
+    assert not maya_people & daniel_people
+    # And back: Maya's rerun still gets her own team.
+    maya.run()
+    assert _chart_people(maya) == maya_people
