@@ -14,12 +14,13 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.errors import PermissionDenied
-from db.models import AuditEvent, Person
+from db.models import AuditEvent, OrgUnit, Person
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def require(
     """Raise `PermissionDenied` (and log it) unless `allowed`."""
     if allowed:
         return
-    audit = {
+    audit: dict[str, Any] = {
         "actor_id": actor.person_id,
         "action": "access.denied",
         "entity": entity,
@@ -157,3 +158,171 @@ def require(
     session.add(AuditEvent(**audit))
     session.flush()
     raise PermissionDenied(message, audit=audit)
+
+
+# --- goals and OKRs (issue 5) ----------------------------------------------
+#
+# Who manages a unit: a person manages unit U when their own org unit is U or
+# an ancestor of U ("up the chain") AND at least one of their direct or
+# indirect reports sits in U or below it ("has reports there"). So a team
+# lead manages their team, a director their division and every unit of it
+# where their reporting line reaches, the CEO every unit with people; someone
+# without reports manages nothing. Computed from Person.manager_id and
+# OrgUnit.parent_id at query time, like every other scope.
+
+
+def unit_chain(parents: dict[int, int | None], unit_id: int) -> list[int]:
+    """`unit_id` and its ancestors, nearest first (a cycle in the data stops it)."""
+    chain: list[int] = []
+    current: int | None = unit_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def units_managed(
+    *, own_unit_id: int | None, report_unit_ids: set[int], parents: dict[int, int | None]
+) -> set[int]:
+    """The units a person manages (the rule above), from plain values."""
+    if own_unit_id is None:
+        return set()
+    managed: set[int] = set()
+    for unit_id in report_unit_ids:
+        chain = unit_chain(parents, unit_id)
+        if own_unit_id not in chain:
+            continue
+        # The report's unit and its ancestors up to the manager's own unit.
+        managed.update(chain[: chain.index(own_unit_id) + 1])
+    return managed
+
+
+def can_view_goal(
+    actor: Actor,
+    *,
+    level: str,
+    relation: Relation | None = None,
+    unit_in_own_chain: bool = False,
+    manages_unit: bool = False,
+) -> bool:
+    """Individual goals: like the person's record (self, managers up the chain,
+    HR). Team and company goals: everyone in that unit or below it, the
+    unit's managers, HR."""
+    if level == "individual":
+        return relation is not None and can_view_person_record(actor, relation)
+    return actor.is_hr_admin or unit_in_own_chain or manages_unit
+
+
+def can_edit_goal(
+    actor: Actor, *, level: str, relation: Relation | None = None, manages_unit: bool = False
+) -> bool:
+    """Individual goals: the owner and their managers up the chain (HR reads
+    them, it does not set people's goals). Team and company goals: the
+    managers of that unit, and HR."""
+    if level == "individual":
+        return relation is not None and (
+            relation is Relation.self_ or can_manage_report(actor, relation)
+        )
+    return actor.is_hr_admin or manages_unit
+
+
+def can_read_goal_report(actor: Actor) -> bool:
+    """Attainment reports: managers (about their reports) and HR (everyone)."""
+    return actor.is_hr_admin or actor.is_manager
+
+
+def can_manage_goal_cycles(actor: Actor) -> bool:
+    return actor.is_hr_admin
+
+
+def unit_parents(session: Session) -> dict[int, int | None]:
+    return {
+        unit_id: parent_id
+        for unit_id, parent_id in session.exec(select(OrgUnit.id, OrgUnit.parent_id)).all()
+        if unit_id is not None
+    }
+
+
+def managed_unit_ids(
+    session: Session, *, person_id: int, parents: dict[int, int | None] | None = None
+) -> set[int]:
+    """The units `person_id` manages (rule above), in two queries."""
+    own_unit_id = session.exec(select(Person.org_unit_id).where(Person.id == person_id)).first()
+    if own_unit_id is None:
+        return set()
+    reports = (
+        select(Person.id.label("id"))  # type: ignore[union-attr]
+        .where(Person.manager_id == person_id)
+        .cte("goal_reports", recursive=True)
+    )
+    reports = reports.union(
+        select(Person.id.label("id")).where(  # type: ignore[union-attr]
+            col(Person.manager_id) == reports.c.id
+        )
+    )
+    report_units = set(
+        session.exec(
+            select(Person.org_unit_id).join(reports, col(Person.id) == reports.c.id).distinct()
+        ).all()
+    )
+    if not report_units:
+        return set()
+    return units_managed(
+        own_unit_id=own_unit_id,
+        report_unit_ids=report_units,
+        parents=parents if parents is not None else unit_parents(session),
+    )
+
+
+# --- competencies and role maps (issue 3) ------------------------------------
+
+
+def can_view_competencies(actor: Actor) -> bool:
+    """Frameworks, level descriptors and every position's role map are the
+    organisation's shared reference (career pathways need other roles' maps)."""
+    return actor.person_id > 0
+
+
+def can_edit_competencies(actor: Actor) -> bool:
+    """Frameworks, scales, competencies, descriptors, role maps, imports."""
+    return actor.is_hr_admin
+
+
+# --- assessments, skills gaps and learning (issue 4) --------------------------
+
+
+def can_self_assess(actor: Actor, relation: Relation) -> bool:
+    return relation is Relation.self_
+
+
+def can_rate_as_manager(actor: Actor, relation: Relation) -> bool:
+    """Managers up the chain rate their reports; HR reads ratings, it does not give them."""
+    return can_manage_report(actor, relation)
+
+
+def can_view_assessments(actor: Actor, relation: Relation) -> bool:
+    """A person's ratings and gaps are part of their record."""
+    return can_view_person_record(actor, relation)
+
+
+def can_view_team_gaps(actor: Actor) -> bool:
+    """Managers, about their own reports only (the scope is applied in the query)."""
+    return actor.is_manager
+
+
+def can_view_org_gaps(actor: Actor) -> bool:
+    """Organisation-wide heatmaps and insights name people across every unit."""
+    return actor.is_hr_admin
+
+
+def can_edit_learning_catalogue(actor: Actor) -> bool:
+    return actor.is_hr_admin
+
+
+def can_assign_learning(actor: Actor, relation: Relation) -> bool:
+    return can_manage_report(actor, relation)
+
+
+def can_update_learning_status(actor: Actor, relation: Relation) -> bool:
+    """The learner tracks their own progress; their managers may too."""
+    return relation is Relation.self_ or can_manage_report(actor, relation)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
 # A naming convention makes constraint names stable across SQLite and
@@ -173,11 +173,422 @@ class Setting(SQLModel, table=True):
 # --------------------------------------------------------------------------
 
 
+class CompetencyKind(enum.StrEnum):
+    """`cluster` groups other competencies (the hierarchy's inner nodes); the
+    other kinds are what roles require and people are assessed on."""
+
+    cluster = "cluster"
+    core = "core"
+    specialist = "specialist"
+    skill = "skill"
+
+
+class ScaleBase(SQLModel):
+    name: str = Field(max_length=120, unique=True)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Scale(ScaleBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
+
+
+class ScaleRead(ScaleBase):
+    id: int
+    version: int
+
+
+class ScaleValueBase(SQLModel):
+    scale_id: int = Field(foreign_key="scale.id", index=True)
+    name: str = Field(max_length=120)
+    # 1 is the lowest level; ranks are unique within a scale (checked in core,
+    # not by a constraint, so a grid can reorder levels in one save).
+    rank: int = Field(ge=1)
+    # The lowest proficient value marks "meets the standard" for gap analysis.
+    proficient: bool = False
+    # The value a new rating starts on; at most one per scale.
+    is_default: bool = False
+
+
+class ScaleValue(ScaleValueBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
+
+
+class ScaleValueRead(ScaleValueBase):
+    id: int
+    version: int
+
+
+class FrameworkBase(SQLModel):
+    code: str = Field(max_length=100, unique=True, index=True)
+    name: str = Field(max_length=200)
+    # Where it came from: "stride" (made here), "excel", "moodle".
+    source: str = Field(default="stride", max_length=40)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The scale of every competency that names none of its own.
+    scale_id: int = Field(foreign_key="scale.id", index=True)
+
+
+class Framework(FrameworkBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
+
+
+class FrameworkRead(FrameworkBase):
+    id: int
+    version: int
+
+
+class CompetencyBase(SQLModel):
+    framework_id: int = Field(foreign_key="framework.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="competency.id", index=True)
+    # Unique within a framework (Moodle's "Id number").
+    code: str = Field(max_length=100)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    kind: str = Field(default=CompetencyKind.core.value, max_length=20)
+    # None: the framework's scale (use core.competencies.effective_scale_id).
+    scale_id: int | None = Field(default=None, foreign_key="scale.id", index=True)
+    sort_order: int = Field(default=0)
+
+
+class Competency(CompetencyBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("framework_id", "code", name="uq_competency_framework_code"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
+
+
+class CompetencyRead(CompetencyBase):
+    id: int
+    version: int
+
+
+class LevelDescriptorBase(SQLModel):
+    competency_id: int = Field(foreign_key="competency.id", index=True)
+    scale_value_id: int = Field(foreign_key="scalevalue.id", index=True)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class LevelDescriptor(LevelDescriptorBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("competency_id", "scale_value_id", name="uq_leveldescriptor_pair"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
+
+
+class LevelDescriptorRead(LevelDescriptorBase):
+    id: int
+    version: int
+
+
+class RoleRequirementBase(SQLModel):
+    position_id: int = Field(foreign_key="position.id", index=True)
+    competency_id: int = Field(foreign_key="competency.id", index=True)
+    required_value_id: int = Field(foreign_key="scalevalue.id", index=True)
+    critical: bool = False
+
+
+class RoleRequirement(RoleRequirementBase, table=True):
+    """One cell of the role map: what level a position needs of a competency."""
+
+    __table_args__ = (
+        UniqueConstraint("position_id", "competency_id", name="uq_rolerequirement_pair"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
+
+
+class RoleRequirementRead(RoleRequirementBase):
+    id: int
+    version: int
+
+
 # --------------------------------------------------------------------------
 # Goals and OKRs (issue 5) — add tables below this line
 # --------------------------------------------------------------------------
 
 
+class GoalLevel(enum.StrEnum):
+    company = "company"
+    team = "team"
+    individual = "individual"
+
+
+class GoalKind(enum.StrEnum):
+    performance = "performance"
+    development = "development"
+
+
+class GoalStatus(enum.StrEnum):
+    draft = "draft"
+    active = "active"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class MetricType(enum.StrEnum):
+    number = "number"
+    percent = "percent"
+    currency = "currency"
+    boolean = "boolean"
+
+
+class Confidence(enum.StrEnum):
+    on_track = "on track"
+    at_risk = "at risk"
+    off_track = "off track"
+
+
+class GoalCycleBase(SQLModel):
+    name: str = Field(max_length=80, unique=True)
+    starts_on: date
+    ends_on: date
+
+
+class GoalCycle(GoalCycleBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class GoalCycleCreate(GoalCycleBase):
+    pass
+
+
+class GoalCycleRead(GoalCycleBase):
+    id: int
+
+
+class GoalBase(SQLModel):
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    level: str = Field(default=GoalLevel.individual.value, max_length=20, index=True)
+    kind: str = Field(default=GoalKind.performance.value, max_length=20)
+    status: str = Field(default=GoalStatus.active.value, max_length=20, index=True)
+    # An individual goal has an owner; a team or company goal has a unit.
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    org_unit_id: int | None = Field(default=None, foreign_key="orgunit.id", index=True)
+    # Alignment: the team or company goal this one contributes to.
+    parent_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
+    cycle_id: int = Field(foreign_key="goalcycle.id", index=True)
+    due_on: date | None = None
+    # Set when the goal is closed, on core.progress.GOAL_RATINGS (1–5).
+    final_rating: int | None = Field(default=None, ge=1, le=5)
+
+
+class Goal(GoalBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    version: int = Field(default=1)
+
+
+class GoalCreate(SQLModel):
+    title: str
+    description: str = ""
+    level: str = GoalLevel.individual.value
+    kind: str = GoalKind.performance.value
+    status: str = GoalStatus.active.value
+    owner_id: int | None = None
+    org_unit_id: int | None = None
+    parent_id: int | None = None
+    cycle_id: int
+    due_on: date | None = None
+
+
+class GoalUpdate(SQLModel):
+    title: str | None = None
+    description: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    parent_id: int | None = None
+    due_on: date | None = None
+    # Explicitly clear the alignment (None in parent_id means "unchanged").
+    clear_parent: bool = False
+
+
+class GoalRead(GoalBase):
+    id: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class KeyResultBase(SQLModel):
+    title: str = Field(max_length=200)
+    metric: str = Field(default=MetricType.number.value, max_length=20)
+    # A target below the start is a decreasing key result (e.g. churn 8 % → 5 %).
+    start_value: float = 0.0
+    target_value: float = 100.0
+    current_value: float = 0.0
+    unit: str = Field(default="", max_length=20)
+    weight: float = Field(default=1.0, ge=0)
+
+
+class KeyResult(KeyResultBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True)
+    version: int = Field(default=1)
+
+
+class KeyResultCreate(KeyResultBase):
+    pass
+
+
+class KeyResultRead(KeyResultBase):
+    id: int
+    goal_id: int
+    version: int
+
+
+class ProgressUpdate(SQLModel, table=True):
+    """Append-only history of a key result's value; feeds trends and staleness."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_result_id: int = Field(foreign_key="keyresult.id", index=True)
+    value: float
+    confidence: str = Field(default=Confidence.on_track.value, max_length=20)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    author_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ProgressUpdateRead(SQLModel):
+    id: int
+    key_result_id: int
+    value: float
+    confidence: str
+    note: str
+    author_id: int | None
+    author_name: str | None
+    at: datetime
+
+
 # --------------------------------------------------------------------------
 # Assessments, gaps and learning (issue 4) — add tables below this line
 # --------------------------------------------------------------------------
+
+
+class AssessmentSource(enum.StrEnum):
+    """Who gave a rating. `review360` comes from 360 reviews (a later issue);
+    the current-level rule already ranks it (core.gaps.SOURCE_PRIORITY)."""
+
+    self_ = "self"
+    manager = "manager"
+    review360 = "360"
+
+
+class AssessmentBase(SQLModel):
+    person_id: int = Field(foreign_key="person.id", index=True)
+    competency_id: int = Field(foreign_key="competency.id", index=True)
+    # The value on the competency's effective scale.
+    value_id: int = Field(foreign_key="scalevalue.id", index=True)
+    source: str = Field(max_length=20)
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Assessment(AssessmentBase, table=True):
+    """Append-only history of ratings; `CurrentLevel` holds what counts now."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # None for ratings that come from an anonymous 360 group.
+    rater_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AssessmentCreate(SQLModel):
+    person_id: int
+    competency_id: int
+    value_id: int
+    comment: str = ""
+    evidence: str = ""
+
+
+class AssessmentRead(AssessmentBase):
+    id: int
+    rater_id: int | None
+    at: datetime
+
+
+class CurrentLevel(SQLModel, table=True):
+    """The assessment that counts now for each person and competency, chosen
+    by core.gaps.pick_current (latest manager rating, else latest 360, else
+    latest self-rating). Written with every assessment in the same
+    transaction, so gap aggregates over 10,000 people are one join instead of
+    a window over the whole history; `rebuild_current_levels` recomputes it."""
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "competency_id", name="uq_currentlevel_pair"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    competency_id: int = Field(foreign_key="competency.id", index=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    value_id: int = Field(foreign_key="scalevalue.id", index=True)
+    source: str = Field(max_length=20)
+    at: datetime
+
+
+class LearningStatus(enum.StrEnum):
+    assigned = "assigned"
+    in_progress = "in progress"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class LearningItemBase(SQLModel):
+    title: str = Field(max_length=200)
+    url: str = Field(default="", max_length=500)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    competency_id: int = Field(foreign_key="competency.id", index=True)
+    # The level the item helps someone reach (on the competency's scale).
+    target_value_id: int = Field(foreign_key="scalevalue.id", index=True)
+    hours: float = Field(default=1.0, ge=0, le=1000)
+    active: bool = True
+
+
+class LearningItem(LearningItemBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
+
+
+class LearningItemCreate(LearningItemBase):
+    pass
+
+
+class LearningItemRead(LearningItemBase):
+    id: int
+    version: int
+
+
+class LearningAssignmentBase(SQLModel):
+    person_id: int = Field(foreign_key="person.id", index=True)
+    item_id: int = Field(foreign_key="learningitem.id", index=True)
+    due_on: date | None = None
+    status: str = Field(default=LearningStatus.assigned.value, max_length=20, index=True)
+
+
+class LearningAssignment(LearningAssignmentBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    assigned_by_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    assigned_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+    version: int = Field(default=1)
+
+
+class LearningAssignmentRead(LearningAssignmentBase):
+    id: int
+    assigned_by_id: int | None
+    assigned_at: datetime
+    completed_at: datetime | None
+    version: int

@@ -18,6 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from db.models import OrgUnit, Setting
+from seed.demo_assessments import seed_demo_assessments
+from seed.demo_competencies import seed_competencies
+from seed.demo_goals import seed_demo_goals
 from seed.names import ascii_slug, unique_names
 from seed.org import OrgPlan, PersonPlan, UnitPlan, load_org_plan
 
@@ -152,6 +155,9 @@ def seed_organisation(session: Session) -> None:
 # Each step: (marker, function). Later features append theirs.
 DEMO_STEPS: list[tuple[str, Callable[[Session], None]]] = [
     ("demo.organisation", seed_organisation),
+    ("demo.competencies", seed_competencies),
+    ("demo.goals", seed_demo_goals),
+    ("demo.assessments", seed_demo_assessments),
 ]
 
 

@@ -23,6 +23,9 @@ from db.engine import make_engine, normalise_url
 from db.migrate import upgrade_to_head
 from db.models import OrgUnit
 from seed.demo import DEMO_PASSWORD
+from seed.demo_assessments import generate_assessments
+from seed.demo_competencies import generate_competencies
+from seed.demo_goals import generate_goals
 from seed.names import ascii_slug, unique_names
 from seed.org import OrgPlan, PersonPlan, Progress, UnitPlan, load_org_plan
 
@@ -122,7 +125,11 @@ def build_org_plan(people: int, *, seed: int = 7) -> OrgPlan:
 
 
 # Later features add their generators here: (label, function(session, rng, progress)).
-GENERATION_STEPS: list[tuple[str, Callable[[Session, random.Random, Progress], None]]] = []
+GENERATION_STEPS: list[tuple[str, Callable[[Session, random.Random, Progress], None]]] = [
+    ("Competency frameworks", generate_competencies),
+    ("Goals and OKRs", generate_goals),
+    ("Assessments", generate_assessments),
+]
 
 
 def generate(

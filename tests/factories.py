@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from core.access import Actor, is_manager
 from core.auth import hash_password
-from db.models import JobFamily, OrgUnit, Person, Position, UserAccount
+from db.models import (
+    Competency,
+    Framework,
+    Goal,
+    GoalCycle,
+    JobFamily,
+    KeyResult,
+    OrgUnit,
+    Person,
+    Position,
+    RoleRequirement,
+    Scale,
+    ScaleValue,
+    UserAccount,
+)
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
@@ -139,3 +153,188 @@ def make_small_org(session: Session) -> SmallOrg:
     return SmallOrg(
         ceo, manager, report, peer, lead, indirect, other_manager, outsider, hr, team_a, team_b
     )
+
+
+# --- competencies ---
+
+
+def make_scale(
+    session: Session,
+    *,
+    name: str | None = None,
+    values: tuple[str, ...] = ("Basic", "Proficient", "Advanced"),
+    proficient_from: int = 2,
+) -> Scale:
+    """A scale with `values` ranked 1..n; rank >= `proficient_from` is proficient,
+    the first value is the default."""
+    scale = Scale(name=name or f"Scale {_n()}")
+    session.add(scale)
+    session.flush()
+    assert scale.id is not None
+    for rank, value in enumerate(values, start=1):
+        session.add(
+            ScaleValue(
+                scale_id=scale.id,
+                name=value,
+                rank=rank,
+                proficient=rank >= proficient_from,
+                is_default=rank == 1,
+            )
+        )
+    session.flush()
+    return scale
+
+
+def scale_value(session: Session, scale: Scale, name: str) -> ScaleValue:
+    return session.exec(
+        select(ScaleValue).where(ScaleValue.scale_id == scale.id, ScaleValue.name == name)
+    ).one()
+
+
+def make_framework(
+    session: Session, *, scale: Scale | None = None, name: str | None = None
+) -> Framework:
+    n = _n()
+    scale = scale or make_scale(session)
+    assert scale.id is not None
+    framework = Framework(code=f"FW{n}", name=name or f"Framework {n}", scale_id=scale.id)
+    session.add(framework)
+    session.flush()
+    return framework
+
+
+def make_competency(
+    session: Session,
+    *,
+    framework: Framework,
+    name: str | None = None,
+    kind: str = "core",
+    parent: Competency | None = None,
+    scale: Scale | None = None,
+) -> Competency:
+    n = _n()
+    assert framework.id is not None
+    competency = Competency(
+        framework_id=framework.id,
+        parent_id=parent.id if parent else None,
+        code=f"C{n}",
+        name=name or f"Competency {n}",
+        kind=kind,
+        scale_id=scale.id if scale else None,
+        sort_order=n,
+    )
+    session.add(competency)
+    session.flush()
+    return competency
+
+
+def make_requirement(
+    session: Session,
+    *,
+    position: Position,
+    competency: Competency,
+    value: ScaleValue,
+    critical: bool = False,
+) -> RoleRequirement:
+    assert position.id is not None
+    assert competency.id is not None
+    assert value.id is not None
+    requirement = RoleRequirement(
+        position_id=position.id,
+        competency_id=competency.id,
+        required_value_id=value.id,
+        critical=critical,
+    )
+    session.add(requirement)
+    session.flush()
+    return requirement
+
+
+# --- goals and OKRs (issue 5) ---
+
+
+def make_cycle(
+    session: Session,
+    *,
+    name: str | None = None,
+    starts_on: date = date(2026, 10, 1),
+    ends_on: date = date(2026, 12, 31),
+) -> GoalCycle:
+    cycle = GoalCycle(name=name or f"Cycle {_n()}", starts_on=starts_on, ends_on=ends_on)
+    session.add(cycle)
+    session.flush()
+    return cycle
+
+
+def make_goal(
+    session: Session,
+    *,
+    cycle: GoalCycle,
+    owner: Person | None = None,
+    unit: OrgUnit | None = None,
+    level: str | None = None,
+    parent: Goal | None = None,
+    status: str = "active",
+    title: str | None = None,
+    key_results: list[tuple[float, float, float]] | None = None,
+) -> Goal:
+    """A goal saved directly (no access checks) with key results given as
+    (start, target, current)."""
+    goal = Goal(
+        title=title or f"Goal {_n()}",
+        level=level or ("individual" if owner is not None else "team"),
+        status=status,
+        owner_id=owner.id if owner else None,
+        org_unit_id=unit.id if unit else None,
+        parent_id=parent.id if parent else None,
+        cycle_id=cycle.id or 0,
+    )
+    session.add(goal)
+    session.flush()
+    for start, target, current in key_results or []:
+        session.add(
+            KeyResult(
+                goal_id=goal.id or 0,
+                title=f"KR {_n()}",
+                start_value=start,
+                target_value=target,
+                current_value=current,
+            )
+        )
+    session.flush()
+    return goal
+
+
+# --- assessments ---
+
+
+def make_assessment(
+    session: Session,
+    *,
+    person: Person,
+    competency: Competency,
+    value: ScaleValue,
+    source: str = "manager",
+    rater: Person | None = None,
+    at: datetime | None = None,
+) -> None:
+    """A rating written straight to the history, then the person's current
+    level recomputed (services validate; this is for arranging data)."""
+    from core.assessments import rebuild_current_levels
+    from db.models import Assessment, utcnow
+
+    assert person.id is not None
+    assert competency.id is not None
+    assert value.id is not None
+    session.add(
+        Assessment(
+            person_id=person.id,
+            competency_id=competency.id,
+            value_id=value.id,
+            source=source,
+            rater_id=rater.id if rater else None,
+            at=at or utcnow(),
+        )
+    )
+    session.flush()
+    rebuild_current_levels(session, person_ids=[person.id])
