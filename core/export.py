@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -30,12 +31,12 @@ def escape_cell(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and pd.isna(value):
         return None
-    if value is pd.NaT:
-        return None
+    if isinstance(value, np.generic):  # numpy scalars, e.g. bools from a nullable column
+        value = value.item()
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, datetime) and value.tzinfo is not None:

@@ -80,7 +80,8 @@ def goal_progress(key_results: Sequence[WeightedProgress]) -> float | None:
     total = sum(max(kr.weight, 0.0) for kr in key_results)
     if total <= 0:
         return clip_percent(sum(kr.progress for kr in key_results) / len(key_results))
-    return clip_percent(sum(kr.progress * max(kr.weight, 0.0) for kr in key_results) / total)
+    # Share first, then multiply: progress * tiny weight would underflow.
+    return clip_percent(sum(kr.progress * (max(kr.weight, 0.0) / total) for kr in key_results))
 
 
 @dataclass(frozen=True)

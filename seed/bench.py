@@ -138,7 +138,7 @@ def measure(database_url: str, runs: int) -> dict[str, Any]:
         assert at.session_state["authentication_status"] is True, [e.value for e in at.error]
         if role == "manager":
             results["dashboard_s"] = _median_time(at.run, runs)
-        at.switch_page("pages/skills_gap.py").run()
+        at.switch_page("app_pages/skills_gap.py").run()
         assert not at.exception, at.exception
         assert at.get("vega_lite_chart"), f"no heatmap for {role}"
 

@@ -2,7 +2,7 @@
 
 def test_x(app: AppTest) -> None:
     at = sign_in(app, "maya")
-    at.switch_page("pages/people.py").run()
+    at.switch_page("app_pages/people.py").run()
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def sign_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTes
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
-    """Switch to a page file (e.g. "pages/people.py") and render it."""
+    """Switch to a page file (e.g. "app_pages/people.py") and render it."""
     at.switch_page(page).run()
     assert not at.exception, at.exception
     return at

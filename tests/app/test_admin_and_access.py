@@ -28,11 +28,11 @@ def _editor_change(at: AppTest, name: str, changes: dict[str, object]) -> None:
 def test_admin_is_not_in_the_navigation_of_non_hr(app: AppTest, username: str) -> None:
     at = sign_in(app, username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/admin.py")
+        at.switch_page("app_pages/admin.py")
 
 
 def test_hr_edits_a_person_through_the_grid(app: AppTest, demo_database_url: str) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/admin.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/admin.py")
     _editor_change(at, "Emma Lindqvist", {"full_name": "Emma Lindqvist-Berg"})
     at.button(key="admin_people_save").click().run()
     assert not at.exception
@@ -44,7 +44,7 @@ def test_hr_edits_a_person_through_the_grid(app: AppTest, demo_database_url: str
 
 
 def test_a_stale_grid_edit_is_refused(app: AppTest, demo_database_url: str) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/admin.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/admin.py")
     # Someone else saves Emma after the grid was opened.
     with _db(demo_database_url) as session:
         emma = session.exec(select(Person).where(Person.full_name == "Emma Lindqvist")).one()
@@ -62,7 +62,7 @@ def test_a_stale_grid_edit_is_refused(app: AppTest, demo_database_url: str) -> N
 
 
 def test_grid_errors_are_listed_by_row(app: AppTest) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/admin.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/admin.py")
     _editor_change(at, "Emma Lindqvist", {"email": "not-an-email"})
     at.button(key="admin_people_save").click().run()
     assert any("Nothing was saved" in e.value for e in at.error)
@@ -71,7 +71,7 @@ def test_grid_errors_are_listed_by_row(app: AppTest) -> None:
 
 
 def test_hr_resets_a_password(app: AppTest, demo_database_url: str) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/admin.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/admin.py")
     with _db(demo_database_url) as session:
         emma_id = session.exec(
             select(UserAccount.person_id).where(UserAccount.username == "emma")
@@ -88,13 +88,13 @@ def test_hr_resets_a_password(app: AppTest, demo_database_url: str) -> None:
 
 
 def test_audit_log_lists_sign_ins(app: AppTest) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/admin.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/admin.py")
     events = at.dataframe[-1].value
     assert "login" in set(events["action"])
 
 
 def test_employee_cannot_open_another_persons_record(app: AppTest, demo_database_url: str) -> None:
-    at = open_page(sign_in(app, "emma"), "pages/people.py")
+    at = open_page(sign_in(app, "emma"), "app_pages/people.py")
     with _db(demo_database_url) as session:
         maya_id = session.exec(
             select(UserAccount.person_id).where(UserAccount.username == "maya")
@@ -121,7 +121,7 @@ def test_employee_cannot_open_another_persons_record(app: AppTest, demo_database
 
 
 def test_manager_opens_a_reports_record(app: AppTest, demo_database_url: str) -> None:
-    at = open_page(sign_in(app, "maya"), "pages/people.py")
+    at = open_page(sign_in(app, "maya"), "app_pages/people.py")
     with _db(demo_database_url) as session:
         emma_id = session.exec(
             select(UserAccount.person_id).where(UserAccount.username == "emma")

@@ -20,7 +20,7 @@ def _first_cell(at: AppTest) -> tuple[str, int, int]:
 
 
 def test_role_map_edit_through_session_state(app: AppTest) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/role_map.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/role_map.py")
     assert at.title[0].value == "Role map"
     column, row, _ = _first_cell(at)
     at.session_state["role_map_editor"] = {
@@ -35,7 +35,7 @@ def test_role_map_edit_through_session_state(app: AppTest) -> None:
 
 
 def test_role_map_stale_edit_is_refused(app: AppTest, demo_database_url: str) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/role_map.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/role_map.py")
     column, row, position_id = _first_cell(at)
     competency_id = int(column[1:])
     # Someone else saves the same cell after this grid was shown.
@@ -70,7 +70,7 @@ def test_role_map_stale_edit_is_refused(app: AppTest, demo_database_url: str) ->
 
 
 def test_frameworks_page_grids_and_competency_edit(app: AppTest, demo_database_url: str) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/frameworks.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/frameworks.py")
     assert at.title[0].value == "Competency frameworks"
     frameworks = at.session_state["frameworks_fw_shown"]
     assert set(frameworks["name"]) >= {"Core behaviours", "Technical skills"}
@@ -91,7 +91,7 @@ def test_frameworks_page_grids_and_competency_edit(app: AppTest, demo_database_u
 
 
 def test_role_profile_and_career_pathway(app: AppTest) -> None:
-    at = open_page(sign_in(app, "emma"), "pages/role_profile.py")
+    at = open_page(sign_in(app, "emma"), "app_pages/role_profile.py")
     assert at.title[0].value == "My role profile"
     assert "Software Engineer" in at.subheader[0].value
     assert len(at.expander) >= 6
@@ -104,7 +104,7 @@ def test_role_profile_and_career_pathway(app: AppTest) -> None:
 
 def test_employee_has_no_hr_competency_pages(app: AppTest) -> None:
     at = sign_in(app, "emma")
-    for page in ("pages/frameworks.py", "pages/role_map.py"):
+    for page in ("app_pages/frameworks.py", "app_pages/role_map.py"):
         # Not registered in an employee's navigation, so not reachable at all.
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)

@@ -23,6 +23,6 @@ def test_dashboard_after_sign_in(app: AppTest, username: str) -> None:
 
 @pytest.mark.parametrize("username", ROLES)
 def test_people_page(app: AppTest, username: str) -> None:
-    at = open_page(sign_in(app, username), "pages/people.py")
+    at = open_page(sign_in(app, username), "app_pages/people.py")
     assert at.title[0].value == "People"
     assert len(at.dataframe[0].value) >= 59

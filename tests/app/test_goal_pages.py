@@ -5,7 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import HOME, open_page, sign_in
 
-GOAL_PAGES = ["pages/my_goals.py", "pages/alignment.py"]
+GOAL_PAGES = ["app_pages/my_goals.py", "app_pages/alignment.py"]
 
 
 def _texts(at: AppTest) -> str:
@@ -16,7 +16,7 @@ def _texts(at: AppTest) -> str:
 
 @pytest.mark.parametrize("username", ["emma", "maya", "hana"])
 def test_my_goals_lists_own_goals(app: AppTest, username: str) -> None:
-    at = open_page(sign_in(app, username), "pages/my_goals.py")
+    at = open_page(sign_in(app, username), "app_pages/my_goals.py")
     assert at.title[0].value == "My goals"
     assert not at.error, [e.value for e in at.error]
     assert at.metric[0].label == "Open goals"
@@ -25,7 +25,7 @@ def test_my_goals_lists_own_goals(app: AppTest, username: str) -> None:
 
 
 def test_employee_creates_a_goal_with_key_results(app: AppTest) -> None:
-    at = open_page(sign_in(app, "emma"), "pages/my_goals.py")
+    at = open_page(sign_in(app, "emma"), "app_pages/my_goals.py")
     before = len([c for c in at.expander if c.label == "Key results and actions"])
     at.text_input(key="my_goals_new_title").input("Write the on-call handbook")
     at.text_input(key="my_goals_new_kr1_title").input("Runbooks written")
@@ -42,7 +42,7 @@ def test_employee_creates_a_goal_with_key_results(app: AppTest) -> None:
 
 
 def test_employee_sees_validation_errors(app: AppTest) -> None:
-    at = open_page(sign_in(app, "emma"), "pages/my_goals.py")
+    at = open_page(sign_in(app, "emma"), "app_pages/my_goals.py")
     at.text_input(key="my_goals_new_kr1_title").input("No goal title")
     next(b for b in at.button if b.label == "Create goal").click().run()
     assert not at.exception, at.exception
@@ -52,7 +52,7 @@ def test_employee_sees_validation_errors(app: AppTest) -> None:
 
 @pytest.mark.parametrize("username", ["emma", "maya", "hana"])
 def test_alignment_tree(app: AppTest, username: str) -> None:
-    at = open_page(sign_in(app, username), "pages/alignment.py")
+    at = open_page(sign_in(app, username), "app_pages/alignment.py")
     assert at.title[0].value == "Alignment"
     assert not at.error, [e.value for e in at.error]
     labels = [e.label for e in at.expander]
@@ -62,7 +62,7 @@ def test_alignment_tree(app: AppTest, username: str) -> None:
 
 
 def test_alignment_filter_by_text(app: AppTest) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/alignment.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/alignment.py")
     at.text_input(key="alignment_search").input("reliability").run()
     assert not at.exception, at.exception
     frames = [f.value for f in at.dataframe]
@@ -77,16 +77,16 @@ def test_alignment_filter_by_text(app: AppTest) -> None:
 
 
 def test_only_managers_create_team_goals_on_alignment(app: AppTest) -> None:
-    at = open_page(sign_in(app, "emma"), "pages/alignment.py")
+    at = open_page(sign_in(app, "emma"), "app_pages/alignment.py")
     assert "New team or company goal" not in [e.label for e in at.expander]
     at = open_page(
-        sign_in(AppTest.from_file(HOME, default_timeout=60), "maya"), "pages/alignment.py"
+        sign_in(AppTest.from_file(HOME, default_timeout=60), "maya"), "app_pages/alignment.py"
     )
     assert "New team or company goal" in [e.label for e in at.expander]
 
 
 def test_team_goals_for_a_manager(app: AppTest) -> None:
-    at = open_page(sign_in(app, "maya"), "pages/team_goals.py")
+    at = open_page(sign_in(app, "maya"), "app_pages/team_goals.py")
     assert at.title[0].value == "Team goals"
     assert not at.error, [e.value for e in at.error]
     grid = at.dataframe[0].value
@@ -102,12 +102,12 @@ def test_team_goals_for_a_manager(app: AppTest) -> None:
 def test_team_goals_not_in_navigation_for_non_managers(app: AppTest, username: str) -> None:
     at = sign_in(app, username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/team_goals.py")
+        at.switch_page("app_pages/team_goals.py")
 
 
 @pytest.mark.parametrize(("username", "people"), [("maya", 5), ("daniel", 24), ("hana", 60)])
 def test_goal_report_scope(app: AppTest, username: str, people: int) -> None:
-    at = open_page(sign_in(app, username), "pages/goal_report.py")
+    at = open_page(sign_in(app, username), "app_pages/goal_report.py")
     assert at.title[0].value == "Goal report"
     assert not at.error, [e.value for e in at.error]
     people_metric = next(m for m in at.metric if m.label == "People")
@@ -117,11 +117,11 @@ def test_goal_report_scope(app: AppTest, username: str, people: int) -> None:
 def test_goal_report_closed_to_employees(app: AppTest) -> None:
     at = sign_in(app, "emma")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/goal_report.py")
+        at.switch_page("app_pages/goal_report.py")
 
 
 def test_completing_a_goal_prompts_for_the_next(app: AppTest) -> None:
-    at = open_page(sign_in(app, "emma"), "pages/my_goals.py")
+    at = open_page(sign_in(app, "emma"), "app_pages/my_goals.py")
     open_before = int(at.metric[0].value)
     # The first card is an open goal (open goals are listed first).
     next(b for b in at.button if b.label == "Close goal").click().run()

@@ -25,7 +25,7 @@ def _chart_people(at: AppTest) -> set[str]:
 
 @pytest.mark.parametrize("username", ["emma", "maya", "hana"])
 def test_my_skills_page(app: AppTest, username: str) -> None:
-    at = open_page(sign_in(app, username), "pages/my_skills.py")
+    at = open_page(sign_in(app, username), "app_pages/my_skills.py")
     assert at.title[0].value == "My skills"
     table = at.dataframe[0].value
     assert len(table) > 0
@@ -38,7 +38,7 @@ def test_my_skills_page(app: AppTest, username: str) -> None:
 
 
 def test_self_assessment_saves(app: AppTest) -> None:
-    at = open_page(sign_in(app, "emma"), "pages/my_skills.py")
+    at = open_page(sign_in(app, "emma"), "app_pages/my_skills.py")
     competencies = at.selectbox(key="my_skills_competency")
     leading = next(o for o in competencies.options if o.startswith("Leading others"))
     competencies.select(leading).run()
@@ -53,7 +53,7 @@ def test_self_assessment_saves(app: AppTest) -> None:
 
 
 def test_manager_team_heatmap_shows_only_own_reports(app: AppTest) -> None:
-    at = open_page(sign_in(app, "maya"), "pages/skills_gap.py")
+    at = open_page(sign_in(app, "maya"), "app_pages/skills_gap.py")
     assert at.title[0].value == "Skills gap"
     people = _chart_people(at)
     assert "Emma Lindqvist" in people
@@ -63,13 +63,13 @@ def test_manager_team_heatmap_shows_only_own_reports(app: AppTest) -> None:
 
 def test_employee_has_no_skills_gap_or_insights_page(app: AppTest) -> None:
     at = sign_in(app, "emma")
-    for page in ("pages/skills_gap.py", "pages/insights.py"):
+    for page in ("app_pages/skills_gap.py", "app_pages/insights.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
 
 
 def test_hr_organisation_heatmap_and_filters(app: AppTest) -> None:
-    at = open_page(sign_in(app, "hana"), "pages/skills_gap.py")
+    at = open_page(sign_in(app, "hana"), "app_pages/skills_gap.py")
     rows = {str(r["row"]) for r in _chart_rows(at)}
     assert {"Product & Technology", "Commercial", "Operations & People"} <= rows
     at.segmented_control(key="skills_gap_org_rows").set_value("job_family").run()
@@ -84,7 +84,7 @@ def test_hr_organisation_heatmap_and_filters(app: AppTest) -> None:
 
 @pytest.mark.parametrize("username", ["hana"])
 def test_insights_page(app: AppTest, username: str) -> None:
-    at = open_page(sign_in(app, username), "pages/insights.py")
+    at = open_page(sign_in(app, username), "app_pages/insights.py")
     assert at.title[0].value == "Insights"
     assert len(at.dataframe) >= 2
     at.selectbox(key="insights_fit_position").select_index(0).run()
@@ -94,14 +94,14 @@ def test_insights_page(app: AppTest, username: str) -> None:
 
 @pytest.mark.parametrize("username", ["emma", "maya", "hana"])
 def test_learning_page(app: AppTest, username: str) -> None:
-    at = open_page(sign_in(app, username), "pages/learning.py")
+    at = open_page(sign_in(app, username), "app_pages/learning.py")
     assert at.title[0].value == "Learning"
     if username == "emma":
         assert len(at.dataframe[0].value) == 1  # the demo assignment from Maya
 
 
 def test_manager_assigns_learning(app: AppTest) -> None:
-    at = open_page(sign_in(app, "maya"), "pages/learning.py")
+    at = open_page(sign_in(app, "maya"), "app_pages/learning.py")
     before = len(at.dataframe[-1].value)
     items = at.selectbox(key="learning_assign_item")
     security = next(o for o in items.options if o.startswith("Designing for change"))
@@ -124,11 +124,11 @@ def test_cache_never_serves_one_viewer_to_another(demo_database_url: str) -> Non
     """Two managers open the same page in the same process (one shared
     st.cache_data): each sees only their own reports."""
     maya = open_page(
-        sign_in(AppTest.from_file(HOME, default_timeout=60), "maya"), "pages/skills_gap.py"
+        sign_in(AppTest.from_file(HOME, default_timeout=60), "maya"), "app_pages/skills_gap.py"
     )
     maya_people = _chart_people(maya)
     daniel = open_page(
-        sign_in(AppTest.from_file(HOME, default_timeout=60), "daniel"), "pages/skills_gap.py"
+        sign_in(AppTest.from_file(HOME, default_timeout=60), "daniel"), "app_pages/skills_gap.py"
     )
     daniel_people = _chart_people(daniel)
     assert maya_people

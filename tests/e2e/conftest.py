@@ -113,7 +113,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-COOKIE_NAME = "stride_session"  # pages/_auth.py COOKIE_NAME
+COOKIE_NAME = "stride_session"  # app_pages/_auth.py COOKIE_NAME
 COOKIE_MANAGER_TITLE = "extra_streamlit_components.CookieManager.cookie_manager"
 # The first page load of a new server imports the app and seeds the demo
 # organisation (about 5 s here); later runs take well under a second.
@@ -474,7 +474,7 @@ def wait_for_cookie_manager(page: Page) -> None:
     that exists only in the run that accepted the form. The component's first
     report (the browser's cookies) triggers a rerun; a form submitted before
     that rerun is overtaken by it, the setter is unmounted before its iframe
-    ran, and no cookie is written (see the report on pages/_auth.py). A person
+    ran, and no cookie is written (see the report on app_pages/_auth.py). A person
     is never that quick; a test is.
     """
     assert expect is not None

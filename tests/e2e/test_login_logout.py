@@ -2,7 +2,7 @@
 
 Signing out must end the session on the server: a copy of the old re-login
 cookie, replayed in a fresh browser, gets the login form (core.auth.end_sessions
-moves sessions_valid_after; pages/_auth.py refuses cookies issued before it).
+moves sessions_valid_after; app_pages/_auth.py refuses cookies issued before it).
 """
 
 from __future__ import annotations

@@ -63,3 +63,16 @@ def test_aware_datetimes_are_written_as_utc() -> None:
     sheet = load_workbook(io.BytesIO(dataframe_to_xlsx(frame))).active
     values = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert values == [datetime(2026, 5, 1, 12, 0), datetime(2026, 5, 1, 9, 30)]
+
+
+def test_missing_values_of_every_kind_become_empty_cells() -> None:
+    frame = pd.DataFrame(
+        {
+            "name": ["a", "b"],
+            "gap": pd.array([1, None], dtype="Int64"),
+            "flag": pd.array([True, None], dtype="boolean"),
+        }
+    )
+    sheet = load_workbook(io.BytesIO(dataframe_to_xlsx(frame))).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert rows == [("a", 1, True), ("b", None, None)]

@@ -24,6 +24,7 @@ ratings = st.lists(
         value_id=st.integers(1, 9),
     ),
     max_size=12,
+    unique_by=lambda rating: rating.assessment_id,  # ids are primary keys
 )
 cells_strategy = st.lists(
     st.tuples(

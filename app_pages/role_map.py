@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages import _auth, _ui
 from core.competencies import (
     CRITICAL_MARK,
     get_role_map_grid,
@@ -10,7 +11,6 @@ from core.competencies import (
     save_role_map,
 )
 from core.runtime import unit_of_work
-from pages import _auth, _ui
 
 actor = _auth.current_actor()
 st.title("Role map", anchor=False)

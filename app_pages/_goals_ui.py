@@ -10,13 +10,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages import _ui
 from core import goals as goal_service
 from core.access import Actor
 from core.goals import GoalView
 from core.progress import GOAL_RATINGS
 from core.runtime import unit_of_work
 from db.models import GoalCreate, GoalUpdate
-from pages import _ui
 
 KR_SLOTS = 3
 METRIC_LABELS = {

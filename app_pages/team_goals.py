@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from app_pages import _auth, _goals_ui, _ui
 from core import goals as goal_service
 from core.runtime import unit_of_work
-from pages import _auth, _goals_ui, _ui
 
 actor = _auth.current_actor()
 st.title("Team goals", anchor=False)

@@ -4,11 +4,11 @@ list, the progress distribution, Excel export and import of goals."""
 import altair as alt
 import streamlit as st
 
+from app_pages import _auth, _goals_ui, _ui
 from core import goals as goal_service
 from core.progress import PROGRESS_BUCKETS
 from core.runtime import unit_of_work
 from db.models import GoalCycleCreate
-from pages import _auth, _goals_ui, _ui
 
 actor = _auth.current_actor()
 st.title("Goal report", anchor=False)

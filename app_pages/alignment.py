@@ -5,9 +5,9 @@ flags keep the tree usable in a large organisation."""
 
 import streamlit as st
 
+from app_pages import _auth, _goals_ui, _ui
 from core import goals as goal_service
 from core.runtime import unit_of_work
-from pages import _auth, _goals_ui, _ui
 
 actor = _auth.current_actor()
 st.title("Alignment", anchor=False)

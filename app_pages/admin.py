@@ -4,10 +4,10 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from app_pages import _auth, _ui
 from core import audit, auth
 from core.people import GridChanges, get_people_grid, save_people_grid
 from core.runtime import unit_of_work
-from pages import _auth, _ui
 
 actor = _auth.current_actor()
 st.title("Admin", anchor=False)

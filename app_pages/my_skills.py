@@ -3,9 +3,9 @@ self-assessment."""
 
 import streamlit as st
 
+from app_pages import _auth, _skills_ui, _ui
 from core.assessments import get_skills_profile, list_assessment_history, record_self_assessment
 from core.runtime import unit_of_work
-from pages import _auth, _skills_ui, _ui
 
 actor = _auth.current_actor()
 st.title("My skills", anchor=False)
@@ -40,7 +40,7 @@ st.dataframe(
     },
 )
 _ui.excel_download(
-    _skills_ui.for_excel(table),
+    table,
     file_name="my-skills.xlsx",
     sheet_name="My skills",
     key="my_skills_download",

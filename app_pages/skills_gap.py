@@ -3,6 +3,7 @@ organisation heatmaps with filters. Data comes aggregated from core."""
 
 import streamlit as st
 
+from app_pages import _auth, _skills_ui, _ui
 from core.assessments import (
     RowDimension,
     get_skills_profile,
@@ -12,7 +13,6 @@ from core.assessments import (
 from core.competencies import list_frameworks
 from core.gaps import CURRENT_LEVEL_RULE
 from core.runtime import unit_of_work
-from pages import _auth, _skills_ui, _ui
 
 actor = _auth.current_actor()
 st.title("Skills gap", anchor=False)
@@ -84,7 +84,7 @@ if view == "My team":
         if st.toggle("Show as a table", key="skills_gap_team_table"):
             st.table(_skills_ui.team_table(team.cells))
         _page_picker(team.pages, "skills_gap_team_page")
-        _skills_ui.lazy_excel_download(
+        _ui.excel_download(
             team.cells.drop(columns=["person_id", "competency_id", "column_order"]),
             file_name="team-skills-gap.xlsx",
             sheet_name="Team skills gap",
@@ -223,7 +223,7 @@ else:
             width="stretch",
         )
         _page_picker(heatmap.pages, "skills_gap_org_page")
-        _skills_ui.lazy_excel_download(
+        _ui.excel_download(
             heatmap.frame.drop(columns=["row_id", "competency_id", "column_order"]),
             file_name="organisation-skills-gap.xlsx",
             sheet_name="Skills gap",

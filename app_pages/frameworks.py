@@ -4,12 +4,12 @@ grids, and whole frameworks in and out as workbooks or Moodle CSV."""
 import pandas as pd
 import streamlit as st
 
+from app_pages import _auth, _ui
 from core import competencies as comp
 from core.competency_io import KINDS, MAX_FILE_BYTES
 from core.errors import ValidationError
 from core.people import GridChanges
 from core.runtime import unit_of_work
-from pages import _auth, _ui
 
 actor = _auth.current_actor()
 st.title("Competency frameworks", anchor=False)

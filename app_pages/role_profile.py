@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from app_pages import _auth, _ui
 from core.competencies import compare_positions, get_role_profile, list_positions
 from core.runtime import unit_of_work
-from pages import _auth, _ui
 
 actor = _auth.current_actor()
 st.title("My role profile", anchor=False)

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from app_pages import _auth, _ui
 from core.errors import StrideError
 from core.people import get_org_chart, get_person_record, list_directory, org_chart_dot
 from core.runtime import unit_of_work
-from pages import _auth, _ui
 
 actor = _auth.current_actor()
 st.title("People", anchor=False)

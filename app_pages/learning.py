@@ -5,10 +5,10 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from app_pages import _auth, _ui
 from core import learning
 from core.runtime import unit_of_work
 from db.models import LearningItemCreate
-from pages import _auth, _skills_ui, _ui
 
 actor = _auth.current_actor()
 st.title("Learning", anchor=False)
@@ -166,7 +166,7 @@ if "Assign to my team" in shown_tabs:
         st.subheader("My team's learning", anchor=False)
         st.dataframe(team_assignments.drop(columns=["id", "version"]), hide_index=True)
         _ui.excel_download(
-            _skills_ui.for_excel(team_assignments.drop(columns=["id", "version"])),
+            team_assignments.drop(columns=["id", "version"]),
             file_name="team-learning.xlsx",
             key="learning_team_download",
         )

@@ -16,9 +16,7 @@ import streamlit as st
 
 from core import assessments
 from core.access import Actor
-from core.export import dataframe_to_xlsx
 from core.runtime import unit_of_work
-from pages import _ui
 
 CACHE_TTL_S = 600
 MAX_MARKS = assessments.MAX_MARKS
@@ -204,26 +202,6 @@ def organisation_heatmap(frame: pd.DataFrame, *, row_title: str) -> alt.Chart:
         )
         .properties(height=height, autosize=FIT_WIDTH)
     )
-
-
-def lazy_excel_download(frame: pd.DataFrame, *, file_name: str, sheet_name: str, key: str) -> None:
-    """Like _ui.excel_download, but the workbook is built only when someone
-    clicks (st.download_button's deferred data): heatmap pages rerun often
-    and most reruns download nothing."""
-    st.download_button(
-        "Download Excel",
-        data=lambda: dataframe_to_xlsx(for_excel(frame), sheet_name=sheet_name),
-        file_name=file_name,
-        mime=_ui.XLSX_MIME,
-        icon=":material/download:",
-        key=key,
-    )
-
-
-def for_excel(frame: pd.DataFrame) -> pd.DataFrame:
-    """Nullable columns (gap: Int64) hold pd.NA, which core.export does not
-    write yet: hand it plain objects with None instead."""
-    return frame.astype(object).where(frame.notna(), None)
 
 
 def team_table(cells: pd.DataFrame) -> pd.DataFrame:

@@ -94,9 +94,11 @@ def excel_download(
     sheet_name: str = "Data",
     key: str | None = None,
 ) -> None:
+    """The workbook is built only when someone clicks (deferred data): pages
+    rerun often and most reruns download nothing."""
     st.download_button(
         label,
-        data=dataframe_to_xlsx(frame, sheet_name=sheet_name),
+        data=lambda: dataframe_to_xlsx(frame, sheet_name=sheet_name),
         file_name=file_name,
         mime=XLSX_MIME,
         icon=":material/download:",

@@ -4,6 +4,7 @@ mastery, hidden expertise, and role fit."""
 import altair as alt
 import streamlit as st
 
+from app_pages import _auth, _ui
 from core.assessments import (
     get_experience_mastery,
     get_hidden_expertise,
@@ -12,7 +13,6 @@ from core.assessments import (
 )
 from core.competencies import list_positions
 from core.runtime import unit_of_work
-from pages import _auth, _skills_ui, _ui
 
 actor = _auth.current_actor()
 st.title("Insights", anchor=False)
@@ -41,7 +41,7 @@ with flat_tab:
         },
     )
     _ui.excel_download(
-        _skills_ui.for_excel(flat),
+        flat,
         file_name="non-differentiating.xlsx",
         key="insights_flat_download",
     )
@@ -84,7 +84,7 @@ with expertise_tab:
         experts = get_hidden_expertise(session=session, actor=actor)
     st.dataframe(experts, hide_index=True, width="stretch")
     _ui.excel_download(
-        _skills_ui.for_excel(experts),
+        experts,
         file_name="hidden-expertise.xlsx",
         key="insights_expert_download",
     )
@@ -117,6 +117,4 @@ with fit_tab:
                     )
                 },
             )
-            _ui.excel_download(
-                _skills_ui.for_excel(fit), file_name="role-fit.xlsx", key="insights_fit_download"
-            )
+            _ui.excel_download(fit, file_name="role-fit.xlsx", key="insights_fit_download")

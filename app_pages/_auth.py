@@ -210,8 +210,7 @@ def _remember_new_cookie(authenticator: stauth.Authenticate) -> None:
     expires = authenticator.cookie_controller.cookie_model.exp_date
     if token and expires:
         attempt = int(st.session_state.get(_PENDING_COOKIE, {}).get("attempt", 0)) + 1
-        st.session_state[_PENDING_COOKIE] = {"token": token, "expires": expires,
-                                             "attempt": attempt}
+        st.session_state[_PENDING_COOKIE] = {"token": token, "expires": expires, "attempt": attempt}
 
 
 def _keep_setting_cookie(authenticator: stauth.Authenticate) -> None:

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from app_pages import _auth, _ui
 from core.people import PersonCard, get_dashboard
 from core.runtime import unit_of_work
-from pages import _auth, _ui
 
 actor = _auth.current_actor()
 with unit_of_work() as session:
