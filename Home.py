@@ -6,8 +6,8 @@ page outside the role is not registered and cannot be opened by URL.
 
 import streamlit as st
 
-from core.access import Actor
 from app_pages import _auth, _ui
+from core.access import Actor
 
 st.set_page_config(page_title="Stride", page_icon="🎯", layout="wide")
 _ui.start_app()
@@ -29,7 +29,9 @@ def pages_for(person: Actor) -> dict[str, list[st.Page]]:
         team.append(
             st.Page("app_pages/team_goals.py", title="Team goals", icon=":material/group_work:")
         )
-    goal_report = st.Page("app_pages/goal_report.py", title="Goal report", icon=":material/bar_chart:")
+    goal_report = st.Page(
+        "app_pages/goal_report.py", title="Goal report", icon=":material/bar_chart:"
+    )
     if person.is_manager:
         team.append(goal_report)
     elif person.is_hr_admin:
@@ -51,7 +53,9 @@ def pages_for(person: Actor) -> dict[str, list[st.Page]]:
     elif person.is_manager:
         team.append(skills_gap)
     if person.is_hr_admin:
-        hr.append(st.Page("app_pages/admin.py", title="Admin", icon=":material/admin_panel_settings:"))
+        hr.append(
+            st.Page("app_pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")
+        )
     sections = {"Me": me, "My team": team, "Organisation": organisation, "HR": hr}
     return {name: pages for name, pages in sections.items() if pages}
 

@@ -6,7 +6,8 @@ import streamlit as st
 
 from app_pages import _auth, _ui
 from core import audit, auth
-from core.people import GridChanges, get_people_grid, save_people_grid
+from core.grid import GridChanges
+from core.people import get_people_grid, save_people_grid
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()

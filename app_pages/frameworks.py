@@ -8,7 +8,7 @@ from app_pages import _auth, _ui
 from core import competencies as comp
 from core.competency_io import KINDS, MAX_FILE_BYTES
 from core.errors import ValidationError
-from core.people import GridChanges
+from core.grid import GridChanges
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()

@@ -41,7 +41,7 @@ from core.competency_io import (
     scale_value_problems,
 )
 from core.errors import NotFound, RowError, StaleEdit, ValidationError
-from core.people import GridChanges
+from core.grid import GridChanges, is_blank
 from db.models import (
     Competency,
     CompetencyKind,
@@ -315,20 +315,12 @@ def _require_editor(session: Session, actor: Actor, action: str, entity: str) ->
     )
 
 
-def _blank(value: Any) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    if isinstance(value, float) and pd.isna(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _text(value: Any) -> str:
-    return "" if _blank(value) else clean_text(value)
+    return "" if is_blank(value) else clean_text(value)
 
 
 def _whole(value: Any) -> int | None:
-    if _blank(value) or isinstance(value, bool):
+    if is_blank(value) or isinstance(value, bool):
         return None
     try:
         number = float(value)
@@ -338,7 +330,7 @@ def _whole(value: Any) -> int | None:
 
 
 def _flag(value: Any) -> bool:
-    return False if _blank(value) else bool(value)
+    return False if is_blank(value) else bool(value)
 
 
 @dataclass

@@ -43,6 +43,7 @@ from core.access import (
 from core.audit import record_event
 from core.errors import NotFound, RowError, StaleEdit, ValidationError
 from core.export import workbook_bytes
+from core.grid import is_blank, text_or_none
 from db.models import (
     Confidence,
     Goal,
@@ -739,14 +740,6 @@ def list_alignment_targets(
 # --- validation ----------------------------------------------------------------
 
 
-def _blank(value: Any) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _parent_problem(
     parents: dict[int, int | None], *, level: str, org_unit_id: int | None, parent: Goal
 ) -> str | None:
@@ -797,7 +790,7 @@ def _validate_goal(
 ) -> list[tuple[str, str]]:
     """(column, message) problems of one goal; empty when it may be saved."""
     problems: list[tuple[str, str]] = []
-    if _blank(title):
+    if is_blank(title):
         problems.append(("title", "Required."))
     elif len(str(title).strip()) > TITLE_MAX:
         problems.append(("title", f"At most {TITLE_MAX} characters."))
@@ -843,7 +836,7 @@ def _validate_goal(
 
 
 def _number(value: Any) -> float | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, bool):
         return 1.0 if value else 0.0
@@ -861,7 +854,7 @@ def _validate_key_result(
 ) -> tuple[KeyResultCreate | None, list[tuple[str, str]]]:
     problems: list[tuple[str, str]] = []
     title = values.get("title")
-    if _blank(title):
+    if is_blank(title):
         problems.append(("title", "Required."))
     elif len(str(title).strip()) > TITLE_MAX:
         problems.append(("title", f"At most {TITLE_MAX} characters."))
@@ -880,7 +873,7 @@ def _validate_key_result(
     for column, default in defaults.items():
         raw = values.get(column)
         number = _number(raw)
-        if number is None and not _blank(raw):
+        if number is None and not is_blank(raw):
             problems.append((column, "A number."))
         if number is None:
             number = default if default is not None else numbers.get("start_value", 0.0)
@@ -890,7 +883,7 @@ def _validate_key_result(
         numbers["current_value"] = 1.0 if numbers["current_value"] >= 0.5 else 0.0
     if not 0 <= numbers["weight"] <= 100:
         problems.append(("weight", "From 0 to 100."))
-    unit = "" if _blank(values.get("unit")) else str(values.get("unit")).strip()
+    unit = "" if is_blank(values.get("unit")) else str(values.get("unit")).strip()
     if len(unit) > 20:
         problems.append(("unit", "At most 20 characters."))
     if metric == "percent":
@@ -1777,7 +1770,7 @@ def _read_sheet(
         return []
     result: list[tuple[int, dict[str, Any]]] = []
     for number, values in enumerate(rows, start=2):
-        if all(_blank(v) for v in values):
+        if all(is_blank(v) for v in values):
             continue
         if len(result) >= cap:
             errors.append(RowError(f"{name} {number}", "", f"At most {cap:,} rows per import."))
@@ -1796,7 +1789,7 @@ class _PlannedGoal:
 
 
 def _as_date(value: Any) -> date | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, datetime):
         return value.date()
@@ -1846,7 +1839,7 @@ def _plan_import(
     goal_preview = []
     for row, values in goal_rows:
         label = f"{GOAL_SHEET} {row}"
-        ref = "" if _blank(values.get("ref")) else str(values["ref"]).strip()
+        ref = "" if is_blank(values.get("ref")) else str(values["ref"]).strip()
         if not ref:
             errors.append(RowError(label, "ref", "Required: a short name other rows can point to."))
             continue
@@ -1863,7 +1856,7 @@ def _plan_import(
                 )
             )
             continue
-        parent_ref = None if _blank(values.get("parent_ref")) else str(values["parent_ref"]).strip()
+        parent_ref = text_or_none(values.get("parent_ref"))
         planned[ref.lower()] = _PlannedGoal(ref, row, values, parent_ref)
         goal_preview.append(
             {
@@ -1877,10 +1870,8 @@ def _plan_import(
     resolved: dict[str, tuple[str, int | None, GoalCycle | None, str | None]] = {}
     for key, plan in planned.items():
         level = str(plan.values.get("level") or "").strip().lower()
-        unit_code = (
-            None if _blank(plan.values.get("unit_code")) else str(plan.values["unit_code"]).strip()
-        )
-        cycle_name = None if _blank(plan.values.get("cycle")) else str(plan.values["cycle"]).strip()
+        unit_code = text_or_none(plan.values.get("unit_code"))
+        cycle_name = text_or_none(plan.values.get("cycle"))
         if cycle_name:
             cycle = cycles.get(cycle_name.lower())
         else:
@@ -1893,8 +1884,8 @@ def _plan_import(
         level, org_unit_id, cycle, cycle_name = resolved[key]
         kind = str(values.get("kind") or "performance").strip().lower()
         status = str(values.get("status") or "active").strip().lower()
-        owner_code = None if _blank(values.get("owner_code")) else str(values["owner_code"]).strip()
-        unit_code = None if _blank(values.get("unit_code")) else str(values["unit_code"]).strip()
+        owner_code = text_or_none(values.get("owner_code"))
+        unit_code = text_or_none(values.get("unit_code"))
         row_errors: list[tuple[str, str]] = []
         owner_id = people.get(owner_code) if owner_code else None
         if level == "individual" and owner_code and owner_id is None:
@@ -1955,7 +1946,7 @@ def _plan_import(
             plan.goal = Goal(
                 title=str(values.get("title")).strip(),
                 description=""
-                if _blank(values.get("description"))
+                if is_blank(values.get("description"))
                 else str(values["description"]).strip(),
                 level=level,
                 kind=kind,
@@ -1988,7 +1979,7 @@ def _plan_import(
     per_goal: dict[str, int] = {}
     for row, values in kr_rows:
         label = f"{KR_SHEET} {row}"
-        goal_ref = "" if _blank(values.get("goal_ref")) else str(values["goal_ref"]).strip()
+        goal_ref = "" if is_blank(values.get("goal_ref")) else str(values["goal_ref"]).strip()
         kr, kr_problems = _validate_key_result(values)
         existing = _EXISTING_REF.match(goal_ref)
         if goal_ref.lower() in planned:

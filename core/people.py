@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -26,6 +26,7 @@ from core.access import (
 from core.audit import record_event
 from core.auth import hash_password, normalise_username
 from core.errors import NotFound, RowError, StaleEdit, ValidationError
+from core.grid import GridChanges, is_blank
 from core.text import LIKE_ESCAPE, contains_pattern
 from db.models import OrgUnit, Person, Position, UserAccount, utcnow
 
@@ -282,19 +283,6 @@ class PeopleGrid:
     position_codes: list[str]
 
 
-@dataclass
-class GridChanges:
-    """What `st.data_editor` reports, keyed by row position in the shown frame."""
-
-    edited_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
-    added_rows: list[dict[str, Any]] = field(default_factory=list)
-    deleted_rows: list[int] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.edited_rows or self.added_rows or self.deleted_rows)
-
-
 @dataclass(frozen=True)
 class GridSaveResult:
     created: int
@@ -510,36 +498,28 @@ def _person_values(session: Session, person: Person, lookups: _Lookups) -> dict[
     }
 
 
-def _blank(value: Any) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    if isinstance(value, float) and pd.isna(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _validate_person_row(
     values: dict[str, Any], lookups: _Lookups, *, row: str, new: bool
 ) -> list[RowError]:
     problems: list[RowError] = []
     for column in ("employee_code", "full_name", "email", "org_unit"):
-        if _blank(values.get(column)):
+        if is_blank(values.get(column)):
             problems.append(RowError(row, column, "Required."))
     email = values.get("email")
-    if not _blank(email) and not EMAIL_PATTERN.match(str(email).strip()):
+    if not is_blank(email) and not EMAIL_PATTERN.match(str(email).strip()):
         problems.append(RowError(row, "email", "Not an e-mail address."))
     if new:
         username = values.get("username")
-        if _blank(username) or not USERNAME_PATTERN.match(normalise_username(str(username))):
+        if is_blank(username) or not USERNAME_PATTERN.match(normalise_username(str(username))):
             problems.append(RowError(row, "username", "3–80 characters: letters, digits, . _ -"))
     unit = values.get("org_unit")
-    if not _blank(unit) and unit not in lookups.unit_ids:
+    if not is_blank(unit) and unit not in lookups.unit_ids:
         problems.append(RowError(row, "org_unit", f"Unknown org unit {unit!r}."))
     position = values.get("position")
-    if not _blank(position) and position not in lookups.position_ids:
+    if not is_blank(position) and position not in lookups.position_ids:
         problems.append(RowError(row, "position", f"Unknown position {position!r}."))
     years = values.get("years_experience")
-    if not _blank(years):
+    if not is_blank(years):
         try:
             if years is None or not 0 <= float(years) <= 70:
                 raise ValueError
@@ -553,7 +533,7 @@ def _validate_person_row(
 
 
 def _as_date(value: Any) -> date | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, date):
         return value
@@ -566,10 +546,10 @@ def _apply_person_values(person: Person, values: dict[str, Any], lookups: _Looku
     person.email = str(values["email"]).strip().lower()
     person.org_unit_id = lookups.unit_ids[str(values["org_unit"])]
     position = values.get("position")
-    person.position_id = None if _blank(position) else lookups.position_ids[str(position)]
+    person.position_id = None if is_blank(position) else lookups.position_ids[str(position)]
     person.hire_date = _as_date(values.get("hire_date"))
     years = values.get("years_experience")
-    person.years_experience = None if years is None or _blank(years) else float(years)
+    person.years_experience = None if years is None or is_blank(years) else float(years)
     person.active = bool(values.get("active"))
     person.is_hr_admin = bool(values.get("is_hr_admin"))
 
@@ -588,7 +568,7 @@ def _duplicate_errors(session: Session, plans: list[_PlannedRow]) -> list[RowErr
         seen: dict[str, str] = {}
         for plan in plans:
             raw = plan.values.get(column)
-            if _blank(raw) or (column == "username" and plan.person is not None):
+            if is_blank(raw) or (column == "username" and plan.person is not None):
                 continue
             value = str(raw).strip().lower() if column != "employee_code" else str(raw).strip()
             if value in seen:
@@ -601,7 +581,7 @@ def _duplicate_errors(session: Session, plans: list[_PlannedRow]) -> list[RowErr
 
 
 def _assign_manager(session: Session, person: Person, code: Any) -> str | None:
-    if _blank(code):
+    if is_blank(code):
         person.manager_id = None
         return None
     manager_id = session.exec(select(Person.id).where(Person.employee_code == str(code))).first()

@@ -526,9 +526,7 @@ class CurrentLevel(SQLModel, table=True):
     transaction, so gap aggregates over 10,000 people are one join instead of
     a window over the whole history; `rebuild_current_levels` recomputes it."""
 
-    __table_args__ = (
-        UniqueConstraint("person_id", "competency_id", name="uq_currentlevel_pair"),
-    )
+    __table_args__ = (UniqueConstraint("person_id", "competency_id", name="uq_currentlevel_pair"),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)

@@ -24,7 +24,7 @@ from core.competencies import (
 )
 from core.competency_io import bundle_to_workbook, parse_workbook
 from core.errors import PermissionDenied, StaleEdit, ValidationError
-from core.people import GridChanges
+from core.grid import GridChanges
 from db.models import (
     AuditEvent,
     Competency,

@@ -5,7 +5,8 @@ import pytest
 from sqlmodel import Session, select
 
 from core.errors import PermissionDenied, StaleEdit, ValidationError
-from core.people import GridChanges, get_people_grid, save_people_grid
+from core.grid import GridChanges
+from core.people import get_people_grid, save_people_grid
 from db.models import AuditEvent, Person, UserAccount
 from tests.factories import actor_for, make_small_org
 
