@@ -1,8 +1,12 @@
 """Frameworks (HR): frameworks, scales, competencies and level descriptors in
 grids, and whole frameworks in and out as workbooks or Moodle CSV."""
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from app_pages import _auth, _ui
 from core import competencies as comp
@@ -16,28 +20,47 @@ st.title("Competency frameworks", anchor=False)
 _ui.show_flash()
 
 
-def changes_of(editor_key: str) -> GridChanges:
-    state = st.session_state.get(editor_key, {})
-    return GridChanges(
-        edited_rows=state.get("edited_rows", {}),
-        added_rows=state.get("added_rows", []),
-        deleted_rows=state.get("deleted_rows", []),
-    )
-
-
 def forget(*keys: str) -> None:
     for key in keys:
         st.session_state.pop(key, None)
 
 
-def save_buttons(prefix: str, save, shown_key: str, editor_key: str) -> None:
-    """Save / Reload for one grid; `save(changes)` calls one core function."""
+def follow(prefix: str, chosen: int) -> None:
+    """Another choice in a picker shows its own grid, not the last one's edits."""
+    if st.session_state.get(f"{prefix}_for") != chosen:
+        st.session_state[f"{prefix}_for"] = chosen
+        forget(f"{prefix}_shown", f"{prefix}_editor")
+
+
+def id_names(frame: pd.DataFrame) -> dict[int, str]:
+    return {
+        int(i): str(n) for i, n in zip(frame["id"].tolist(), frame["name"].tolist(), strict=True)
+    }
+
+
+def progress_bar(text: str) -> tuple[Any, comp.Progress]:
+    """A bar, and the callback core reports its progress to (a label, a share done)."""
+    bar = st.progress(0.0, text=text)
+
+    def report(label: str, share: float) -> None:
+        bar.progress(min(share, 1.0), text=label)
+
+    return bar, report
+
+
+def grid_editor(
+    prefix: str, shown: pd.DataFrame, save: Callable[[Session, GridChanges], Any], **editor: Any
+) -> None:
+    """One grid (`<prefix>_editor`, showing the kept frame `<prefix>_shown`)
+    with Save / Reload; `save(session, changes)` calls one core function."""
+    st.data_editor(shown, key=f"{prefix}_editor", hide_index=True, **editor)
+    shown_key, editor_key = f"{prefix}_shown", f"{prefix}_editor"
     save_col, reload_col, _ = st.columns([1, 1, 4])
     if reload_col.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
         forget(shown_key, editor_key)
         st.rerun()
     if save_col.button("Save changes", type="primary", key=f"{prefix}_save"):
-        changes = changes_of(editor_key)
+        changes = GridChanges.from_editor_state(st.session_state.get(editor_key))
         if changes.is_empty:
             st.info("There is nothing to save.")
             return
@@ -58,10 +81,12 @@ with frameworks_tab:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         framework_grid = comp.get_frameworks_grid(session=session, actor=actor)
     shown = st.session_state.setdefault("frameworks_fw_shown", framework_grid.frame)
-    st.data_editor(
+    grid_editor(
+        "frameworks_fw",
         shown,
-        key="frameworks_fw_editor",
-        hide_index=True,
+        lambda session, changes: comp.save_frameworks_grid(
+            session=session, actor=actor, shown=shown, changes=changes
+        ),
         num_rows="dynamic",
         width="stretch",
         disabled=["id", "competencies", "version"],
@@ -78,23 +103,17 @@ with frameworks_tab:
             "competencies": st.column_config.NumberColumn("competencies"),
         },
     )
-    save_buttons(
-        "frameworks_fw",
-        lambda session, changes: comp.save_frameworks_grid(
-            session=session, actor=actor, shown=shown, changes=changes
-        ),
-        "frameworks_fw_shown",
-        "frameworks_fw_editor",
-    )
 
 with scales_tab:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         scales = comp.get_scales_grid(session=session, actor=actor)
     shown_scales = st.session_state.setdefault("frameworks_scales_shown", scales)
-    st.data_editor(
+    grid_editor(
+        "frameworks_scales",
         shown_scales,
-        key="frameworks_scales_editor",
-        hide_index=True,
+        lambda session, changes: comp.save_scales_grid(
+            session=session, actor=actor, shown=shown_scales, changes=changes
+        ),
         num_rows="dynamic",
         width="stretch",
         disabled=["id", "levels", "version"],
@@ -106,17 +125,7 @@ with scales_tab:
             "levels": st.column_config.TextColumn("levels (lowest first)"),
         },
     )
-    save_buttons(
-        "frameworks_scales",
-        lambda session, changes: comp.save_scales_grid(
-            session=session, actor=actor, shown=shown_scales, changes=changes
-        ),
-        "frameworks_scales_shown",
-        "frameworks_scales_editor",
-    )
-    scale_names: dict[int, str] = {
-        int(i): str(n) for i, n in zip(scales["id"].tolist(), scales["name"].tolist(), strict=True)
-    }
+    scale_names = id_names(scales)
     scale_id = st.selectbox(
         "Levels of",
         options=list(scale_names),
@@ -125,17 +134,21 @@ with scales_tab:
         key="frameworks_levels_scale",
     )
     if scale_id is not None:
-        if st.session_state.get("frameworks_levels_for") != scale_id:
-            st.session_state["frameworks_levels_for"] = scale_id
-            forget("frameworks_levels_shown", "frameworks_levels_editor")
+        follow("frameworks_levels", scale_id)
         with _ui.shown_errors(stop=True), unit_of_work() as session:
             levels = comp.get_scale_values_grid(session=session, actor=actor, scale_id=scale_id)
         shown_levels = st.session_state.setdefault("frameworks_levels_shown", levels)
         st.caption("Rank 1 is the lowest level. Proficient levels meet the standard.")
-        st.data_editor(
+        grid_editor(
+            "frameworks_levels",
             shown_levels,
-            key="frameworks_levels_editor",
-            hide_index=True,
+            lambda session, changes: comp.save_scale_values_grid(
+                session=session,
+                actor=actor,
+                scale_id=scale_id,
+                shown=shown_levels,
+                changes=changes,
+            ),
             num_rows="dynamic",
             disabled=["id", "version"],
             column_config={
@@ -149,23 +162,8 @@ with scales_tab:
                 "is_default": st.column_config.CheckboxColumn("default", default=False),
             },
         )
-        save_buttons(
-            "frameworks_levels",
-            lambda session, changes: comp.save_scale_values_grid(
-                session=session,
-                actor=actor,
-                scale_id=scale_id,
-                shown=shown_levels,
-                changes=changes,
-            ),
-            "frameworks_levels_shown",
-            "frameworks_levels_editor",
-        )
 
-fw_frame = framework_grid.frame
-framework_names: dict[int, str] = {
-    int(i): str(n) for i, n in zip(fw_frame["id"].tolist(), fw_frame["name"].tolist(), strict=True)
-}
+framework_names = id_names(framework_grid.frame)
 
 with competencies_tab:
     framework_id = st.selectbox(
@@ -176,9 +174,7 @@ with competencies_tab:
         key="frameworks_comp_framework",
     )
     if framework_id is not None:
-        if st.session_state.get("frameworks_comp_for") != framework_id:
-            st.session_state["frameworks_comp_for"] = framework_id
-            forget("frameworks_comp_shown", "frameworks_comp_editor")
+        follow("frameworks_comp", framework_id)
         with _ui.shown_errors(stop=True), unit_of_work() as session:
             comp_grid = comp.get_competencies_grid(
                 session=session, actor=actor, framework_id=framework_id
@@ -189,10 +185,16 @@ with competencies_tab:
             "Leave the scale empty to use the framework's. Deleting a competency removes its "
             "level descriptors and role-map cells."
         )
-        st.data_editor(
+        grid_editor(
+            "frameworks_comp",
             shown_comp,
-            key="frameworks_comp_editor",
-            hide_index=True,
+            lambda session, changes: comp.save_competencies_grid(
+                session=session,
+                actor=actor,
+                framework_id=framework_id,
+                shown=shown_comp,
+                changes=changes,
+            ),
             num_rows="dynamic",
             width="stretch",
             disabled=["id", "version"],
@@ -208,18 +210,6 @@ with competencies_tab:
                 "scale": st.column_config.SelectboxColumn("scale", options=comp_grid.scale_names),
                 "description": st.column_config.TextColumn("description", max_chars=10_000),
             },
-        )
-        save_buttons(
-            "frameworks_comp",
-            lambda session, changes: comp.save_competencies_grid(
-                session=session,
-                actor=actor,
-                framework_id=framework_id,
-                shown=shown_comp,
-                changes=changes,
-            ),
-            "frameworks_comp_shown",
-            "frameworks_comp_editor",
         )
 
         st.subheader("Level descriptors", anchor=False)
@@ -239,18 +229,23 @@ with competencies_tab:
             key="frameworks_desc_competency",
         )
         if competency_id is not None:
-            if st.session_state.get("frameworks_desc_for") != competency_id:
-                st.session_state["frameworks_desc_for"] = competency_id
-                forget("frameworks_desc_shown", "frameworks_desc_editor")
+            described: int = competency_id  # narrowed for the save callback below
+            follow("frameworks_desc", described)
             with _ui.shown_errors(stop=True), unit_of_work() as session:
                 descriptors = comp.get_descriptors_grid(
-                    session=session, actor=actor, competency_id=competency_id
+                    session=session, actor=actor, competency_id=described
                 )
             shown_desc = st.session_state.setdefault("frameworks_desc_shown", descriptors)
-            st.data_editor(
+            grid_editor(
+                "frameworks_desc",
                 shown_desc,
-                key="frameworks_desc_editor",
-                hide_index=True,
+                lambda session, changes: comp.save_descriptors_grid(
+                    session=session,
+                    actor=actor,
+                    competency_id=described,
+                    shown=shown_desc,
+                    changes=changes,
+                ),
                 num_rows="fixed",
                 width="stretch",
                 disabled=["scale_value_id", "level", "rank", "version"],
@@ -259,18 +254,6 @@ with competencies_tab:
                     "version": None,
                     "text": st.column_config.TextColumn("what it looks like", max_chars=10_000),
                 },
-            )
-            save_buttons(
-                "frameworks_desc",
-                lambda session, changes: comp.save_descriptors_grid(
-                    session=session,
-                    actor=actor,
-                    competency_id=competency_id,
-                    shown=shown_desc,
-                    changes=changes,
-                ),
-                "frameworks_desc_shown",
-                "frameworks_desc_editor",
             )
 
 with files_tab:
@@ -331,11 +314,7 @@ with files_tab:
         if st.session_state.get("frameworks_import_token") != token:
             st.session_state["frameworks_import_token"] = token
             forget("frameworks_import_preview", "frameworks_import_errors")
-            bar = st.progress(0.0, text="Reading the file…")
-
-            def reading(label: str, share: float) -> None:
-                bar.progress(min(share, 1.0), text=label)
-
+            bar, reading = progress_bar("Reading the file…")
             try:
                 with unit_of_work() as session:
                     st.session_state["frameworks_import_preview"] = comp.preview_import(
@@ -381,11 +360,7 @@ with files_tab:
             right.dataframe(preview.summary.as_frame(), hide_index=True)
             if st.button("Import", type="primary", key="frameworks_import_go"):
                 summary = None
-                bar = st.progress(0.0, text="Importing…")
-
-                def importing(label: str, share: float) -> None:
-                    bar.progress(min(share, 1.0), text=label)
-
+                _, importing = progress_bar("Importing…")
                 with _ui.shown_errors(), unit_of_work() as session:
                     summary = comp.import_framework(
                         session=session,

@@ -10,11 +10,19 @@ from core.competencies import (
     list_job_families,
     save_role_map,
 )
+from core.grid import GridChanges
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
 st.title("Role map", anchor=False)
 _ui.show_flash()
+
+
+def forget_grid() -> None:
+    """The next run shows a fresh grid: drop the kept one and its edits."""
+    st.session_state.pop("role_map_shown", None)
+    st.session_state.pop("role_map_editor", None)
+
 
 with _ui.shown_errors(stop=True), unit_of_work() as session:
     frameworks = list_frameworks(session=session, actor=actor)
@@ -44,8 +52,7 @@ family_id = right.selectbox(
 view = (framework_id, family_id)
 if st.session_state.get("role_map_view") != view:
     st.session_state["role_map_view"] = view
-    st.session_state.pop("role_map_shown", None)
-    st.session_state.pop("role_map_editor", None)
+    forget_grid()
 if "role_map_shown" not in st.session_state:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         st.session_state["role_map_shown"] = get_role_map_grid(
@@ -79,11 +86,10 @@ st.data_editor(
 )
 save_col, reload_col, _ = st.columns([1, 1, 4])
 if reload_col.button("Reload", key="role_map_reload", icon=":material/refresh:"):
-    st.session_state.pop("role_map_shown", None)
-    st.session_state.pop("role_map_editor", None)
+    forget_grid()
     st.rerun()
 if save_col.button("Save changes", type="primary", key="role_map_save"):
-    edited = st.session_state.get("role_map_editor", {}).get("edited_rows", {})
+    edited = GridChanges.from_editor_state(st.session_state.get("role_map_editor")).edited_rows
     if not edited:
         st.info("There is nothing to save.")
     else:
@@ -91,8 +97,7 @@ if save_col.button("Save changes", type="primary", key="role_map_save"):
         with _ui.shown_errors(), unit_of_work() as session:
             result = save_role_map(session=session, actor=actor, grid=grid, edited_rows=edited)
         if result is not None:
-            st.session_state.pop("role_map_shown", None)
-            st.session_state.pop("role_map_editor", None)
+            forget_grid()
             _ui.flash(f"Role map saved: {result.set} cells set, {result.cleared} cleared.")
             st.rerun()
 _ui.excel_download(

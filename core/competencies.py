@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import count
 from typing import Any
 
 import pandas as pd
@@ -397,9 +398,12 @@ def _plan_grid(
             + " after you opened the grid. Nothing was saved; reload to see their change "
             "and edit again."
         )
-    if errors:
-        raise ValidationError("Nothing was saved: fix the rows below.", rows=errors)
+    _refuse(errors)
     return plans
+
+
+def _scale_ids(session: Session) -> dict[str, int]:
+    return {n: i for i, n in session.exec(select(Scale.id, Scale.name)).all() if i is not None}
 
 
 def _flush_or_in_use(session: Session, what: str) -> None:
@@ -448,6 +452,52 @@ def _check_length(
         problems.append(RowError(label, column, f"At most {limit} characters."))
 
 
+def _check_texts(problems: list[RowError], plan: _Plan, **required: int) -> None:
+    """The required text columns within their limits, then the optional description."""
+    for column, limit in required.items():
+        _check_length(problems, plan.label, column, _text(plan.values.get(column)), limit)
+    _check_length(
+        problems,
+        plan.label,
+        "description",
+        _text(plan.values.get("description")),
+        TEXT_MAX,
+        required=False,
+    )
+
+
+def _refuse(problems: list[RowError]) -> None:
+    if problems:
+        raise ValidationError("Nothing was saved: fix the rows below.", rows=problems)
+
+
+def _write_plans(
+    session: Session,
+    plans: list[_Plan],
+    *,
+    new_row: Callable[[], Any],
+    fill: Callable[[Any, dict[str, Any]], None],
+    delete_rows: bool = True,
+) -> GridSaveResult:
+    """Fill the kept rows (an edited one moves to its next version) and, with
+    `delete_rows`, delete the others; the counts are the save's summary."""
+    created = updated = 0
+    for plan in plans:
+        if plan.delete:
+            if delete_rows:
+                session.delete(plan.row)
+            continue
+        row = plan.row or new_row()
+        fill(row, plan.values)
+        if plan.row is not None:
+            row.version += 1
+            updated += 1
+        else:
+            created += 1
+        session.add(row)
+    return GridSaveResult(created, updated, sum(p.delete for p in plans))
+
+
 # --- scales ---------------------------------------------------------------------
 
 SCALE_COLUMNS = ["id", "name", "description", "levels", "version"]
@@ -477,22 +527,19 @@ def save_scales_grid(
     problems: list[RowError] = []
     for plan in plans:
         if not plan.delete:
-            _check_length(
-                problems, plan.label, "name", _text(plan.values.get("name")), SCALE_NAME_MAX
-            )
-            _check_length(
-                problems,
-                plan.label,
-                "description",
-                _text(plan.values.get("description")),
-                TEXT_MAX,
-                required=False,
-            )
+            _check_texts(problems, plan, name=SCALE_NAME_MAX)
     taken = {n.lower(): i or 0 for i, n in session.exec(select(Scale.id, Scale.name)).all()}
     problems.extend(_duplicates(plans, "name", taken))
-    if problems:
-        raise ValidationError("Nothing was saved: fix the rows below.", rows=problems)
-    result = _apply_simple(session, plans, Scale, ["name", "description"])
+    _refuse(problems)
+
+    def fill(row: Scale, values: dict[str, Any]) -> None:
+        row.name = _text(values.get("name"))
+        row.description = _text(values.get("description"))
+
+    result = _write_plans(
+        session, plans, new_row=lambda: Scale(name=""), fill=fill, delete_rows=False
+    )
+    session.flush()
     for plan in plans:
         if plan.delete and plan.row is not None:
             session.execute(delete(ScaleValue).where(col(ScaleValue.scale_id) == plan.row.id))
@@ -502,26 +549,6 @@ def save_scales_grid(
     _flush_or_in_use(session, "a deleted scale")
     _audit_grid(session, actor, "scale", plans)
     return result
-
-
-def _apply_simple(
-    session: Session, plans: list[_Plan], model: type[Any], columns: list[str]
-) -> GridSaveResult:
-    created = updated = 0
-    for plan in plans:
-        if plan.delete:
-            continue
-        row = plan.row or model()
-        for column in columns:
-            setattr(row, column, _text(plan.values.get(column)))
-        if plan.row is not None:
-            row.version += 1
-            updated += 1
-        else:
-            created += 1
-        session.add(row)
-    session.flush()
-    return GridSaveResult(created, updated, sum(p.delete for p in plans))
 
 
 def _audit_grid(
@@ -546,10 +573,16 @@ def _audit_grid(
     )
 
 
+def _scale(session: Session, scale_id: int) -> Scale:
+    scale = session.get(Scale, scale_id)
+    if scale is None:
+        raise NotFound("There is no such scale.")
+    return scale
+
+
 def get_scale_values_grid(session: Session, *, actor: Actor, scale_id: int) -> pd.DataFrame:
     _require_editor(session, actor, "list", "scale")
-    if session.get(Scale, scale_id) is None:
-        raise NotFound("There is no such scale.")
+    _scale(session, scale_id)
     rows = session.exec(
         select(ScaleValue).where(ScaleValue.scale_id == scale_id).order_by(col(ScaleValue.rank))
     ).all()
@@ -564,9 +597,7 @@ def save_scale_values_grid(
 ) -> GridSaveResult:
     """Levels of one scale: names and ranks unique, at most one default."""
     _require_editor(session, actor, "edit", "scale")
-    scale = session.get(Scale, scale_id)
-    if scale is None:
-        raise NotFound("There is no such scale.")
+    scale = _scale(session, scale_id)
     plans = _plan_grid(
         session,
         model=ScaleValue,
@@ -603,27 +634,20 @@ def save_scale_values_grid(
             )
         )
     problems.extend(scale_value_problems(scale.name, final))
-    if problems:
-        raise ValidationError("Nothing was saved: fix the rows below.", rows=problems)
-    created = updated = 0
-    for plan in plans:
-        if plan.delete:
-            session.delete(plan.row)
-            continue
-        row = plan.row or ScaleValue(scale_id=scale_id, name="", rank=1)
-        row.name = _text(plan.values["name"])
-        row.rank = _whole(plan.values["rank"]) or 1
-        row.proficient = _flag(plan.values.get("proficient"))
-        row.is_default = _flag(plan.values.get("is_default"))
-        if plan.row is not None:
-            row.version += 1
-            updated += 1
-        else:
-            created += 1
-        session.add(row)
+    _refuse(problems)
+
+    def fill(row: ScaleValue, values: dict[str, Any]) -> None:
+        row.name = _text(values["name"])
+        row.rank = _whole(values["rank"]) or 1
+        row.proficient = _flag(values.get("proficient"))
+        row.is_default = _flag(values.get("is_default"))
+
+    result = _write_plans(
+        session, plans, new_row=lambda: ScaleValue(scale_id=scale_id, name="", rank=1), fill=fill
+    )
     _flush_or_in_use(session, "a deleted level")
     _audit_grid(session, actor, "scalevalue", plans, entity_id=scale_id)
-    return GridSaveResult(created, updated, sum(p.delete for p in plans))
+    return result
 
 
 # --- frameworks ------------------------------------------------------------------
@@ -694,7 +718,7 @@ def save_frameworks_grid(
     """A framework is deleted only once it has no competencies left."""
     _require_editor(session, actor, "edit", "framework")
     plans = _plan_grid(session, model=Framework, shown=shown, changes=changes, label_column="name")
-    scale_ids = {n: i for i, n in session.exec(select(Scale.id, Scale.name)).all()}
+    scale_ids = _scale_ids(session)
     problems: list[RowError] = []
     for plan in plans:
         if plan.delete:
@@ -706,42 +730,26 @@ def save_frameworks_grid(
             if has_children is not None:
                 problems.append(RowError(plan.label, "", "Delete its competencies first."))
             continue
-        _check_length(problems, plan.label, "code", _text(plan.values.get("code")), CODE_MAX)
-        _check_length(problems, plan.label, "name", _text(plan.values.get("name")), NAME_MAX)
-        _check_length(
-            problems,
-            plan.label,
-            "description",
-            _text(plan.values.get("description")),
-            TEXT_MAX,
-            required=False,
-        )
+        _check_texts(problems, plan, code=CODE_MAX, name=NAME_MAX)
         if _text(plan.values.get("scale")) not in scale_ids:
             problems.append(RowError(plan.label, "scale", "Choose one of the scales."))
     taken = {c.lower(): i or 0 for i, c in session.exec(select(Framework.id, Framework.code)).all()}
     problems.extend(_duplicates(plans, "code", taken))
-    if problems:
-        raise ValidationError("Nothing was saved: fix the rows below.", rows=problems)
-    created = updated = 0
-    for plan in plans:
-        if plan.delete:
-            session.delete(plan.row)
-            continue
-        row = plan.row or Framework(code="", name="", scale_id=0)
-        row.code = _text(plan.values["code"])
-        row.name = _text(plan.values["name"])
-        row.source = _text(plan.values.get("source")) or "stride"
-        row.description = _text(plan.values.get("description"))
-        row.scale_id = scale_ids[_text(plan.values["scale"])]
-        if plan.row is not None:
-            row.version += 1
-            updated += 1
-        else:
-            created += 1
-        session.add(row)
+    _refuse(problems)
+
+    def fill(row: Framework, values: dict[str, Any]) -> None:
+        row.code = _text(values["code"])
+        row.name = _text(values["name"])
+        row.source = _text(values.get("source")) or "stride"
+        row.description = _text(values.get("description"))
+        row.scale_id = scale_ids[_text(values["scale"])]
+
+    result = _write_plans(
+        session, plans, new_row=lambda: Framework(code="", name="", scale_id=0), fill=fill
+    )
     _flush_or_in_use(session, "a framework")
     _audit_grid(session, actor, "framework", plans)
-    return GridSaveResult(created, updated, sum(p.delete for p in plans))
+    return result
 
 
 # --- competencies ---------------------------------------------------------------------
@@ -813,7 +821,7 @@ def save_competencies_grid(
         label_column="name",
         scope=lambda row: row.framework_id == framework_id,
     )
-    scale_ids = {n: i for i, n in session.exec(select(Scale.id, Scale.name)).all()}
+    scale_ids = _scale_ids(session)
     existing = session.exec(select(Competency).where(Competency.framework_id == framework_id)).all()
     by_id = {c.id: c for c in existing}
     planned_ids = {p.row.id for p in plans if p.row is not None}
@@ -828,23 +836,15 @@ def save_competencies_grid(
     for plan in plans:
         if plan.delete:
             continue
-        code, name = _text(plan.values.get("code")), _text(plan.values.get("name"))
-        _check_length(problems, plan.label, "code", code, CODE_MAX)
-        _check_length(problems, plan.label, "name", name, NAME_MAX)
-        _check_length(
-            problems,
-            plan.label,
-            "description",
-            _text(plan.values.get("description")),
-            TEXT_MAX,
-            required=False,
-        )
+        _check_texts(problems, plan, code=CODE_MAX, name=NAME_MAX)
         if _text(plan.values.get("kind")) not in KINDS:
             problems.append(RowError(plan.label, "kind", "One of " + ", ".join(KINDS) + "."))
         scale = _text(plan.values.get("scale"))
         if scale and scale not in scale_ids:
             problems.append(RowError(plan.label, "scale", f"Unknown scale {scale!r}."))
-        nodes.append((plan.label, code, _text(plan.values.get("parent")) or None))
+        nodes.append(
+            (plan.label, _text(plan.values.get("code")), _text(plan.values.get("parent")) or None)
+        )
     problems.extend(hierarchy_problems(nodes))
     for c in existing:
         if c.id not in deleted_ids and c.parent_id in deleted_ids and c.id not in planned_ids:
@@ -855,32 +855,29 @@ def save_competencies_grid(
             )
     taken = {c.code.lower(): c.id or 0 for c in existing}
     problems.extend(_duplicates(plans, "code", taken))
-    if problems:
-        raise ValidationError("Nothing was saved: fix the rows below.", rows=problems)
+    _refuse(problems)
 
-    created = updated = 0
-    next_order = max((c.sort_order for c in existing), default=0) + 1
-    saved: list[tuple[_Plan, Competency]] = []
-    for plan in plans:
-        if plan.delete:
-            continue
-        row = plan.row or Competency(
-            framework_id=framework_id, code="", name="", sort_order=next_order
-        )
-        if plan.row is None:
-            next_order += 1
-            created += 1
-        else:
-            row.version += 1
-            updated += 1
-        row.code = _text(plan.values["code"])
-        row.name = _text(plan.values["name"])
-        row.kind = _text(plan.values["kind"])
-        row.description = _text(plan.values.get("description"))
-        scale = _text(plan.values.get("scale"))
+    sort_orders = count(max((c.sort_order for c in existing), default=0) + 1)
+    saved: list[tuple[dict[str, Any], Competency]] = []
+
+    def fill(row: Competency, values: dict[str, Any]) -> None:
+        row.code = _text(values["code"])
+        row.name = _text(values["name"])
+        row.kind = _text(values["kind"])
+        row.description = _text(values.get("description"))
+        scale = _text(values.get("scale"))
         row.scale_id = scale_ids[scale] if scale else None
-        session.add(row)
-        saved.append((plan, row))
+        saved.append((values, row))
+
+    result = _write_plans(
+        session,
+        plans,
+        new_row=lambda: Competency(
+            framework_id=framework_id, code="", name="", sort_order=next(sort_orders)
+        ),
+        fill=fill,
+        delete_rows=False,
+    )
     session.flush()
     ids_by_code = {
         c: i
@@ -888,15 +885,15 @@ def save_competencies_grid(
             select(Competency.id, Competency.code).where(Competency.framework_id == framework_id)
         ).all()
     }
-    for plan, row in saved:
-        parent = _text(plan.values.get("parent"))
+    for values, row in saved:
+        parent = _text(values.get("parent"))
         row.parent_id = ids_by_code[parent] if parent else None
         session.add(row)
     session.flush()
     _delete_competencies(session, deleted_ids)
     _flush_or_in_use(session, "a deleted competency")
     _audit_grid(session, actor, "competency", plans, entity_id=framework_id)
-    return GridSaveResult(created, updated, len(deleted_ids))
+    return replace(result, deleted=len(deleted_ids))
 
 
 def _delete_competencies(session: Session, ids: set[Any]) -> None:
@@ -918,18 +915,26 @@ def _delete_competencies(session: Session, ids: set[Any]) -> None:
 DESCRIPTOR_COLUMNS = ["scale_value_id", "level", "rank", "text", "version"]
 
 
-def get_descriptors_grid(session: Session, *, actor: Actor, competency_id: int) -> pd.DataFrame:
-    """One row per level of the competency's scale (version 0: no text yet)."""
-    _require_editor(session, actor, "list", "leveldescriptor")
+def _levels_and_descriptors(
+    session: Session, competency_id: int
+) -> tuple[list[ScaleValueRead], dict[int, LevelDescriptor]]:
+    """The levels of the competency's scale, and its descriptor row per level id."""
     values = scale_values_for(
         session, scale_id=effective_scale_id(session, competency_id=competency_id)
     )
-    texts = {
+    descriptors = {
         d.scale_value_id: d
         for d in session.exec(
             select(LevelDescriptor).where(LevelDescriptor.competency_id == competency_id)
         ).all()
     }
+    return values, descriptors
+
+
+def get_descriptors_grid(session: Session, *, actor: Actor, competency_id: int) -> pd.DataFrame:
+    """One row per level of the competency's scale (version 0: no text yet)."""
+    _require_editor(session, actor, "list", "leveldescriptor")
+    values, texts = _levels_and_descriptors(session, competency_id)
     return pd.DataFrame(
         [
             [
@@ -949,18 +954,8 @@ def save_descriptors_grid(
     session: Session, *, actor: Actor, competency_id: int, shown: pd.DataFrame, changes: GridChanges
 ) -> GridSaveResult:
     _require_editor(session, actor, "edit", "leveldescriptor")
-    levels = {
-        v.id
-        for v in scale_values_for(
-            session, scale_id=effective_scale_id(session, competency_id=competency_id)
-        )
-    }
-    current = {
-        d.scale_value_id: d
-        for d in session.exec(
-            select(LevelDescriptor).where(LevelDescriptor.competency_id == competency_id)
-        ).all()
-    }
+    values, current = _levels_and_descriptors(session, competency_id)
+    levels = {v.id for v in values}
     problems: list[RowError] = []
     stale: list[str] = []
     planned: list[tuple[int, str]] = []
@@ -987,8 +982,7 @@ def save_descriptors_grid(
             "Someone else changed the descriptors of " + ", ".join(stale) + " after you opened "
             "them (or the scale changed). Nothing was saved; reload and edit again."
         )
-    if problems:
-        raise ValidationError("Nothing was saved: fix the rows below.", rows=problems)
+    _refuse(problems)
     created = updated = deleted = 0
     for value_id, text in planned:
         existing = current.get(value_id)
@@ -1123,6 +1117,15 @@ class RoleMapSaveResult:
     cleared: int
 
 
+def _requirement(session: Session, position_id: int, competency_id: int) -> RoleRequirement | None:
+    return session.exec(
+        select(RoleRequirement).where(
+            RoleRequirement.position_id == position_id,
+            RoleRequirement.competency_id == competency_id,
+        )
+    ).first()
+
+
 def save_role_map(
     session: Session, *, actor: Actor, grid: RoleMapGrid, edited_rows: dict[int, dict[str, Any]]
 ) -> RoleMapSaveResult:
@@ -1159,12 +1162,7 @@ def save_role_map(
                 )
                 continue
             label = f"{shown['position']} · {competency.name}"
-            current = session.exec(
-                select(RoleRequirement).where(
-                    RoleRequirement.position_id == position_id,
-                    RoleRequirement.competency_id == competency.id,
-                )
-            ).first()
+            current = _requirement(session, position_id, competency.id)
             token = (current.id or 0, current.version) if current else None
             if token != grid.tokens.get((position_id, competency.id)):
                 stale.append(label)
@@ -1194,12 +1192,7 @@ def save_role_map(
     set_count = cleared = 0
     audit: list[dict[str, Any]] = []
     for position_id, competency, parsed, position_code in planned:
-        current = session.exec(
-            select(RoleRequirement).where(
-                RoleRequirement.position_id == position_id,
-                RoleRequirement.competency_id == competency.id,
-            )
-        ).first()
+        current = _requirement(session, position_id, competency.id or 0)
         if parsed is None:
             if current is not None:
                 session.delete(current)
@@ -1537,23 +1530,20 @@ def _write_bundle(
             select(LevelDescriptor).where(col(LevelDescriptor.competency_id).in_(comp_ids))
         ).all()
     }
-    kept: set[tuple[int, int]] = set()
-    for d in bundle.descriptors:
-        key = (rows[d.competency_code].id or 0, value_ids[(scale_of[d.competency_code], d.level)])
-        kept.add(key)
-        desc_row = current_desc.get(key)
-        if desc_row is None:
-            session.add(LevelDescriptor(competency_id=key[0], scale_value_id=key[1], text=d.text))
-            summary.bump("descriptors added")
-        elif desc_row.text != d.text:
-            desc_row.text = d.text
-            desc_row.version += 1
-            session.add(desc_row)
-            summary.bump("descriptors changed")
-    for key, desc_row in current_desc.items():
-        if key not in kept:
-            session.delete(desc_row)
-            summary.bump("descriptors removed")
+    _sync_rows(
+        session,
+        summary,
+        "descriptors",
+        current_desc,
+        {
+            (
+                rows[d.competency_code].id or 0,
+                value_ids[(scale_of[d.competency_code], d.level)],
+            ): {"text": d.text}
+            for d in bundle.descriptors
+        },
+        lambda key, values: LevelDescriptor(competency_id=key[0], scale_value_id=key[1], **values),
+    )
     session.flush()
 
     report("Role map", 0.8)
@@ -1564,7 +1554,7 @@ def _write_bundle(
             select(RoleRequirement).where(col(RoleRequirement.competency_id).in_(comp_ids))
         ).all()
     }
-    kept_cells: set[tuple[int, int]] = set()
+    wanted_cells: dict[tuple[int, int], dict[str, Any]] = {}
     for number, r in enumerate(bundle.requirements, start=2):
         position_id = positions.get(r.position_code)
         if position_id is None:
@@ -1574,33 +1564,49 @@ def _write_bundle(
                 )
             )
             continue
-        key = (position_id, rows[r.competency_code].id or 0)
-        kept_cells.add(key)
-        value_id = value_ids[(scale_of[r.competency_code], r.level)]
-        req_row = current_req.get(key)
-        if req_row is None:
-            session.add(
-                RoleRequirement(
-                    position_id=key[0],
-                    competency_id=key[1],
-                    required_value_id=value_id,
-                    critical=r.critical,
-                )
-            )
-            summary.bump("role-map cells added")
-        elif (req_row.required_value_id, req_row.critical) != (value_id, r.critical):
-            req_row.required_value_id, req_row.critical = value_id, r.critical
-            req_row.version += 1
-            session.add(req_row)
-            summary.bump("role-map cells changed")
-    for key, req_row in current_req.items():
-        if key not in kept_cells:
-            session.delete(req_row)
-            summary.bump("role-map cells removed")
+        wanted_cells[(position_id, rows[r.competency_code].id or 0)] = {
+            "required_value_id": value_ids[(scale_of[r.competency_code], r.level)],
+            "critical": r.critical,
+        }
+    _sync_rows(
+        session,
+        summary,
+        "role-map cells",
+        current_req,
+        wanted_cells,
+        lambda key, values: RoleRequirement(position_id=key[0], competency_id=key[1], **values),
+    )
     if problems:
         raise ValidationError("Nothing was imported: fix the rows below.", rows=problems)
     session.flush()
     return summary
+
+
+def _sync_rows(
+    session: Session,
+    summary: ImportSummary,
+    what: str,
+    current: dict[tuple[int, int], Any],
+    wanted: dict[tuple[int, int], dict[str, Any]],
+    new_row: Callable[[tuple[int, int], dict[str, Any]], Any],
+) -> None:
+    """Make the rows under `current` match `wanted` (key -> column values):
+    add the missing, change those that differ (next version), delete the rest."""
+    for key, values in wanted.items():
+        row = current.get(key)
+        if row is None:
+            session.add(new_row(key, values))
+            summary.bump(f"{what} added")
+        elif any(getattr(row, column) != value for column, value in values.items()):
+            for column, value in values.items():
+                setattr(row, column, value)
+            row.version += 1
+            session.add(row)
+            summary.bump(f"{what} changed")
+    for key, row in current.items():
+        if key not in wanted:
+            session.delete(row)
+            summary.bump(f"{what} removed")
 
 
 def describe_import(bundle: FrameworkBundle) -> pd.DataFrame:
