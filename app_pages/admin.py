@@ -57,12 +57,7 @@ with people_tab:
         },
     )
     if st.button("Save changes", type="primary", key="admin_people_save"):
-        edits = st.session_state.get("admin_people_editor", {})
-        changes = GridChanges(
-            edited_rows=edits.get("edited_rows", {}),
-            added_rows=edits.get("added_rows", []),
-            deleted_rows=edits.get("deleted_rows", []),
-        )
+        changes = GridChanges.from_editor_state(st.session_state.get("admin_people_editor"))
         if changes.is_empty:
             st.info("There is nothing to save.")
         else:
