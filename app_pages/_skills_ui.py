@@ -10,10 +10,13 @@ edit, here or on another replica). Writes clear the caches as well.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages import _ui
 from core import assessments
 from core.access import Actor
 from core.runtime import unit_of_work
@@ -128,6 +131,50 @@ def clear_caches() -> None:
     _org_heatmap.clear()
 
 
+@dataclass(frozen=True)
+class LevelEntry:
+    value_id: int
+    comment: str
+    evidence: str
+
+
+def level_form(
+    row: assessments.SkillRow,
+    *,
+    key: str,
+    level_label: str,
+    evidence_label: str,
+    save_label: str,
+) -> LevelEntry | None:
+    """Level (with its descriptors), comment and evidence for one competency;
+    the entry once saved. Widget keys: `{key}_level`, `_comment`, `_evidence`,
+    `_save`."""
+    levels = {level.value_id: level for level in row.levels}
+    value_id = st.radio(
+        level_label,
+        options=list(levels),
+        format_func=lambda v: levels[v].name,
+        captions=[levels[v].descriptor for v in levels],
+        index=None,
+        key=f"{key}_level",
+    )
+    comment = st.text_area("Comment", key=f"{key}_comment", max_chars=4000)
+    evidence = st.text_area(evidence_label, key=f"{key}_evidence", max_chars=4000)
+    if not st.button(save_label, type="primary", key=f"{key}_save", disabled=value_id is None):
+        return None
+    return LevelEntry(value_id=int(value_id or 0), comment=comment, evidence=evidence)
+
+
+def level_saved(key: str, message: str) -> None:
+    """After a saved rating (outside the unit of work): fresh heatmaps, an
+    empty form, the message, a rerun."""
+    clear_caches()
+    for part in ("level", "comment", "evidence"):
+        st.session_state.pop(f"{key}_{part}", None)
+    _ui.flash(message)
+    st.rerun()
+
+
 def _competency_axis(frame: pd.DataFrame) -> alt.X:
     order = frame.drop_duplicates("competency").sort_values("column_order")["competency"].tolist()
     return alt.X(
@@ -139,6 +186,22 @@ def _competency_axis(frame: pd.DataFrame) -> alt.X:
 
 
 GAP_SCALE = alt.Scale(domain=[-2, 0, 3], range=["#1a9850", "#fee08b", "#d73027"])
+
+
+def _gap_rects(base: alt.Chart, *, field: str, title: str, height: int) -> alt.Chart:
+    """One rect per cell, one layer (a layered chart lost its height here);
+    unknown cells are grey, not a colour on the gap scale."""
+    return (
+        base.mark_rect(stroke="white")
+        .encode(
+            color=alt.condition(
+                f"isValid(datum.{field})",
+                alt.Color(f"{field}:Q", scale=GAP_SCALE, title=title),
+                alt.value(UNKNOWN_COLOUR),
+            )
+        )
+        .properties(height=height, autosize=FIT_WIDTH)
+    )
 
 
 def team_heatmap(cells: pd.DataFrame) -> alt.Chart:
@@ -159,19 +222,7 @@ def team_heatmap(cells: pd.DataFrame) -> alt.Chart:
         ],
     )
     height = max(120, 26 * data["person"].nunique())
-    # One rect per cell, one layer (a layered chart lost its height here);
-    # unknown cells are grey, not a colour on the gap scale.
-    return (
-        base.mark_rect(stroke="white")
-        .encode(
-            color=alt.condition(
-                "isValid(datum.gap)",
-                alt.Color("gap:Q", scale=GAP_SCALE, title="gap (levels short)"),
-                alt.value(UNKNOWN_COLOUR),
-            )
-        )
-        .properties(height=height, autosize=FIT_WIDTH)
-    )
+    return _gap_rects(base, field="gap", title="gap (levels short)", height=height)
 
 
 def organisation_heatmap(frame: pd.DataFrame, *, row_title: str) -> alt.Chart:
@@ -191,17 +242,7 @@ def organisation_heatmap(frame: pd.DataFrame, *, row_title: str) -> alt.Chart:
         ],
     )
     height = max(120, 24 * data["row"].nunique())
-    return (
-        base.mark_rect(stroke="white")
-        .encode(
-            color=alt.condition(
-                "isValid(datum.mean_gap)",
-                alt.Color("mean_gap:Q", scale=GAP_SCALE, title="mean gap"),
-                alt.value(UNKNOWN_COLOUR),
-            )
-        )
-        .properties(height=height, autosize=FIT_WIDTH)
-    )
+    return _gap_rects(base, field="mean_gap", title="mean gap", height=height)
 
 
 def team_table(cells: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 mastery, hidden expertise, and role fit."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from app_pages import _auth, _ui
@@ -13,6 +14,18 @@ from core.assessments import (
 )
 from core.competencies import list_positions
 from core.runtime import unit_of_work
+
+
+def _table(frame: pd.DataFrame, *, file_name: str, key: str, share: str | None = None) -> None:
+    """A finding and its workbook; `share`: a 0–1 column shown as a bar."""
+    column_config = (
+        {share: st.column_config.ProgressColumn(share, format="percent", min_value=0, max_value=1)}
+        if share
+        else None
+    )
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+    _ui.excel_download(frame, file_name=file_name, key=key)
+
 
 actor = _auth.current_actor()
 st.title("Insights", anchor=False)
@@ -30,20 +43,11 @@ with flat_tab:
     )
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         flat = get_non_differentiating(session=session, actor=actor, threshold=threshold)
-    st.dataframe(
-        flat,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "share at that level": st.column_config.ProgressColumn(
-                "share at that level", format="percent", min_value=0, max_value=1
-            )
-        },
-    )
-    _ui.excel_download(
+    _table(
         flat,
         file_name="non-differentiating.xlsx",
         key="insights_flat_download",
+        share="share at that level",
     )
 
 with experience_tab:
@@ -82,12 +86,7 @@ with expertise_tab:
     )
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         experts = get_hidden_expertise(session=session, actor=actor)
-    st.dataframe(experts, hide_index=True, width="stretch")
-    _ui.excel_download(
-        experts,
-        file_name="hidden-expertise.xlsx",
-        key="insights_expert_download",
-    )
+    _table(experts, file_name="hidden-expertise.xlsx", key="insights_expert_download")
 
 with fit_tab:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
@@ -107,14 +106,4 @@ with fit_tab:
                 "Fit: how much of the role's required levels a person reaches (critical "
                 "competencies count double; unassessed ones count as not reached)."
             )
-            st.dataframe(
-                fit,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "fit": st.column_config.ProgressColumn(
-                        "fit", format="percent", min_value=0, max_value=1
-                    )
-                },
-            )
-            _ui.excel_download(fit, file_name="role-fit.xlsx", key="insights_fit_download")
+            _table(fit, file_name="role-fit.xlsx", key="insights_fit_download", share="fit")

@@ -137,9 +137,7 @@ if "Assign to my team" in shown_tabs:
                 st.caption("Most relevant first: the biggest known gap, then unknown levels.")
                 st.dataframe(candidates.drop(columns=["person_id"]), hide_index=True)
                 names = dict(zip(candidates["person_id"], candidates["person"], strict=True))
-                suggested = candidates[
-                    (candidates["status"] == "below") & ~candidates["already assigned"]
-                ]["person_id"].tolist()
+                suggested = learning.suggested_assignees(candidates)
                 with st.form("learning_assign_form"):
                     people = st.multiselect(
                         "Assign to",

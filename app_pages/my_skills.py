@@ -24,12 +24,10 @@ if not profile.rows:
     st.stop()
 
 table = profile.table()
-below = int((table["status"] == "below").sum())
-unknown = int((table["status"] == "unknown").sum())
 first, second, third = st.columns(3)
 first.metric("Competencies in my role", len(table))
-second.metric("Below the role's level", below)
-third.metric("Not assessed yet", unknown)
+second.metric("Below the role's level", profile.below)
+third.metric("Not assessed yet", profile.unknown)
 st.dataframe(
     table,
     hide_index=True,
@@ -56,36 +54,26 @@ competency_id = st.selectbox(
 )
 if competency_id is not None:
     row = rows[competency_id]
-    levels = {level.value_id: level for level in row.levels}
-    value_id = st.radio(
-        "My level",
-        options=list(levels),
-        format_func=lambda v: levels[v].name,
-        captions=[levels[v].descriptor for v in levels],
-        index=None,
-        key="my_skills_level",
+    entry = _skills_ui.level_form(
+        row,
+        key="my_skills",
+        level_label="My level",
+        evidence_label="Evidence (examples, links)",
+        save_label="Save self-assessment",
     )
-    comment = st.text_area("Comment", key="my_skills_comment", max_chars=4000)
-    evidence = st.text_area("Evidence (examples, links)", key="my_skills_evidence", max_chars=4000)
-    if st.button(
-        "Save self-assessment", type="primary", key="my_skills_save", disabled=value_id is None
-    ):
+    if entry is not None:
         saved = None
         with _ui.shown_errors(), unit_of_work() as session:
             saved = record_self_assessment(
                 session=session,
                 actor=actor,
                 competency_id=competency_id,
-                value_id=int(value_id or 0),
-                comment=comment,
-                evidence=evidence,
+                value_id=entry.value_id,
+                comment=entry.comment,
+                evidence=entry.evidence,
             )
         if saved is not None:
-            _skills_ui.clear_caches()
-            for key in ("my_skills_level", "my_skills_comment", "my_skills_evidence"):
-                st.session_state.pop(key, None)
-            _ui.flash(f"Self-assessment saved for {row.competency}.")
-            st.rerun()
+            _skills_ui.level_saved("my_skills", f"Self-assessment saved for {row.competency}.")
 
 if st.toggle("Show my assessment history", key="my_skills_history"):
     with _ui.shown_errors(), unit_of_work() as session:

@@ -1,6 +1,7 @@
 """Skills gap: a manager's team heatmap (and rating reports), HR's
 organisation heatmaps with filters. Data comes aggregated from core."""
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import _auth, _skills_ui, _ui
@@ -45,11 +46,18 @@ def _framework_filter(choices: list[tuple[int, str]], key: str) -> int | None:
     )
 
 
-def _page_picker(pages: int, key: str) -> int:
+def _pages_and_download(
+    pages: int, frame: pd.DataFrame, *, view: str, file_name: str, sheet_name: str
+) -> None:
+    """Under a heatmap: the page picker (read on the next run, as
+    `skills_gap_{view}_page`) and the shown page as a workbook."""
+    key = f"skills_gap_{view}_page"
     st.session_state.setdefault(key, 1)
-    if pages <= 1:
-        return 1
-    return int(st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key=key))
+    if pages > 1:
+        st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key=key)
+    _ui.excel_download(
+        frame, file_name=file_name, sheet_name=sheet_name, key=f"skills_gap_{view}_download"
+    )
 
 
 if view == "My team":
@@ -83,12 +91,12 @@ if view == "My team":
         st.altair_chart(_skills_ui.team_heatmap(team.cells), width="stretch")
         if st.toggle("Show as a table", key="skills_gap_team_table"):
             st.table(_skills_ui.team_table(team.cells))
-        _page_picker(team.pages, "skills_gap_team_page")
-        _ui.excel_download(
+        _pages_and_download(
+            team.pages,
             team.cells.drop(columns=["person_id", "competency_id", "column_order"]),
+            view="team",
             file_name="team-skills-gap.xlsx",
             sheet_name="Team skills gap",
-            key="skills_gap_team_download",
         )
 
     st.subheader("Rate a report", anchor=False)
@@ -116,22 +124,14 @@ if view == "My team":
         )
         if competency_id is not None:
             row = rows[competency_id]
-            levels = {level.value_id: level for level in row.levels}
-            value_id = st.radio(
-                "Level",
-                options=list(levels),
-                format_func=lambda v: levels[v].name,
-                captions=[levels[v].descriptor for v in levels],
-                index=None,
-                key="skills_gap_rate_level",
+            entry = _skills_ui.level_form(
+                row,
+                key="skills_gap_rate",
+                level_label="Level",
+                evidence_label="Evidence (what you saw, links)",
+                save_label="Save rating",
             )
-            comment = st.text_area("Comment", key="skills_gap_rate_comment", max_chars=4000)
-            evidence = st.text_area(
-                "Evidence (what you saw, links)", key="skills_gap_rate_evidence", max_chars=4000
-            )
-            if st.button(
-                "Save rating", type="primary", key="skills_gap_rate_save", disabled=value_id is None
-            ):
+            if entry is not None:
                 saved = None
                 with _ui.shown_errors(), unit_of_work() as session:
                     saved = record_manager_rating(
@@ -139,20 +139,15 @@ if view == "My team":
                         actor=actor,
                         person_id=person_id,
                         competency_id=competency_id,
-                        value_id=int(value_id or 0),
-                        comment=comment,
-                        evidence=evidence,
+                        value_id=entry.value_id,
+                        comment=entry.comment,
+                        evidence=entry.evidence,
                     )
                 if saved is not None:
-                    _skills_ui.clear_caches()
-                    for key in (
-                        "skills_gap_rate_level",
-                        "skills_gap_rate_comment",
-                        "skills_gap_rate_evidence",
-                    ):
-                        st.session_state.pop(key, None)
-                    _ui.flash(f"Rating saved: {row.competency} for {profile.person_name}.")
-                    st.rerun()
+                    _skills_ui.level_saved(
+                        "skills_gap_rate",
+                        f"Rating saved: {row.competency} for {profile.person_name}.",
+                    )
 
 else:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
@@ -222,10 +217,10 @@ else:
             _skills_ui.organisation_heatmap(heatmap.frame, row_title=row_labels[rows_by]),
             width="stretch",
         )
-        _page_picker(heatmap.pages, "skills_gap_org_page")
-        _ui.excel_download(
+        _pages_and_download(
+            heatmap.pages,
             heatmap.frame.drop(columns=["row_id", "competency_id", "column_order"]),
+            view="org",
             file_name="organisation-skills-gap.xlsx",
             sheet_name="Skills gap",
-            key="skills_gap_org_download",
         )

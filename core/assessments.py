@@ -9,7 +9,7 @@ never a query per person — so 10,000 people stay fast on SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -137,10 +137,9 @@ def _cell_joins(query: Any, flt: GapFilter) -> Any:
     return _requirement_filters(_person_filters(query, flt), flt)
 
 
-def load_gap_cells(session: Session, *, flt: GapFilter) -> pd.DataFrame:
-    """Every required cell in scope, with the current level or <NA> (no access
-    check: callers decide the scope)."""
-    query = _cell_joins(
+def _cell_query(flt: GapFilter) -> Any:
+    """The CELL_COLUMNS of every required cell in scope."""
+    return _cell_joins(
         sa_select(
             col(Person.id),
             col(Person.full_name),
@@ -156,7 +155,15 @@ def load_gap_cells(session: Session, *, flt: GapFilter) -> pd.DataFrame:
             col(CurrentLevel.at),
         ),
         flt,
-    ).order_by(col(Person.full_name), col(Person.id), col(RoleRequirement.competency_id))
+    )
+
+
+def load_gap_cells(session: Session, *, flt: GapFilter) -> pd.DataFrame:
+    """Every required cell in scope, with the current level or <NA> (no access
+    check: callers decide the scope)."""
+    query = _cell_query(flt).order_by(
+        col(Person.full_name), col(Person.id), col(RoleRequirement.competency_id)
+    )
     frame = _frame(session.execute(query).all(), CELL_COLUMNS)
     frame["current_rank"] = frame["current_rank"].astype("Int64")
     frame["required_rank"] = frame["required_rank"].astype(int)
@@ -375,6 +382,33 @@ def _refresh_current_level(session: Session, *, person_id: int, competency_id: i
     session.add(existing)
 
 
+def _person_in_reach(
+    session: Session,
+    *,
+    actor: Actor,
+    person_id: int,
+    rule: Callable[[Actor, Relation], bool],
+    action: str,
+    message: str,
+) -> Person:
+    """The person behind an id from a widget or URL, once `rule` lets the
+    actor act on them (refusals audited)."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("There is no such person.")
+    relation = relation_between(session, viewer_id=actor.person_id, target_id=person_id)
+    require(
+        rule(actor, relation),
+        session=session,
+        actor=actor,
+        action=action,
+        entity="person",
+        entity_id=person_id,
+        message=message,
+    )
+    return person
+
+
 def _record(
     session: Session,
     *,
@@ -464,16 +498,12 @@ def record_manager_rating(
     comment: str = "",
     evidence: str = "",
 ) -> AssessmentRead:
-    if session.get(Person, person_id) is None:
-        raise NotFound("There is no such person.")
-    relation = relation_between(session, viewer_id=actor.person_id, target_id=person_id)
-    require(
-        can_rate_as_manager(actor, relation),
-        session=session,
+    _person_in_reach(
+        session,
         actor=actor,
+        person_id=person_id,
+        rule=can_rate_as_manager,
         action="manager_rating",
-        entity="person",
-        entity_id=person_id,
         message="You can only rate people who report to you.",
     )
     return _record(
@@ -589,6 +619,16 @@ class SkillsProfile:
     rows: list[SkillRow]
     rule: str = gaps.CURRENT_LEVEL_RULE
 
+    @property
+    def below(self) -> int:
+        """Competencies assessed below the role's level."""
+        return sum(r.status == gaps.STATUS_GAP for r in self.rows)
+
+    @property
+    def unknown(self) -> int:
+        """Competencies nobody has assessed yet."""
+        return sum(r.status == gaps.STATUS_UNKNOWN for r in self.rows)
+
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(
             [
@@ -639,17 +679,12 @@ def get_skills_profile(
 ) -> SkillsProfile:
     """Required versus current for every competency of a person's role."""
     target_id = actor.person_id if person_id is None else person_id
-    person = session.get(Person, target_id)
-    if person is None:
-        raise NotFound("There is no such person.")
-    relation = relation_between(session, viewer_id=actor.person_id, target_id=target_id)
-    require(
-        can_view_assessments(actor, relation),
-        session=session,
+    person = _person_in_reach(
+        session,
         actor=actor,
+        person_id=target_id,
+        rule=can_view_assessments,
         action="view_assessments",
-        entity="person",
-        entity_id=target_id,
         message="You can only see your own skills and those of people who report to you.",
     )
     position = session.get(Position, person.position_id) if person.position_id else None
@@ -1083,23 +1118,7 @@ def get_hidden_expertise(
     in the same competency (people they could mentor)."""
     _require_insights(session, actor, "hidden_expertise")
     # Only cells off the requirement matter: experts above it, learners below.
-    query = _cell_joins(
-        sa_select(
-            col(Person.id),
-            col(Person.full_name),
-            col(Person.org_unit_id),
-            col(Person.position_id),
-            col(RoleRequirement.competency_id),
-            col(RoleRequirement.critical),
-            col(_REQUIRED.rank),
-            col(_REQUIRED.name),
-            col(_CURRENT.rank),
-            col(_CURRENT.name),
-            col(CurrentLevel.source),
-            col(CurrentLevel.at),
-        ).where(col(_CURRENT.rank) != col(_REQUIRED.rank)),
-        GapFilter(),
-    )
+    query = _cell_query(GapFilter()).where(col(_CURRENT.rank) != col(_REQUIRED.rank))
     cells = _frame(session.execute(query).all(), CELL_COLUMNS)
     if cells.empty:
         return pd.DataFrame(

@@ -237,11 +237,17 @@ class ExperienceMastery:
     bins: pd.DataFrame  # years bucket → people, mean mastery (what the chart draws)
 
 
+def _varies(values: pd.Series) -> bool:
+    # Not std() > 0: equal floats can give a std of 1e-17 and a "correlation"
+    # of rounding noise; a spread this small means nothing here.
+    return float(values.max() - values.min()) > 1e-9
+
+
 def experience_vs_mastery(people: pd.DataFrame, *, bin_years: float = 2.0) -> ExperienceMastery:
     """`people` has `years_experience` and `mastery` (either may be missing)."""
     data = people.dropna(subset=["years_experience", "mastery"])
     correlation: float | None = None
-    if len(data) >= 3 and data["years_experience"].std() > 0 and data["mastery"].std() > 0:
+    if len(data) >= 3 and _varies(data["years_experience"]) and _varies(data["mastery"]):
         correlation = float(np.corrcoef(data["years_experience"], data["mastery"])[0, 1])
     if data.empty:
         bins = pd.DataFrame(columns=["years_from", "years_to", "people", "mean_mastery"])

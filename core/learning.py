@@ -50,10 +50,20 @@ STATUSES = [s.value for s in LearningStatus]
 MAX_ASSIGN_AT_ONCE = 200
 
 
-def list_learning_items(
-    session: Session, *, actor: Actor, competency_id: int | None = None
-) -> pd.DataFrame:
-    """The catalogue (every signed-in person may browse it)."""
+CATALOGUE_COLUMNS = [
+    "id",
+    "title",
+    "competency",
+    "target level",
+    "target rank",
+    "hours",
+    "link",
+    "competency_id",
+]
+
+
+def _active_items(session: Session, *, competency_ids: list[int] | None) -> pd.DataFrame:
+    """Active catalogue items (CATALOGUE_COLUMNS), all or for some competencies."""
     query = (
         sa_select(
             col(LearningItem.id),
@@ -70,21 +80,16 @@ def list_learning_items(
         .where(col(LearningItem.active).is_(True))
         .order_by(col(Competency.name), col(ScaleValue.rank), col(LearningItem.title))
     )
-    if competency_id is not None:
-        query = query.where(col(LearningItem.competency_id) == competency_id)
-    return pd.DataFrame(
-        session.execute(query).all(),
-        columns=[
-            "id",
-            "title",
-            "competency",
-            "target level",
-            "target rank",
-            "hours",
-            "link",
-            "competency_id",
-        ],
-    )
+    if competency_ids is not None:
+        query = query.where(col(LearningItem.competency_id).in_(competency_ids))
+    return pd.DataFrame(session.execute(query).all(), columns=CATALOGUE_COLUMNS)
+
+
+def list_learning_items(
+    session: Session, *, actor: Actor, competency_id: int | None = None
+) -> pd.DataFrame:
+    """The catalogue (every signed-in person may browse it)."""
+    return _active_items(session, competency_ids=None if competency_id is None else [competency_id])
 
 
 def create_learning_item(
@@ -124,36 +129,6 @@ def create_learning_item(
     return LearningItemRead.model_validate(item, from_attributes=True)
 
 
-def list_learning_items_raw(session: Session, competency_ids: list[int]) -> pd.DataFrame:
-    rows = session.execute(
-        sa_select(
-            col(LearningItem.id),
-            col(LearningItem.competency_id),
-            col(LearningItem.title),
-            col(ScaleValue.name),
-            col(ScaleValue.rank),
-            col(LearningItem.hours),
-            col(LearningItem.url),
-        )
-        .join(ScaleValue, col(ScaleValue.id) == col(LearningItem.target_value_id))
-        .where(
-            col(LearningItem.active).is_(True), col(LearningItem.competency_id).in_(competency_ids)
-        )
-    ).all()
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "item_id",
-            "competency_id",
-            "item",
-            "target_level",
-            "target_rank",
-            "hours",
-            "link",
-        ],
-    )
-
-
 def recommend_learning(
     session: Session, *, actor: Actor, person_id: int | None = None
 ) -> pd.DataFrame:
@@ -173,7 +148,14 @@ def recommend_learning(
     ]
     if not gap_rows:
         return pd.DataFrame(columns=columns)
-    items = list_learning_items_raw(session, [r.competency_id for r in gap_rows])
+    items = _active_items(session, competency_ids=[r.competency_id for r in gap_rows]).rename(
+        columns={
+            "id": "item_id",
+            "title": "item",
+            "target level": "target_level",
+            "target rank": "target_rank",
+        }
+    )
     records = []
     for row in gap_rows:
         options = items[
@@ -241,6 +223,13 @@ def rank_people_for_item(
         .assign(current=lambda f: f["current"].fillna("unknown"))
         .reset_index(drop=True)
     )
+
+
+def suggested_assignees(candidates: pd.DataFrame) -> list[int]:
+    """Who to pre-select from rank_people_for_item: a known gap and no open
+    assignment of the item yet (unknown levels are the manager's call)."""
+    chosen = candidates[(candidates["status"] == gaps.STATUS_GAP) & ~candidates["already assigned"]]
+    return [int(p) for p in chosen["person_id"]]
 
 
 def assign_learning(

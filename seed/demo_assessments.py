@@ -62,6 +62,22 @@ def _at(rng: random.Random, today: date, days_back: tuple[int, int]) -> datetime
     )
 
 
+def _row(
+    person_id: int, competency_id: int, value_id: int, *, source: str, rater_id: int, at: datetime
+) -> dict[str, object]:
+    """One Assessment row for the bulk insert (demo ratings carry no text)."""
+    return {
+        "person_id": person_id,
+        "competency_id": competency_id,
+        "value_id": value_id,
+        "source": source,
+        "rater_id": rater_id,
+        "comment": "",
+        "evidence": "",
+        "at": at,
+    }
+
+
 def generate_assessment_rows(
     session: Session,
     rng: random.Random,
@@ -136,41 +152,35 @@ def generate_assessment_rows(
             own_view = min(max(true_level + (1 if rng.random() < 0.3 else 0), 1), top)
             if rng.random() < EARLIER_SELF_SHARE:  # history: an older, lower self-view
                 rows.append(
-                    {
-                        "person_id": person_id,
-                        "competency_id": competency_id,
-                        "value_id": value_of[scale_id][max(own_view - 1, 1)],
-                        "source": "self",
-                        "rater_id": person_id,
-                        "comment": "",
-                        "evidence": "",
-                        "at": _at(rng, today, (120, 240)),
-                    }
+                    _row(
+                        person_id,
+                        competency_id,
+                        value_of[scale_id][max(own_view - 1, 1)],
+                        source="self",
+                        rater_id=person_id,
+                        at=_at(rng, today, (120, 240)),
+                    )
                 )
             rows.append(
-                {
-                    "person_id": person_id,
-                    "competency_id": competency_id,
-                    "value_id": value_of[scale_id][own_view],
-                    "source": "self",
-                    "rater_id": person_id,
-                    "comment": "",
-                    "evidence": "",
-                    "at": _at(rng, today, (40, 90)),
-                }
+                _row(
+                    person_id,
+                    competency_id,
+                    value_of[scale_id][own_view],
+                    source="self",
+                    rater_id=person_id,
+                    at=_at(rng, today, (40, 90)),
+                )
             )
             if manager_id and rng.random() < MANAGER_RATED_SHARE:
                 rows.append(
-                    {
-                        "person_id": person_id,
-                        "competency_id": competency_id,
-                        "value_id": value_of[scale_id][true_level],
-                        "source": "manager",
-                        "rater_id": manager_id,
-                        "comment": "",
-                        "evidence": "",
-                        "at": _at(rng, today, (5, 39)),
-                    }
+                    _row(
+                        person_id,
+                        competency_id,
+                        value_of[scale_id][true_level],
+                        source="manager",
+                        rater_id=manager_id,
+                        at=_at(rng, today, (5, 39)),
+                    )
                 )
         if len(rows) >= BATCH:
             session.execute(insert(Assessment), rows)

@@ -61,6 +61,26 @@ def test_manager_team_heatmap_shows_only_own_reports(app: AppTest) -> None:
     assert len(at.get("download_button")) == 1
 
 
+def test_manager_rating_saves(app: AppTest) -> None:
+    at = open_page(sign_in(app, "maya"), "app_pages/skills_gap.py")
+    person = at.selectbox(key="skills_gap_rate_person")
+    person.select(next(o for o in person.options if o == "Emma Lindqvist")).run()
+    competencies = at.selectbox(key="skills_gap_rate_competency")
+    leading = next(o for o in competencies.options if o.startswith("Leading others"))
+    competencies.select(leading).run()
+    level = at.radio(key="skills_gap_rate_level")
+    chosen = level.options[1]
+    level.set_value(chosen).run()
+    at.text_area(key="skills_gap_rate_comment").input("Ran the planning week").run()
+    at.button(key="skills_gap_rate_save").click().run()
+    assert not at.exception
+    assert "Rating saved: Leading others for Emma Lindqvist." in [m.value for m in at.success]
+    assert at.radio(key="skills_gap_rate_level").value is None  # the form starts empty again
+    assert at.text_area(key="skills_gap_rate_comment").value == ""
+    now = at.selectbox(key="skills_gap_rate_competency")
+    assert any(o.startswith(f"Leading others — now {chosen}") for o in now.options)
+
+
 def test_employee_has_no_skills_gap_or_insights_page(app: AppTest) -> None:
     at = sign_in(app, "emma")
     for page in ("app_pages/skills_gap.py", "app_pages/insights.py"):

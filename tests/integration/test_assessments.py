@@ -474,6 +474,7 @@ def test_learning_assign_track_and_gap_closes_only_with_assessment(session: Sess
     ranked = learning.rank_people_for_item(session, actor=manager, item_id=item.id)
     assert ranked.iloc[0]["person_id"] == m.org.report.id  # the only known gap comes first
     assert m.org.outsider.id not in set(ranked["person_id"])
+    assert learning.suggested_assignees(ranked) == [m.org.report.id]
     with pytest.raises(PermissionDenied):
         learning.assign_learning(
             session,
@@ -490,6 +491,8 @@ def test_learning_assign_track_and_gap_closes_only_with_assessment(session: Sess
         due_on=date.today() + timedelta(days=7),
     )
     assert made == 1
+    reranked = learning.rank_people_for_item(session, actor=manager, item_id=item.id)
+    assert learning.suggested_assignees(reranked) == []  # already assigned
     assert (
         learning.assign_learning(
             session, actor=manager, item_id=item.id, person_ids=[m.org.report.id or 0], due_on=None
@@ -524,6 +527,7 @@ def test_learning_assign_track_and_gap_closes_only_with_assessment(session: Sess
     # Completing the item leaves the gap open ...
     profile = get_skills_profile(session, actor=report)
     assert next(r for r in profile.rows if r.competency_id == m.first.id).gap == 1
+    assert (profile.below, profile.unknown) == (1, len(profile.rows) - 1)
     assert learning.list_assignments(session, actor=report).iloc[0]["level now"] == "Basic"
     # ... until a new assessment shows the level.
     record_manager_rating(
