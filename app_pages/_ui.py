@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from core import runtime
 from core.errors import PermissionDenied, StaleEdit, StrideError, ValidationError
 from core.export import dataframe_to_xlsx
+from core.grid import GridChanges
+from core.runtime import unit_of_work
 from db.engine import resolve_database_url
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -112,3 +116,43 @@ _MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:
 def md(text: object) -> str:
     """Escape user text for st.markdown, so a name can't become a link or image."""
     return str(text).translate(_MARKDOWN_SPECIALS)
+
+
+def forget(*keys: str) -> None:
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def progress_bar(text: str) -> tuple[Any, Callable[[str, float], None]]:
+    """A bar, and the callback core reports its progress to (a label, a share done)."""
+    bar = st.progress(0.0, text=text)
+
+    def report(label: str, share: float) -> None:
+        bar.progress(min(share, 1.0), text=label)
+
+    return bar, report
+
+
+def grid_editor(
+    prefix: str, shown: pd.DataFrame, save: Callable[[Session, GridChanges], Any], **editor: Any
+) -> None:
+    """One grid (`<prefix>_editor`, showing the kept frame `<prefix>_shown`)
+    with Save / Reload; `save(session, changes)` calls one core function."""
+    st.data_editor(shown, key=f"{prefix}_editor", hide_index=True, **editor)
+    shown_key, editor_key = f"{prefix}_shown", f"{prefix}_editor"
+    save_col, reload_col, _ = st.columns([1, 1, 4])
+    if reload_col.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
+        forget(shown_key, editor_key)
+        st.rerun()
+    if save_col.button("Save changes", type="primary", key=f"{prefix}_save"):
+        changes = GridChanges.from_editor_state(st.session_state.get(editor_key))
+        if changes.is_empty:
+            st.info("There is nothing to save.")
+            return
+        result = None
+        with shown_errors(), unit_of_work() as session:
+            result = save(session, changes)
+        if result is not None:
+            forget(shown_key, editor_key)
+            flash(result.summary())
+            st.rerun()

@@ -6,7 +6,6 @@ import streamlit as st
 
 from app_pages import _auth, _ui
 from core import audit, auth
-from core.grid import GridChanges
 from core.people import get_people_grid, save_people_grid
 from core.runtime import unit_of_work
 
@@ -24,14 +23,12 @@ with people_tab:
     )
     # The frame shown is kept so the save can check versions against it.
     shown = st.session_state.setdefault("admin_people_shown", grid.frame)
-    if st.button("Reload", key="admin_people_reload", icon=":material/refresh:"):
-        st.session_state["admin_people_shown"] = grid.frame
-        st.session_state.pop("admin_people_editor", None)
-        st.rerun()
-    st.data_editor(
+    _ui.grid_editor(
+        "admin_people",
         shown,
-        key="admin_people_editor",
-        hide_index=True,
+        lambda session, changes: save_people_grid(
+            session=session, actor=actor, shown=shown, changes=changes
+        ),
         num_rows="dynamic",
         width="stretch",
         disabled=["id", "locked", "version"],
@@ -56,24 +53,6 @@ with people_tab:
             "locked": st.column_config.CheckboxColumn("locked"),
         },
     )
-    if st.button("Save changes", type="primary", key="admin_people_save"):
-        changes = GridChanges.from_editor_state(st.session_state.get("admin_people_editor"))
-        if changes.is_empty:
-            st.info("There is nothing to save.")
-        else:
-            result = None
-            with _ui.shown_errors(), unit_of_work() as session:
-                result = save_people_grid(
-                    session=session, actor=actor, shown=shown, changes=changes
-                )
-            if result is not None:
-                st.session_state.pop("admin_people_shown", None)
-                st.session_state.pop("admin_people_editor", None)
-                _ui.flash(
-                    f"Saved: {result.created} added, {result.updated} edited, "
-                    f"{result.deactivated} deactivated."
-                )
-                st.rerun()
     _ui.excel_download(
         grid.frame.drop(columns=["version"]),
         file_name="people.xlsx",

@@ -1,18 +1,13 @@
 """Frameworks (HR): frameworks, scales, competencies and level descriptors in
 grids, and whole frameworks in and out as workbooks or Moodle CSV."""
 
-from collections.abc import Callable
-from typing import Any
-
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
 from app_pages import _auth, _ui
 from core import competencies as comp
 from core.competency_io import KINDS, MAX_FILE_BYTES
 from core.errors import ValidationError
-from core.grid import GridChanges
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -20,57 +15,17 @@ st.title("Competency frameworks", anchor=False)
 _ui.show_flash()
 
 
-def forget(*keys: str) -> None:
-    for key in keys:
-        st.session_state.pop(key, None)
-
-
 def follow(prefix: str, chosen: int) -> None:
     """Another choice in a picker shows its own grid, not the last one's edits."""
     if st.session_state.get(f"{prefix}_for") != chosen:
         st.session_state[f"{prefix}_for"] = chosen
-        forget(f"{prefix}_shown", f"{prefix}_editor")
+        _ui.forget(f"{prefix}_shown", f"{prefix}_editor")
 
 
 def id_names(frame: pd.DataFrame) -> dict[int, str]:
     return {
         int(i): str(n) for i, n in zip(frame["id"].tolist(), frame["name"].tolist(), strict=True)
     }
-
-
-def progress_bar(text: str) -> tuple[Any, comp.Progress]:
-    """A bar, and the callback core reports its progress to (a label, a share done)."""
-    bar = st.progress(0.0, text=text)
-
-    def report(label: str, share: float) -> None:
-        bar.progress(min(share, 1.0), text=label)
-
-    return bar, report
-
-
-def grid_editor(
-    prefix: str, shown: pd.DataFrame, save: Callable[[Session, GridChanges], Any], **editor: Any
-) -> None:
-    """One grid (`<prefix>_editor`, showing the kept frame `<prefix>_shown`)
-    with Save / Reload; `save(session, changes)` calls one core function."""
-    st.data_editor(shown, key=f"{prefix}_editor", hide_index=True, **editor)
-    shown_key, editor_key = f"{prefix}_shown", f"{prefix}_editor"
-    save_col, reload_col, _ = st.columns([1, 1, 4])
-    if reload_col.button("Reload", key=f"{prefix}_reload", icon=":material/refresh:"):
-        forget(shown_key, editor_key)
-        st.rerun()
-    if save_col.button("Save changes", type="primary", key=f"{prefix}_save"):
-        changes = GridChanges.from_editor_state(st.session_state.get(editor_key))
-        if changes.is_empty:
-            st.info("There is nothing to save.")
-            return
-        result = None
-        with _ui.shown_errors(), unit_of_work() as session:
-            result = save(session, changes)
-        if result is not None:
-            forget(shown_key, editor_key)
-            _ui.flash(result.summary())
-            st.rerun()
 
 
 frameworks_tab, scales_tab, competencies_tab, files_tab = st.tabs(
@@ -81,7 +36,7 @@ with frameworks_tab:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         framework_grid = comp.get_frameworks_grid(session=session, actor=actor)
     shown = st.session_state.setdefault("frameworks_fw_shown", framework_grid.frame)
-    grid_editor(
+    _ui.grid_editor(
         "frameworks_fw",
         shown,
         lambda session, changes: comp.save_frameworks_grid(
@@ -108,7 +63,7 @@ with scales_tab:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         scales = comp.get_scales_grid(session=session, actor=actor)
     shown_scales = st.session_state.setdefault("frameworks_scales_shown", scales)
-    grid_editor(
+    _ui.grid_editor(
         "frameworks_scales",
         shown_scales,
         lambda session, changes: comp.save_scales_grid(
@@ -139,7 +94,7 @@ with scales_tab:
             levels = comp.get_scale_values_grid(session=session, actor=actor, scale_id=scale_id)
         shown_levels = st.session_state.setdefault("frameworks_levels_shown", levels)
         st.caption("Rank 1 is the lowest level. Proficient levels meet the standard.")
-        grid_editor(
+        _ui.grid_editor(
             "frameworks_levels",
             shown_levels,
             lambda session, changes: comp.save_scale_values_grid(
@@ -185,7 +140,7 @@ with competencies_tab:
             "Leave the scale empty to use the framework's. Deleting a competency removes its "
             "level descriptors and role-map cells."
         )
-        grid_editor(
+        _ui.grid_editor(
             "frameworks_comp",
             shown_comp,
             lambda session, changes: comp.save_competencies_grid(
@@ -236,7 +191,7 @@ with competencies_tab:
                     session=session, actor=actor, competency_id=described
                 )
             shown_desc = st.session_state.setdefault("frameworks_desc_shown", descriptors)
-            grid_editor(
+            _ui.grid_editor(
                 "frameworks_desc",
                 shown_desc,
                 lambda session, changes: comp.save_descriptors_grid(
@@ -313,8 +268,8 @@ with files_tab:
         token = (upload.file_id, file_format, leaf_kind)
         if st.session_state.get("frameworks_import_token") != token:
             st.session_state["frameworks_import_token"] = token
-            forget("frameworks_import_preview", "frameworks_import_errors")
-            bar, reading = progress_bar("Reading the file…")
+            _ui.forget("frameworks_import_preview", "frameworks_import_errors")
+            bar, reading = _ui.progress_bar("Reading the file…")
             try:
                 with unit_of_work() as session:
                     st.session_state["frameworks_import_preview"] = comp.preview_import(
@@ -360,7 +315,7 @@ with files_tab:
             right.dataframe(preview.summary.as_frame(), hide_index=True)
             if st.button("Import", type="primary", key="frameworks_import_go"):
                 summary = None
-                _, importing = progress_bar("Importing…")
+                _, importing = _ui.progress_bar("Importing…")
                 with _ui.shown_errors(), unit_of_work() as session:
                     summary = comp.import_framework(
                         session=session,
@@ -370,7 +325,7 @@ with files_tab:
                         progress=importing,
                     )
                 if summary is not None:
-                    forget(
+                    _ui.forget(
                         "frameworks_import_preview",
                         "frameworks_fw_shown",
                         "frameworks_scales_shown",

@@ -10,18 +10,11 @@ from core.competencies import (
     list_job_families,
     save_role_map,
 )
-from core.grid import GridChanges
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
 st.title("Role map", anchor=False)
 _ui.show_flash()
-
-
-def forget_grid() -> None:
-    """The next run shows a fresh grid: drop the kept one and its edits."""
-    st.session_state.pop("role_map_shown", None)
-    st.session_state.pop("role_map_editor", None)
 
 
 with _ui.shown_errors(stop=True), unit_of_work() as session:
@@ -52,7 +45,7 @@ family_id = right.selectbox(
 view = (framework_id, family_id)
 if st.session_state.get("role_map_view") != view:
     st.session_state["role_map_view"] = view
-    forget_grid()
+    _ui.forget("role_map_shown", "role_map_editor")
 if "role_map_shown" not in st.session_state:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         st.session_state["role_map_shown"] = get_role_map_grid(
@@ -75,31 +68,17 @@ for column, label in grid.labels.items():
     column_config[column] = st.column_config.SelectboxColumn(
         label, options=grid.options[column], width="small"
     )
-st.data_editor(
+_ui.grid_editor(
+    "role_map",
     grid.frame,
-    key="role_map_editor",
-    hide_index=True,
+    lambda session, changes: save_role_map(
+        session=session, actor=actor, grid=grid, edited_rows=changes.edited_rows
+    ),
     num_rows="fixed",
     width="stretch",
     column_config=column_config,
     disabled=["position_id", "position", "title", "family"],
 )
-save_col, reload_col, _ = st.columns([1, 1, 4])
-if reload_col.button("Reload", key="role_map_reload", icon=":material/refresh:"):
-    forget_grid()
-    st.rerun()
-if save_col.button("Save changes", type="primary", key="role_map_save"):
-    edited = GridChanges.from_editor_state(st.session_state.get("role_map_editor")).edited_rows
-    if not edited:
-        st.info("There is nothing to save.")
-    else:
-        result = None
-        with _ui.shown_errors(), unit_of_work() as session:
-            result = save_role_map(session=session, actor=actor, grid=grid, edited_rows=edited)
-        if result is not None:
-            forget_grid()
-            _ui.flash(f"Role map saved: {result.set} cells set, {result.cleared} cleared.")
-            st.rerun()
 _ui.excel_download(
     grid.frame.drop(columns=["position_id"]).rename(columns=grid.labels),
     file_name="role-map.xlsx",

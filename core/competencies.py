@@ -1116,6 +1116,9 @@ class RoleMapSaveResult:
     set: int
     cleared: int
 
+    def summary(self) -> str:
+        return f"Role map saved: {self.set} cells set, {self.cleared} cleared."
+
 
 def _requirement(session: Session, position_id: int, competency_id: int) -> RoleRequirement | None:
     return session.exec(

@@ -289,6 +289,11 @@ class GridSaveResult:
     updated: int
     deactivated: int
 
+    def summary(self) -> str:
+        return (
+            f"Saved: {self.created} added, {self.updated} edited, {self.deactivated} deactivated."
+        )
+
 
 def get_people_grid(session: Session, *, actor: Actor) -> PeopleGrid:
     require(
