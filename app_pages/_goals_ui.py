@@ -3,6 +3,7 @@ the goal card with its actions. Every action calls one core function."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -25,6 +26,13 @@ METRIC_LABELS = {
     "currency": "currency",
     "boolean": "yes/no",
 }
+
+
+def page_head(title: str, prefix: str) -> int | None:
+    """The head every goal page starts with: title, any flash, the cycle picker."""
+    st.title(title, anchor=False)
+    _ui.show_flash()
+    return pick_cycle(prefix)
 
 
 def pick_cycle(prefix: str) -> int | None:
@@ -223,6 +231,17 @@ def goal_card(goal: GoalView, *, actor: Actor, prefix: str, expanded: bool = Fal
     return closed_as
 
 
+def _on_goal(action: Callable[..., Any], goal: GoalView, *, actor: Actor, **changes: Any) -> Any:
+    """Run one action on the goal as the card shows it (its version guards against
+    lost edits); None when it failed and the error is shown."""
+    result = None
+    with _ui.shown_errors(), unit_of_work() as session:
+        result = action(
+            session=session, actor=actor, goal_id=goal.id, version=goal.version, **changes
+        )
+    return result
+
+
 def _actions(goal: GoalView, *, actor: Actor, key: str) -> str | None:
     update_tab, add_tab, edit_tab, close_tab = st.tabs(
         ["Update progress", "Add key result", "Edit", "Close"]
@@ -276,14 +295,9 @@ def _actions(goal: GoalView, *, actor: Actor, key: str) -> str | None:
             if not new_krs:
                 st.warning("Give the key result a title.")
             else:
-                with _ui.shown_errors(), unit_of_work() as session:
-                    result = goal_service.add_key_result(
-                        session=session,
-                        actor=actor,
-                        goal_id=goal.id,
-                        version=goal.version,
-                        key_result=new_krs[0],
-                    )
+                result = _on_goal(
+                    goal_service.add_key_result, goal, actor=actor, key_result=new_krs[0]
+                )
     with edit_tab, st.form(f"{key}_edit_form"):
         title = st.text_input("Goal", value=goal.title, max_chars=200, key=f"{key}_edit_title")
         description = st.text_area(
@@ -304,20 +318,18 @@ def _actions(goal: GoalView, *, actor: Actor, key: str) -> str | None:
         )
         due_on = st.date_input("Due", value=goal.due_on, key=f"{key}_edit_due")
         if st.form_submit_button("Save goal"):
-            with _ui.shown_errors(), unit_of_work() as session:
-                result = goal_service.update_goal(
-                    session=session,
-                    actor=actor,
-                    goal_id=goal.id,
-                    version=goal.version,
-                    changes=GoalUpdate(
-                        title=title,
-                        description=description,
-                        kind=kind,
-                        status=status if status != goal.status else None,
-                        due_on=due_on,
-                    ),
-                )
+            result = _on_goal(
+                goal_service.update_goal,
+                goal,
+                actor=actor,
+                changes=GoalUpdate(
+                    title=title,
+                    description=description,
+                    kind=kind,
+                    status=status if status != goal.status else None,
+                    due_on=due_on,
+                ),
+            )
     with close_tab:
         if goal.status not in ("active", "draft"):
             st.caption("Already closed.")
@@ -334,15 +346,14 @@ def _actions(goal: GoalView, *, actor: Actor, key: str) -> str | None:
                     key=f"{key}_rating",
                 )
                 if st.form_submit_button("Close goal"):
-                    with _ui.shown_errors(), unit_of_work() as session:
-                        result = goal_service.close_goal(
-                            session=session,
-                            actor=actor,
-                            goal_id=goal.id,
-                            version=goal.version,
-                            status=outcome,
-                            final_rating=rating if outcome == "completed" else None,
-                        )
+                    result = _on_goal(
+                        goal_service.close_goal,
+                        goal,
+                        actor=actor,
+                        status=outcome,
+                        final_rating=rating if outcome == "completed" else None,
+                    )
+                    if result is not None:
                         closed_as = outcome
     if result is not None:
         _ui.flash("Saved.")

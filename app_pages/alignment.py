@@ -10,10 +10,7 @@ from core import goals as goal_service
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
-st.title("Alignment", anchor=False)
-_ui.show_flash()
-
-cycle_id = _goals_ui.pick_cycle("alignment")
+cycle_id = _goals_ui.page_head("Alignment", "alignment")
 if cycle_id is None:
     st.stop()
 with unit_of_work() as session:

@@ -11,10 +11,7 @@ from core.runtime import unit_of_work
 from db.models import GoalCycleCreate
 
 actor = _auth.current_actor()
-st.title("Goal report", anchor=False)
-_ui.show_flash()
-
-cycle_id = _goals_ui.pick_cycle("goal_report")
+cycle_id = _goals_ui.page_head("Goal report", "goal_report")
 
 if actor.is_hr_admin:
     with st.expander("New goal cycle"):
@@ -71,16 +68,9 @@ progress_column = st.column_config.ProgressColumn(
 team_tab, person_tab, risk_tab, excel_tab = st.tabs(
     ["By team", "By person", "At risk or stale", "Excel"]
 )
-with team_tab:
-    st.dataframe(
-        report.by_team,
-        hide_index=True,
-        width="stretch",
-        column_config={"average progress": progress_column},
-    )
-with person_tab:
-    st.dataframe(
-        report.by_person,
+for tab, summary in ((team_tab, report.by_team), (person_tab, report.by_person)):
+    tab.dataframe(
+        summary,
         hide_index=True,
         width="stretch",
         column_config={"average progress": progress_column},

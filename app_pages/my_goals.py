@@ -7,12 +7,9 @@ from core import goals as goal_service
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
-st.title("My goals", anchor=False)
-_ui.show_flash()
 # Set when a goal was just completed: ask for the next one (once).
 prompt_next = bool(st.session_state.pop("my_goals_prompt_next", False))
-
-cycle_id = _goals_ui.pick_cycle("my_goals")
+cycle_id = _goals_ui.page_head("My goals", "my_goals")
 if cycle_id is None:
     st.stop()
 

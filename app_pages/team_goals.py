@@ -7,10 +7,7 @@ from core import goals as goal_service
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
-st.title("Team goals", anchor=False)
-_ui.show_flash()
-
-cycle_id = _goals_ui.pick_cycle("team_goals")
+cycle_id = _goals_ui.page_head("Team goals", "team_goals")
 if cycle_id is None:
     st.stop()
 scope_col, flag_col = st.columns(2)

@@ -1027,15 +1027,60 @@ def _touch(goal: Goal) -> None:
     goal.updated_at = utcnow()
 
 
+def _editable_goal(
+    session: Session, actor: Actor, goal_id: int, version: int, action: str
+) -> tuple[Goal, _Scope]:
+    """The goal behind an edit, once the actor may make it and nobody changed it since."""
+    goal = _get_goal(session, goal_id)
+    scope = _Scope.load(session, actor)
+    _require_edit(session, scope, goal, action)
+    _check_version(goal, version)
+    return goal, scope
+
+
+def _editable_key_result(
+    session: Session, actor: Actor, key_result_id: int, version: int, action: str, verb: str
+) -> tuple[KeyResult, Goal]:
+    scope = _Scope.load(session, actor)
+    kr, goal = _get_key_result(session, scope, key_result_id, action)
+    if kr.version != version:
+        raise StaleEdit(
+            f"Someone else {verb} “{kr.title}” after you opened it. Reload and try again."
+        )
+    return kr, goal
+
+
+def _save_change(
+    session: Session,
+    actor: Actor,
+    goal: Goal,
+    *,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    detail: dict[str, Any],
+    also: Sequence[Any] = (),
+) -> None:
+    """Bump the goal's version (every change to it or its key results does) and audit."""
+    _touch(goal)
+    session.add_all([*also, goal])
+    record_event(
+        session,
+        actor_id=actor.person_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        detail=detail,
+    )
+    session.flush()
+
+
 def update_goal(
     session: Session, *, actor: Actor, goal_id: int, version: int, changes: GoalUpdate
 ) -> GoalRead:
     """Edit title, description, kind, due date, alignment, or move between
     draft and active (reopening a closed goal clears its rating)."""
-    goal = _get_goal(session, goal_id)
-    scope = _Scope.load(session, actor)
-    _require_edit(session, scope, goal, "edit")
-    _check_version(goal, version)
+    goal, scope = _editable_goal(session, actor, goal_id, version, "edit")
     parent = goal.parent_id and session.get(Goal, goal.parent_id)
     if changes.clear_parent:
         parent = None
@@ -1075,17 +1120,15 @@ def update_goal(
         if reopening:
             goal.final_rating = None
             goal.closed_at = None
-    _touch(goal)
-    session.add(goal)
-    record_event(
+    _save_change(
         session,
-        actor_id=actor.person_id,
+        actor,
+        goal,
         action="goal.updated",
         entity="goal",
         entity_id=goal.id,
         detail={"before": before},
     )
-    session.flush()
     return GoalRead.model_validate(goal)
 
 
@@ -1099,10 +1142,7 @@ def close_goal(
     final_rating: int | None,
 ) -> GoalRead:
     """Complete (with a final rating on the goal scale) or cancel a goal."""
-    goal = _get_goal(session, goal_id)
-    scope = _Scope.load(session, actor)
-    _require_edit(session, scope, goal, "close")
-    _check_version(goal, version)
+    goal, _ = _editable_goal(session, actor, goal_id, version, "close")
     problems: list[tuple[str, str]] = []
     if status not in (GoalStatus.completed.value, GoalStatus.cancelled.value):
         problems.append(("status", "Close as completed or cancelled."))
@@ -1116,27 +1156,22 @@ def close_goal(
     goal.status = status
     goal.final_rating = final_rating
     goal.closed_at = utcnow()
-    _touch(goal)
-    session.add(goal)
-    record_event(
+    _save_change(
         session,
-        actor_id=actor.person_id,
+        actor,
+        goal,
         action="goal.closed",
         entity="goal",
         entity_id=goal.id,
         detail={"status": status, "final_rating": final_rating},
     )
-    session.flush()
     return GoalRead.model_validate(goal)
 
 
 def add_key_result(
     session: Session, *, actor: Actor, goal_id: int, version: int, key_result: dict[str, Any]
 ) -> int:
-    goal = _get_goal(session, goal_id)
-    scope = _Scope.load(session, actor)
-    _require_edit(session, scope, goal, "add_key_result")
-    _check_version(goal, version)
+    goal, _ = _editable_goal(session, actor, goal_id, version, "add_key_result")
     kr, problems = _validate_key_result(key_result)
     count = session.exec(
         select(func.count()).select_from(KeyResult).where(KeyResult.goal_id == goal_id)
@@ -1146,17 +1181,15 @@ def add_key_result(
     _raise_if(problems)
     assert kr is not None
     row = _add_key_result_row(session, actor, goal_id, kr)
-    _touch(goal)
-    session.add(goal)
-    record_event(
+    _save_change(
         session,
-        actor_id=actor.person_id,
+        actor,
+        goal,
         action="key_result.created",
         entity="key_result",
         entity_id=row.id,
         detail={"goal_id": goal_id, "title": kr.title},
     )
-    session.flush()
     assert row.id is not None
     return row.id
 
@@ -1176,52 +1209,43 @@ def update_key_result(
     session: Session, *, actor: Actor, key_result_id: int, version: int, key_result: dict[str, Any]
 ) -> None:
     """Change a key result's definition (title, metric, start, target, unit, weight)."""
-    scope = _Scope.load(session, actor)
-    kr, goal = _get_key_result(session, scope, key_result_id, "edit_key_result")
-    if kr.version != version:
-        raise StaleEdit(
-            f"Someone else changed “{kr.title}” after you opened it. Reload and try again."
-        )
+    kr, goal = _editable_key_result(
+        session, actor, key_result_id, version, "edit_key_result", "changed"
+    )
     checked, problems = _validate_key_result({"current_value": kr.current_value, **key_result})
     _raise_if(problems)
     assert checked is not None
     for name, value in checked.model_dump(exclude={"current_value"}).items():
         setattr(kr, name, value)
     kr.version += 1
-    _touch(goal)
-    session.add_all([kr, goal])
-    record_event(
+    _save_change(
         session,
-        actor_id=actor.person_id,
+        actor,
+        goal,
         action="key_result.updated",
         entity="key_result",
         entity_id=kr.id,
         detail=key_result,
+        also=[kr],
     )
-    session.flush()
 
 
 def delete_key_result(session: Session, *, actor: Actor, key_result_id: int, version: int) -> None:
-    scope = _Scope.load(session, actor)
-    kr, goal = _get_key_result(session, scope, key_result_id, "delete_key_result")
-    if kr.version != version:
-        raise StaleEdit(
-            f"Someone else changed “{kr.title}” after you opened it. Reload and try again."
-        )
+    kr, goal = _editable_key_result(
+        session, actor, key_result_id, version, "delete_key_result", "changed"
+    )
     # The history goes with its key result (no ORM relationship to cascade).
     session.execute(sa_delete(ProgressUpdate).where(col(ProgressUpdate.key_result_id) == kr.id))
     session.delete(kr)
-    _touch(goal)
-    session.add(goal)
-    record_event(
+    _save_change(
         session,
-        actor_id=actor.person_id,
+        actor,
+        goal,
         action="key_result.deleted",
         entity="key_result",
         entity_id=key_result_id,
         detail={"goal_id": goal.id, "title": kr.title},
     )
-    session.flush()
 
 
 def record_progress(
@@ -1235,12 +1259,9 @@ def record_progress(
     note: str = "",
 ) -> ProgressUpdateRead:
     """Set a key result's current value and keep the update in its history."""
-    scope = _Scope.load(session, actor)
-    kr, goal = _get_key_result(session, scope, key_result_id, "update_progress")
-    if kr.version != version:
-        raise StaleEdit(
-            f"Someone else updated “{kr.title}” after you opened it. Reload and try again."
-        )
+    kr, goal = _editable_key_result(
+        session, actor, key_result_id, version, "update_progress", "updated"
+    )
     problems: list[tuple[str, str]] = []
     if goal.status not in OPEN_STATUSES:
         problems.append(("status", "This goal is closed; reopen it to update progress."))
@@ -1264,16 +1285,15 @@ def record_progress(
         note=note.strip(),
         author_id=actor.person_id,
     )
-    _touch(goal)
-    session.add_all([kr, goal, update])
-    session.flush()
-    record_event(
+    _save_change(
         session,
-        actor_id=actor.person_id,
+        actor,
+        goal,
         action="key_result.progress",
         entity="key_result",
         entity_id=key_result_id,
         detail={"value": number, "confidence": confidence},
+        also=[kr, update],
     )
     return ProgressUpdateRead(
         id=update.id or 0,
