@@ -143,12 +143,17 @@ def require_login() -> Actor:
             cookie = None
             refused_cookie = True
 
+    # The form lives in a slot that is emptied after sign-in, so the page's
+    # first element keeps its place between reruns and the dashboard does not
+    # show twice (old and new) while the next run draws it.
+    login_slot = st.empty()
     try:
-        authenticator.login(
-            location="main",
-            fields={"Form name": "Sign in to Stride", "Login": "Sign in"},
-            key="stride_login",
-        )
+        with login_slot.container():
+            authenticator.login(
+                location="main",
+                fields={"Form name": "Sign in to Stride", "Login": "Sign in"},
+                key="stride_login",
+            )
     except LoginError:
         st.session_state["logout"] = True
         st.session_state["authentication_status"] = None
@@ -174,6 +179,7 @@ def require_login() -> Actor:
             _delete_cookie(authenticator)
         st.stop()
 
+    login_slot.empty()
     username = str(st.session_state["username"])
     if not was_signed_in:
         from_cookie = cookie is not None and not st.session_state.get("logout")
