@@ -90,7 +90,7 @@ with risk_tab:
 with excel_tab:
     st.download_button(
         "Download this report",
-        data=goal_service.goal_report_workbook(report),
+        data=lambda: goal_service.goal_report_workbook(report),
         file_name="goal-report.xlsx",
         mime=_ui.XLSX_MIME,
         icon=":material/download:",
@@ -99,7 +99,11 @@ with excel_tab:
     st.divider()
     st.markdown("**Goals and key results** (two sheets: Goals, Key results)")
     if st.button("Prepare export of goals", key="goal_report_prepare_export"):
-        with _ui.shown_errors(), unit_of_work() as session:
+        with (
+            st.spinner("Writing the workbook (about 30 s for 30,000 goals)…", show_time=True),
+            _ui.shown_errors(),
+            unit_of_work() as session,
+        ):
             st.session_state["goal_report_export"] = goal_service.export_goals(
                 session=session, actor=actor, cycle_id=cycle_id
             )
@@ -114,7 +118,7 @@ with excel_tab:
         )
     st.download_button(
         "Download an empty template",
-        data=goal_service.import_template(),
+        data=goal_service.import_template,
         file_name="goals-template.xlsx",
         mime=_ui.XLSX_MIME,
         key="goal_report_template",

@@ -129,3 +129,32 @@ def test_completing_a_goal_prompts_for_the_next(app: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
     assert any("What is your next goal" in s.value for s in at.success)
     assert int(at.metric[0].value) == open_before - 1
+
+
+def test_manager_exports_only_their_reports_goals(app: AppTest, demo_database_url: str) -> None:
+    import io
+
+    from openpyxl import load_workbook
+    from sqlmodel import Session, select
+
+    from db.engine import make_engine
+    from db.models import Person, UserAccount
+
+    with Session(make_engine(demo_database_url)) as session:
+        maya = session.exec(
+            select(Person).join(UserAccount).where(UserAccount.username == "maya")
+        ).one()
+        team = set(
+            session.exec(select(Person.employee_code).where(Person.manager_id == maya.id)).all()
+        )
+    at = open_page(sign_in(app, "maya"), "app_pages/goal_report.py")
+    at.button(key="goal_report_prepare_export").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    workbook = load_workbook(io.BytesIO(at.session_state["goal_report_export"]))
+    assert workbook.sheetnames == ["Goals", "Key results"]
+    header, *rows = list(workbook["Goals"].values)
+    owners = {row[header.index("owner_code")] for row in rows} - {None}
+    # Individual goals of Maya's reports (and her own), nobody from another team.
+    assert team & owners
+    assert owners <= team | {maya.employee_code}
