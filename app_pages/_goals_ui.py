@@ -15,7 +15,7 @@ from app_pages import _ui
 from core import goals as goal_service
 from core.access import Actor
 from core.goals import GoalView
-from core.progress import GOAL_RATINGS
+from core.goals.rules import GOAL_RATINGS
 from core.runtime import unit_of_work
 from db.models import GoalCreate, GoalUpdate
 

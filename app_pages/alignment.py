@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages import _auth, _goals_ui, _ui
 from core import goals as goal_service
+from core.org import list_units
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -14,7 +15,7 @@ cycle_id = _goals_ui.page_head("Alignment", "alignment")
 if cycle_id is None:
     st.stop()
 with unit_of_work() as session:
-    units = goal_service.list_units(session)
+    units = list_units(session)
     goal_units = goal_service.list_goal_units(session=session, actor=actor)
 unit_labels = dict(units)
 unit_col, search_col = st.columns([1, 1])

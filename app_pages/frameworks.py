@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages import _auth, _ui
 from core import competencies as comp
-from core.competency_io import KINDS, MAX_FILE_BYTES
+from core.competencies.files import KINDS, MAX_FILE_BYTES
 from core.errors import ValidationError
 from core.runtime import unit_of_work
 

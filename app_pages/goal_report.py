@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages import _auth, _goals_ui, _ui
 from core import goals as goal_service
-from core.progress import PROGRESS_BUCKETS
+from core.goals.rules import PROGRESS_BUCKETS
 from core.runtime import unit_of_work
 from db.models import GoalCycleCreate
 

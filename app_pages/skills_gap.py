@@ -11,8 +11,8 @@ from core.assessments import (
     list_gap_choices,
     record_manager_rating,
 )
+from core.assessments.rules import CURRENT_LEVEL_RULE
 from core.competencies import list_frameworks
-from core.gaps import CURRENT_LEVEL_RULE
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()

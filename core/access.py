@@ -16,11 +16,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.errors import PermissionDenied
-from db.models import AuditEvent, OrgUnit, Person
+from db.models import AuditEvent, Person
 
 
 @dataclass(frozen=True)
@@ -89,31 +88,6 @@ def can_see_inactive_people(actor: Actor) -> bool:
 # --- scope queries ---------------------------------------------------------
 
 
-def report_ids(session: Session, *, manager_id: int, direct_only: bool = False) -> set[int]:
-    """Everyone below `manager_id` in the reporting line (one recursive query)."""
-    if direct_only:
-        rows = session.exec(select(Person.id).where(Person.manager_id == manager_id)).all()
-        return {r for r in rows if r is not None}
-    reports = (
-        select(Person.id.label("id"))  # type: ignore[union-attr]
-        .where(Person.manager_id == manager_id)
-        .cte("reports", recursive=True)
-    )
-    reports = reports.union(
-        select(Person.id.label("id")).where(  # type: ignore[union-attr]
-            col(Person.manager_id) == reports.c.id
-        )
-    )
-    return {row for row in session.exec(select(reports.c.id)).all()}
-
-
-def is_manager(session: Session, *, person_id: int) -> bool:
-    count = session.exec(
-        select(func.count()).select_from(Person).where(Person.manager_id == person_id)
-    ).one()
-    return count > 0
-
-
 def relation_between(session: Session, *, viewer_id: int, target_id: int) -> Relation:
     """Walk up from the target; a manager chain is short, so this is a few rows."""
     if viewer_id == target_id:
@@ -171,32 +145,6 @@ def require(
 # OrgUnit.parent_id at query time, like every other scope.
 
 
-def unit_chain(parents: dict[int, int | None], unit_id: int) -> list[int]:
-    """`unit_id` and its ancestors, nearest first (a cycle in the data stops it)."""
-    chain: list[int] = []
-    current: int | None = unit_id
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = parents.get(current)
-    return chain
-
-
-def units_managed(
-    *, own_unit_id: int | None, report_unit_ids: set[int], parents: dict[int, int | None]
-) -> set[int]:
-    """The units a person manages (the rule above), from plain values."""
-    if own_unit_id is None:
-        return set()
-    managed: set[int] = set()
-    for unit_id in report_unit_ids:
-        chain = unit_chain(parents, unit_id)
-        if own_unit_id not in chain:
-            continue
-        # The report's unit and its ancestors up to the manager's own unit.
-        managed.update(chain[: chain.index(own_unit_id) + 1])
-    return managed
-
-
 def can_view_goal(
     actor: Actor,
     *,
@@ -233,45 +181,6 @@ def can_read_goal_report(actor: Actor) -> bool:
 
 def can_manage_goal_cycles(actor: Actor) -> bool:
     return actor.is_hr_admin
-
-
-def unit_parents(session: Session) -> dict[int, int | None]:
-    return {
-        unit_id: parent_id
-        for unit_id, parent_id in session.exec(select(OrgUnit.id, OrgUnit.parent_id)).all()
-        if unit_id is not None
-    }
-
-
-def managed_unit_ids(
-    session: Session, *, person_id: int, parents: dict[int, int | None] | None = None
-) -> set[int]:
-    """The units `person_id` manages (rule above), in two queries."""
-    own_unit_id = session.exec(select(Person.org_unit_id).where(Person.id == person_id)).first()
-    if own_unit_id is None:
-        return set()
-    reports = (
-        select(Person.id.label("id"))  # type: ignore[union-attr]
-        .where(Person.manager_id == person_id)
-        .cte("goal_reports", recursive=True)
-    )
-    reports = reports.union(
-        select(Person.id.label("id")).where(  # type: ignore[union-attr]
-            col(Person.manager_id) == reports.c.id
-        )
-    )
-    report_units = set(
-        session.exec(
-            select(Person.org_unit_id).join(reports, col(Person.id) == reports.c.id).distinct()
-        ).all()
-    )
-    if not report_units:
-        return set()
-    return units_managed(
-        own_unit_id=own_unit_id,
-        report_unit_ids=report_units,
-        parents=parents if parents is not None else unit_parents(session),
-    )
 
 
 # --- competencies and role maps (issue 3) ------------------------------------

@@ -17,9 +17,10 @@ from pathlib import Path
 import bcrypt
 from sqlmodel import Session, select
 
-from core.access import Actor, can_administer_people, is_manager, require
+from core.access import Actor, can_administer_people, require
 from core.audit import record_event
 from core.errors import AuthError, ConfigError, NotFound, ValidationError
+from core.org import is_manager
 from db.models import Person, UserAccount, utcnow
 
 MAX_FAILED_LOGINS = 5

@@ -377,7 +377,7 @@ class GoalBase(SQLModel):
     parent_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
     cycle_id: int = Field(foreign_key="goalcycle.id", index=True)
     due_on: date | None = None
-    # Set when the goal is closed, on core.progress.GOAL_RATINGS (1–5).
+    # Set when the goal is closed, on core.goals.rules.GOAL_RATINGS (1–5).
     final_rating: int | None = Field(default=None, ge=1, le=5)
 
 
@@ -479,7 +479,7 @@ class ProgressUpdateRead(SQLModel):
 
 class AssessmentSource(enum.StrEnum):
     """Who gave a rating. `review360` comes from 360 reviews (a later issue);
-    the current-level rule already ranks it (core.gaps.SOURCE_PRIORITY)."""
+    the current-level rule already ranks it (core.assessments.rules.SOURCE_PRIORITY)."""
 
     self_ = "self"
     manager = "manager"
@@ -521,7 +521,7 @@ class AssessmentRead(AssessmentBase):
 
 class CurrentLevel(SQLModel, table=True):
     """The assessment that counts now for each person and competency, chosen
-    by core.gaps.pick_current (latest manager rating, else latest 360, else
+    by core.assessments.rules.pick_current (latest manager rating, else latest 360, else
     latest self-rating). Written with every assessment in the same
     transaction, so gap aggregates over 10,000 people are one join instead of
     a window over the whole history; `rebuild_current_levels` recomputes it."""

@@ -8,7 +8,7 @@ import random
 from sqlmodel import Session
 
 from core.competencies import write_framework_bundle
-from core.competency_io import (
+from core.competencies.files import (
     CompetencySpec,
     DescriptorSpec,
     FrameworkBundle,

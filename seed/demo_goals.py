@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
-from core.progress import quarter_of
+from core.goals.rules import quarter_of
 from db.models import Goal, GoalCycle, KeyResult, OrgUnit, Person, Position, ProgressUpdate
 
 Progress = Callable[[str, float], None]

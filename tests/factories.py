@@ -8,8 +8,9 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from core.access import Actor, is_manager
+from core.access import Actor
 from core.auth import hash_password
+from core.org import is_manager
 from db.models import (
     Competency,
     Framework,

@@ -6,8 +6,9 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from core.access import Relation, is_manager, relation_between, report_ids
+from core.access import Relation, relation_between
 from core.errors import NotFound, PermissionDenied
+from core.org import is_manager, report_ids
 from core.people import get_person_record, list_directory
 from db.models import AuditEvent
 from tests.factories import actor_for, make_person, make_small_org

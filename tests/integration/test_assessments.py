@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
-from core import gaps, learning
+from core import learning
 from core.assessments import (
     GapFilter,
     gap_scope_key,
@@ -27,6 +27,7 @@ from core.assessments import (
     record_self_assessment,
     sum_gaps,
 )
+from core.assessments import rules as gaps
 from core.errors import NotFound, PermissionDenied, StaleEdit, ValidationError
 from db.models import (
     AuditEvent,
@@ -550,7 +551,7 @@ def test_sql_roll_up_by_unit_groups_equals_pandas_roll_up(session: Session) -> N
     built = _random_org(session, rng)
     divisions = built["divisions"]
     assert isinstance(divisions, list)
-    from core.access import unit_parents
+    from core.org import unit_parents
 
     parents = unit_parents(session)
     for root in [divisions[0].id, *[u for u, p in parents.items() if p is None]]:

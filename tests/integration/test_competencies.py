@@ -22,7 +22,7 @@ from core.competencies import (
     save_role_map,
     scale_values_by_competency,
 )
-from core.competency_io import bundle_to_workbook, parse_workbook
+from core.competencies.files import bundle_to_workbook, parse_workbook
 from core.errors import PermissionDenied, StaleEdit, ValidationError
 from core.grid import GridChanges
 from db.models import (

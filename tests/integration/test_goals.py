@@ -10,8 +10,8 @@ from openpyxl import Workbook, load_workbook
 from sqlmodel import Session, func, select
 
 from core import goals as svc
-from core.access import managed_unit_ids
 from core.errors import NotFound, PermissionDenied, StaleEdit, ValidationError
+from core.org import managed_unit_ids
 from db.models import (
     AuditEvent,
     Goal,

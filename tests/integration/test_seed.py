@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from core.access import report_ids
 from core.auth import verify_password
+from core.org import report_ids
 from db.engine import make_engine
 from db.migrate import upgrade_to_head
 from db.models import OrgUnit, Person, Setting, UserAccount

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from core.competency_io import (
+from core.competencies.files import (
     MAX_FILE_BYTES,
     CompetencySpec,
     DescriptorSpec,
@@ -266,7 +266,7 @@ def test_moodle_unknown_parent_cycle_duplicate_and_missing_columns() -> None:
 def test_workbook_built_by_hand_reads() -> None:
     workbook = Workbook()
     workbook.remove(workbook.active)
-    from core.competency_io import COLUMNS
+    from core.competencies.files import COLUMNS
 
     rows = {
         "Framework": [["HR", "Hand made", None, None, "Yes/No"]],

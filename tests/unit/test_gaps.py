@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from core import gaps
+from core.assessments import rules as gaps
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 # pandas work per example; the machines are shared and noisy, so no deadline.

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from core.access import Actor, Relation, can_edit_goal, can_view_goal, units_managed
-from core.progress import (
+from core.access import Actor, Relation, can_edit_goal, can_view_goal
+from core.goals.rules import (
     STALE_AFTER,
     GoalNode,
     WeightedProgress,
@@ -21,6 +21,7 @@ from core.progress import (
     quarter_of,
     roll_up,
 )
+from core.org import units_managed
 
 values = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 metrics = st.sampled_from(["number", "percent", "currency", "boolean"])

@@ -1,0 +1,758 @@
+"""Reads: a person's goals, one goal, the team grid, the alignment tree, the report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from core.access import Actor, can_read_goal_report, can_view_goal, relation_between, require
+from core.errors import NotFound
+from core.goals import rules as pm
+from core.goals.read_models import AlignmentBranch, GoalDetail, GoalReport, GoalView, KeyResultView
+from core.goals.scope import _get_cycle, _get_goal, _require_view, _Scope
+from core.goals.validation import _parent_problem
+from core.org import list_units, report_ids, unit_chain
+from db.models import (
+    Goal,
+    GoalCycle,
+    GoalCycleRead,
+    KeyResult,
+    OrgUnit,
+    Person,
+    ProgressUpdate,
+    ProgressUpdateRead,
+    utcnow,
+)
+
+HISTORY_LIMIT = 200
+
+
+# --- cycles -----------------------------------------------------------------
+
+
+def list_cycles(session: Session) -> list[GoalCycleRead]:
+    """Cycle names and dates are shared organisation data."""
+    rows = session.exec(select(GoalCycle).order_by(col(GoalCycle.starts_on).desc())).all()
+    return [GoalCycleRead.model_validate(row) for row in rows]
+
+
+def current_cycle_id(cycles: Sequence[GoalCycleRead], today: date) -> int | None:
+    """The cycle containing today, else the latest that has started, else any."""
+    containing = [c for c in cycles if c.starts_on <= today <= c.ends_on]
+    if containing:
+        return max(containing, key=lambda c: c.starts_on).id
+    started = [c for c in cycles if c.starts_on <= today]
+    if started:
+        return max(started, key=lambda c: c.starts_on).id
+    return cycles[0].id if cycles else None
+
+
+# --- progress of a cycle ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _GoalRow:
+    """The columns of a goal the numbers need (plain values: loading tens of
+    thousands of ORM objects would dominate a page at 10,000 people)."""
+
+    id: int
+    title: str
+    level: str
+    kind: str
+    status: str
+    owner_id: int | None
+    org_unit_id: int | None
+    parent_id: int | None
+    cycle_id: int
+    due_on: date | None
+    final_rating: int | None
+    version: int
+    created_at: datetime
+
+
+_GOAL_ROW_COLUMNS: tuple[Any, ...] = (
+    Goal.id,
+    Goal.title,
+    Goal.level,
+    Goal.kind,
+    Goal.status,
+    Goal.owner_id,
+    Goal.org_unit_id,
+    Goal.parent_id,
+    Goal.cycle_id,
+    Goal.due_on,
+    Goal.final_rating,
+    Goal.version,
+    Goal.created_at,
+)
+_KR_COLUMNS: tuple[Any, ...] = (
+    KeyResult.id,
+    KeyResult.goal_id,
+    KeyResult.title,
+    KeyResult.metric,
+    KeyResult.start_value,
+    KeyResult.target_value,
+    KeyResult.current_value,
+    KeyResult.unit,
+    KeyResult.weight,
+    KeyResult.version,
+)
+# Past this many goals a focused load reads the whole cycle instead of a long IN list.
+FOCUS_LIMIT = 2_000
+
+
+@dataclass
+class _CycleNumbers:
+    """Goals of a cycle with their own and rolled-up progress and flags.
+    With a focus, only the focus goals' subtrees and their parents' subtrees
+    are measured (enough for their roll-up and their parents')."""
+
+    goals: dict[int, _GoalRow]
+    measured: set[int]
+    key_results: dict[int, list[KeyResultView]]
+    own: dict[int, float | None]
+    rolled: dict[int, float | None]
+    last_activity: dict[int, datetime]
+    at_risk: dict[int, bool]
+    stale: dict[int, bool]
+
+
+def _cycle_numbers(
+    session: Session,
+    cycle: GoalCycle,
+    *,
+    focus: Iterable[int] | None = None,
+    now: datetime | None = None,
+) -> _CycleNumbers:
+    now = now or utcnow()
+    goals = {
+        row[0]: _GoalRow(*row)
+        for row in session.exec(select(*_GOAL_ROW_COLUMNS).where(Goal.cycle_id == cycle.id)).all()
+    }
+    measured = set(goals)
+    if focus is not None:
+        children: dict[int, list[int]] = {}
+        for goal in goals.values():
+            if goal.parent_id is not None:
+                children.setdefault(goal.parent_id, []).append(goal.id)
+        wanted = {g for g in focus if g in goals}
+        wanted |= {goals[g].parent_id for g in wanted if goals[g].parent_id in goals}  # type: ignore[misc]
+        measured = set()
+        stack = list(wanted)
+        while stack:
+            goal_id = stack.pop()
+            if goal_id not in measured:
+                measured.add(goal_id)
+                stack.extend(children.get(goal_id, []))
+    narrow = len(measured) <= FOCUS_LIMIT and len(measured) < len(goals)
+    kr_query = (
+        select(*_KR_COLUMNS)
+        .join(Goal, col(Goal.id) == col(KeyResult.goal_id))
+        .where(Goal.cycle_id == cycle.id)
+        .order_by(col(KeyResult.id))
+    )
+    latest_ids = (
+        select(
+            func.max(ProgressUpdate.id).label("latest_id"),
+            func.max(ProgressUpdate.at).label("last_at"),
+        )
+        .join(KeyResult, col(KeyResult.id) == col(ProgressUpdate.key_result_id))
+        .join(Goal, col(Goal.id) == col(KeyResult.goal_id))
+        .where(Goal.cycle_id == cycle.id)
+        .group_by(col(ProgressUpdate.key_result_id))
+    )
+    if narrow:
+        kr_query = kr_query.where(col(Goal.id).in_(measured))
+        latest_ids = latest_ids.where(col(Goal.id).in_(measured))
+    latest_sub = latest_ids.subquery()
+    latest = {
+        kr_id: (confidence, last_at)
+        for kr_id, confidence, last_at in session.exec(
+            select(
+                ProgressUpdate.key_result_id, ProgressUpdate.confidence, latest_sub.c.last_at
+            ).join(latest_sub, col(ProgressUpdate.id) == latest_sub.c.latest_id)
+        ).all()
+    }
+    key_results: dict[int, list[KeyResultView]] = {}
+    for (
+        kr_id,
+        goal_id,
+        title,
+        metric,
+        start,
+        target,
+        current,
+        unit,
+        weight,
+        version,
+    ) in session.exec(kr_query).all():
+        if goal_id not in measured:
+            continue
+        confidence, last_at = latest.get(kr_id, (None, None))
+        key_results.setdefault(goal_id, []).append(
+            KeyResultView(
+                id=kr_id,
+                goal_id=goal_id,
+                title=title,
+                metric=metric,
+                start_value=start,
+                target_value=target,
+                current_value=current,
+                unit=unit,
+                weight=weight,
+                version=version,
+                progress=pm.key_result_progress(
+                    start=start, target=target, current=current, metric=metric
+                ),
+                decreasing=pm.is_decreasing(start=start, target=target),
+                last_confidence=confidence,
+                last_update_at=last_at,
+            )
+        )
+    own = {
+        goal_id: pm.goal_progress(
+            [pm.WeightedProgress(kr.progress, kr.weight) for kr in key_results.get(goal_id, [])]
+        )
+        for goal_id in measured
+    }
+    rolled = pm.roll_up(
+        pm.GoalNode(
+            id=g_id,
+            parent_id=goals[g_id].parent_id,
+            own_progress=own[g_id],
+            status=goals[g_id].status,
+        )
+        for g_id in measured
+    )
+    elapsed = pm.elapsed_share(starts_on=cycle.starts_on, ends_on=cycle.ends_on, today=now.date())
+    last_activity: dict[int, datetime] = {}
+    at_risk: dict[int, bool] = {}
+    stale: dict[int, bool] = {}
+    for goal_id in measured:
+        goal = goals[goal_id]
+        krs = key_results.get(goal_id, [])
+        updates = [kr.last_update_at for kr in krs if kr.last_update_at]
+        last_activity[goal_id] = max([goal.created_at, *updates])
+        stale[goal_id] = pm.is_stale(
+            status=goal.status, last_activity=last_activity[goal_id], now=now
+        )
+        at_risk[goal_id] = pm.is_at_risk(
+            status=goal.status,
+            progress=rolled.get(goal_id),
+            elapsed=elapsed,
+            confidences=[kr.last_confidence for kr in krs],
+        )
+    return _CycleNumbers(goals, measured, key_results, own, rolled, last_activity, at_risk, stale)
+
+
+def _names(session: Session, person_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in person_ids if i is not None}
+    if not ids:
+        return {}
+    rows = session.exec(select(Person.id, Person.full_name).where(col(Person.id).in_(ids))).all()
+    return {person_id: name for person_id, name in rows if person_id is not None}
+
+
+def _unit_names(session: Session) -> dict[int, str]:
+    return {i: n for i, n in session.exec(select(OrgUnit.id, OrgUnit.name)).all() if i is not None}
+
+
+def _views(
+    session: Session, scope: _Scope, numbers: _CycleNumbers, goal_ids: Iterable[int]
+) -> list[GoalView]:
+    ids = list(goal_ids)
+    goals = [numbers.goals[i] for i in ids]
+    names = _names(session, [g.owner_id for g in goals])
+    descriptions = {
+        goal_id: text
+        for goal_id, text in session.exec(
+            select(Goal.id, Goal.description).where(col(Goal.id).in_(ids))
+        ).all()
+        if goal_id is not None
+    }
+    units = _unit_names(session)
+    views = []
+    for goal in goals:
+        assert goal.id is not None
+        parent = numbers.goals.get(goal.parent_id) if goal.parent_id else None
+        views.append(
+            GoalView(
+                id=goal.id,
+                title=goal.title,
+                description=descriptions.get(goal.id, ""),
+                level=goal.level,
+                kind=goal.kind,
+                status=goal.status,
+                owner_id=goal.owner_id,
+                owner_name=names.get(goal.owner_id) if goal.owner_id else None,
+                org_unit_id=goal.org_unit_id,
+                unit_name=units.get(goal.org_unit_id) if goal.org_unit_id else None,
+                parent_id=goal.parent_id,
+                parent_title=parent.title if parent else None,
+                parent_progress=numbers.rolled.get(parent.id) if parent and parent.id else None,
+                cycle_id=goal.cycle_id,
+                due_on=goal.due_on,
+                final_rating=goal.final_rating,
+                version=goal.version,
+                progress=numbers.own.get(goal.id),
+                rolled_up=numbers.rolled.get(goal.id),
+                at_risk=numbers.at_risk.get(goal.id, False),
+                stale=numbers.stale.get(goal.id, False),
+                last_activity=numbers.last_activity.get(goal.id),
+                can_edit=scope.can_edit(goal.level, goal.owner_id, goal.org_unit_id),
+                key_results=numbers.key_results.get(goal.id, []),
+            )
+        )
+    return views
+
+
+_STATUS_ORDER = {"active": 0, "draft": 1, "completed": 2, "cancelled": 3}
+
+
+# --- my goals -----------------------------------------------------------------
+
+
+def list_goal_owners(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
+    """Whom the actor may create individual goals for: themselves and reports."""
+    ids = {actor.person_id}
+    if actor.is_manager:
+        ids |= report_ids(session, manager_id=actor.person_id)
+    rows = session.exec(
+        select(Person.id, Person.full_name)
+        .where(col(Person.id).in_(ids), col(Person.active).is_(True))
+        .order_by(Person.full_name)
+    ).all()
+    own = [(i, n) for i, n in rows if i == actor.person_id]
+    return own + [(i, n) for i, n in rows if i != actor.person_id and i is not None]
+
+
+def list_person_goals(
+    session: Session, *, actor: Actor, cycle_id: int, person_id: int | None = None
+) -> list[GoalView]:
+    """A person's individual goals in a cycle (default: the actor's own)."""
+    person_id = person_id or actor.person_id
+    if session.get(Person, person_id) is None:
+        raise NotFound("There is no such person.")
+    relation = relation_between(session, viewer_id=actor.person_id, target_id=person_id)
+    require(
+        can_view_goal(actor, level="individual", relation=relation),
+        session=session,
+        actor=actor,
+        action="list",
+        entity="goal",
+        entity_id=f"person:{person_id}",
+        message="You can see your own goals and your reports' goals.",
+    )
+    cycle = _get_cycle(session, cycle_id)
+    own_ids = session.exec(
+        select(Goal.id).where(
+            Goal.cycle_id == cycle_id, Goal.owner_id == person_id, Goal.level == "individual"
+        )
+    ).all()
+    numbers = _cycle_numbers(session, cycle, focus=[i for i in own_ids if i is not None])
+    ids = sorted(
+        (i for i in own_ids if i is not None),
+        key=lambda i: (_STATUS_ORDER.get(numbers.goals[i].status, 9), i),
+    )
+    return _views(session, _Scope.load(session, actor), numbers, ids)
+
+
+def get_goal(session: Session, *, actor: Actor, goal_id: int) -> GoalDetail:
+    goal = _get_goal(session, goal_id)
+    scope = _Scope.load(session, actor)
+    _require_view(session, scope, goal)
+    numbers = _cycle_numbers(session, _get_cycle(session, goal.cycle_id), focus=[goal_id])
+    view = _views(session, scope, numbers, [goal_id])[0]
+    author = Person
+    rows = session.exec(
+        select(ProgressUpdate, author.full_name)
+        .join(KeyResult, col(KeyResult.id) == col(ProgressUpdate.key_result_id))
+        .join(author, col(author.id) == col(ProgressUpdate.author_id), isouter=True)
+        .where(KeyResult.goal_id == goal_id)
+        .order_by(col(ProgressUpdate.at).desc(), col(ProgressUpdate.id).desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    history = [
+        ProgressUpdateRead(
+            id=update.id or 0,
+            key_result_id=update.key_result_id,
+            value=update.value,
+            confidence=update.confidence,
+            note=update.note,
+            author_id=update.author_id,
+            author_name=name,
+            at=update.at,
+        )
+        for update, name in rows
+    ]
+    return GoalDetail(goal=view, history=history)
+
+
+def list_alignment_targets(
+    session: Session, *, actor: Actor, cycle_id: int, level: str, org_unit_id: int | None = None
+) -> list[tuple[int, str]]:
+    """Goals a new goal of `level` may align to, that the actor can see."""
+    scope = _Scope.load(session, actor)
+    goals = session.exec(
+        select(Goal)
+        .where(
+            Goal.cycle_id == cycle_id,
+            col(Goal.level).in_(["company", "team"]),
+            col(Goal.status).in_(["active", "draft", "completed"]),
+        )
+        .order_by(col(Goal.level), col(Goal.title))
+    ).all()
+    units = _unit_names(session)
+    options = []
+    for goal in goals:
+        if goal.id is None or not scope.can_view(goal.level, goal.owner_id, goal.org_unit_id):
+            continue
+        if _parent_problem(scope.parents, level=level, org_unit_id=org_unit_id, parent=goal):
+            continue
+        unit = units.get(goal.org_unit_id or 0, "")
+        options.append((goal.id, f"{goal.title} ({goal.level} · {unit})"))
+    # Company goals first, then team goals nearest the viewer's own unit.
+    options.sort(key=lambda o: (0 if "(company" in o[1] else 1, o[1]))
+    return options
+
+
+# --- team grid ----------------------------------------------------------------
+
+TEAM_COLUMNS = [
+    "id",
+    "person",
+    "title",
+    "kind",
+    "status",
+    "progress",
+    "aligned to",
+    "at risk",
+    "stale",
+    "last update",
+    "due",
+]
+
+
+def list_team_goals(
+    session: Session,
+    *,
+    actor: Actor,
+    cycle_id: int,
+    direct_only: bool = False,
+    flagged_only: bool = False,
+) -> pd.DataFrame:
+    """Reports' individual goals in a grid, with the at-risk and stale flags."""
+    require(
+        actor.is_manager,
+        session=session,
+        actor=actor,
+        action="list_team",
+        entity="goal",
+        message="Team goals are for managers.",
+    )
+    people = report_ids(session, manager_id=actor.person_id, direct_only=direct_only)
+    cycle = _get_cycle(session, cycle_id)
+    people_goals = session.exec(
+        select(Goal.id, Goal.owner_id).where(Goal.cycle_id == cycle_id, Goal.level == "individual")
+    ).all()
+    ids = [g_id for g_id, owner in people_goals if g_id is not None and owner in people]
+    numbers = _cycle_numbers(session, cycle, focus=ids)
+    names = _names(session, [numbers.goals[i].owner_id for i in ids])
+    rows = []
+    for goal_id in ids:
+        goal = numbers.goals[goal_id]
+        if flagged_only and not (numbers.at_risk[goal_id] or numbers.stale[goal_id]):
+            continue
+        parent = numbers.goals.get(goal.parent_id) if goal.parent_id else None
+        rows.append(
+            [
+                goal_id,
+                names.get(goal.owner_id or 0, ""),
+                goal.title,
+                goal.kind,
+                goal.status,
+                numbers.rolled.get(goal_id),
+                parent.title if parent else "",
+                numbers.at_risk[goal_id],
+                numbers.stale[goal_id],
+                numbers.last_activity[goal_id],
+                goal.due_on,
+            ]
+        )
+    frame = pd.DataFrame(rows, columns=TEAM_COLUMNS)
+    return frame.sort_values(
+        ["person", "status", "title"],
+        key=lambda s: s.map(_STATUS_ORDER).fillna(9) if s.name == "status" else s,
+    ).reset_index(drop=True)
+
+
+# --- alignment tree -------------------------------------------------------------
+
+ALIGNMENT_COLUMNS = [
+    "id",
+    "goal",
+    "level",
+    "owner",
+    "status",
+    "progress",
+    "at risk",
+    "stale",
+    "depth",
+]
+
+
+def _visible(scope: _Scope, goal: _GoalRow, visible_people: set[int] | None) -> bool:
+    """The cheap form of can_view for many goals at once (scope preloaded)."""
+    if goal.level == "individual":
+        return visible_people is None or goal.owner_id in visible_people
+    return scope.can_view(goal.level, None, goal.org_unit_id)
+
+
+def list_goal_units(session: Session, *, actor: Actor) -> list[tuple[int, str, str]]:
+    """Units the actor may set team or company goals for: (id, name, level)."""
+    scope = _Scope.load(session, actor)
+    return [
+        (unit_id, name.strip(), "company" if scope.parents.get(unit_id) is None else "team")
+        for unit_id, name in list_units(session)
+        if scope.can_edit("team", None, unit_id)
+    ]
+
+
+def get_alignment_tree(
+    session: Session,
+    *,
+    actor: Actor,
+    cycle_id: int,
+    unit_id: int | None = None,
+    search: str | None = None,
+    flagged_only: bool = False,
+    include_individual: bool = True,
+) -> list[AlignmentBranch]:
+    """Company → team → individual goals the actor may see, one branch per
+    company goal (plus "not aligned"). Filters keep it usable at 1,000+ people:
+    `unit_id` keeps goals of that unit and below (and the goals above them,
+    for context); `search` and `flagged_only` keep matching goals and their
+    ancestors."""
+    scope = _Scope.load(session, actor)
+    numbers = _cycle_numbers(session, _get_cycle(session, cycle_id))
+    visible_people = scope.visible_people()
+    owner_units: dict[int, int] = {}
+    if unit_id is not None:
+        owner_units = {
+            pid: uid
+            for pid, uid in session.exec(select(Person.id, Person.org_unit_id)).all()
+            if pid is not None
+        }
+    goals = {
+        g_id: g
+        for g_id, g in numbers.goals.items()
+        if (g.level != "individual" or include_individual) and _visible(scope, g, visible_people)
+    }
+
+    def matches(goal: _GoalRow) -> bool:
+        if unit_id is not None:
+            goal_unit = (
+                goal.org_unit_id
+                if goal.level != "individual"
+                else owner_units.get(goal.owner_id or 0)
+            )
+            if goal_unit is None or unit_id not in unit_chain(scope.parents, goal_unit):
+                return False
+        if search and search.strip().lower() not in goal.title.lower():
+            return False
+        return not flagged_only or bool(
+            numbers.at_risk.get(goal.id or 0) or numbers.stale.get(goal.id or 0)
+        )
+
+    filtering = unit_id is not None or bool(search and search.strip()) or flagged_only
+    if filtering:
+        keep: set[int] = set()
+        for g_id, goal in goals.items():
+            if matches(goal):
+                current: int | None = g_id
+                while current is not None and current in goals and current not in keep:
+                    keep.add(current)
+                    current = goals[current].parent_id
+        goals = {g_id: g for g_id, g in goals.items() if g_id in keep}
+
+    names = _names(session, [g.owner_id for g in goals.values()])
+    units = _unit_names(session)
+    children: dict[int | None, list[int]] = {}
+    for g_id, goal in goals.items():
+        parent = goal.parent_id if goal.parent_id in goals else None
+        children.setdefault(parent, []).append(g_id)
+    level_order = {"company": 0, "team": 1, "individual": 2}
+
+    def order(ids: list[int]) -> list[int]:
+        return sorted(
+            ids, key=lambda i: (level_order.get(goals[i].level, 3), goals[i].title.lower())
+        )
+
+    def rows_under(root: int, depth: int) -> list[list[Any]]:
+        rows: list[list[Any]] = []
+        stack = [(root, depth)]
+        while stack:
+            g_id, d = stack.pop()
+            goal = goals[g_id]
+            holder = (
+                names.get(goal.owner_id or 0)
+                if goal.level == "individual"
+                else units.get(goal.org_unit_id or 0)
+            )
+            rows.append(
+                [
+                    g_id,
+                    "    " * d + ("↳ " if d else "") + goal.title,
+                    goal.level,
+                    holder or "",
+                    goal.status,
+                    numbers.rolled.get(g_id),
+                    numbers.at_risk.get(g_id, False),
+                    numbers.stale.get(g_id, False),
+                    d,
+                ]
+            )
+            stack.extend((c, d + 1) for c in reversed(order(children.get(g_id, []))))
+        return rows
+
+    branches: list[AlignmentBranch] = []
+    loose: list[list[Any]] = []
+    for root in order(children.get(None, [])):
+        goal = goals[root]
+        if goal.level == "company":
+            rows = rows_under(root, 0)
+            branches.append(
+                AlignmentBranch(
+                    root,
+                    goal.title,
+                    numbers.rolled.get(root),
+                    pd.DataFrame(rows, columns=ALIGNMENT_COLUMNS),
+                )
+            )
+        else:
+            loose.extend(rows_under(root, 0))
+    if loose:
+        branches.append(
+            AlignmentBranch(
+                None,
+                "Not aligned to a company goal",
+                None,
+                pd.DataFrame(loose, columns=ALIGNMENT_COLUMNS),
+            )
+        )
+    return branches
+
+
+# --- report -------------------------------------------------------------------
+
+
+def get_goal_report(session: Session, *, actor: Actor, cycle_id: int) -> GoalReport:
+    """Attainment of individual goals by team and by person, the at-risk list
+    and the progress distribution. HR: everyone; managers: their reports."""
+    require(
+        can_read_goal_report(actor),
+        session=session,
+        actor=actor,
+        action="report",
+        entity="goal",
+        message="Goal reports are for managers and HR.",
+    )
+    scope = _Scope.load(session, actor)
+    numbers = _cycle_numbers(session, _get_cycle(session, cycle_id))
+    people_scope = None if actor.is_hr_admin else scope.reports
+    people_query = select(Person.id, Person.full_name, Person.org_unit_id).where(
+        col(Person.active).is_(True)
+    )
+    people = {
+        pid: (name, uid)
+        for pid, name, uid in session.exec(people_query).all()
+        if pid is not None and (people_scope is None or pid in people_scope)
+    }
+    units = _unit_names(session)
+    records = []
+    for g_id, goal in numbers.goals.items():
+        if goal.level != "individual" or goal.owner_id not in people or goal.status == "cancelled":
+            continue
+        name, unit = people[goal.owner_id]
+        records.append(
+            {
+                "id": g_id,
+                "person": name,
+                "team": units.get(unit, ""),
+                "title": goal.title,
+                "kind": goal.kind,
+                "status": goal.status,
+                "progress": numbers.rolled.get(g_id),
+                "final rating": goal.final_rating,
+                "at risk": numbers.at_risk[g_id],
+                "stale": numbers.stale[g_id],
+                "last update": numbers.last_activity[g_id],
+            }
+        )
+    goals = pd.DataFrame(
+        records,
+        columns=[
+            "id",
+            "person",
+            "team",
+            "title",
+            "kind",
+            "status",
+            "progress",
+            "final rating",
+            "at risk",
+            "stale",
+            "last update",
+        ],
+    )
+    goals["progress"] = goals["progress"].astype("float64")
+
+    def summary(by: str) -> pd.DataFrame:
+        if goals.empty:
+            return pd.DataFrame(
+                columns=[by, "goals", "average progress", "completed", "at risk", "stale"]
+            )
+        # Plain column sums: a lambda per group is slow with thousands of people.
+        flagged = goals.assign(done=goals["status"] == "completed")
+        grouped = flagged.groupby(by, as_index=False).agg(
+            goals=("id", "count"),
+            average_progress=("progress", "mean"),
+            completed=("done", "sum"),
+            at_risk=("at risk", "sum"),
+            stale=("stale", "sum"),
+        )
+        grouped = grouped.rename(
+            columns={"average_progress": "average progress", "at_risk": "at risk"}
+        )
+        grouped["average progress"] = grouped["average progress"].round(1)
+        return grouped.sort_values(by).reset_index(drop=True)
+
+    by_team = summary("team")
+    if not goals.empty:
+        people_per_team = goals.groupby("team")["person"].nunique()
+        by_team.insert(1, "people", by_team["team"].map(people_per_team).astype(int))
+    by_person = summary("person")
+    if not goals.empty:
+        teams = goals.drop_duplicates("person").set_index("person")["team"]
+        by_person.insert(1, "team", by_person["person"].map(teams))
+    at_risk = (
+        goals[goals["at risk"] | goals["stale"]]
+        .drop(columns=["id"])
+        .sort_values(["team", "person"])
+        .reset_index(drop=True)
+    )
+    buckets = goals.assign(
+        band=goals["progress"].map(lambda p: pm.progress_bucket(None if pd.isna(p) else float(p)))
+    )
+    distribution = (
+        buckets.groupby(["band", "kind"], as_index=False).size().rename(columns={"size": "goals"})
+        if not goals.empty
+        else pd.DataFrame(columns=["band", "kind", "goals"])
+    )
+    return GoalReport(by_team, by_person, at_risk, distribution, goals=len(goals))
