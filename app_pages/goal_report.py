@@ -5,6 +5,7 @@ import altair as alt
 import streamlit as st
 
 from app_pages import _auth, _goals_ui, _ui
+from core import access
 from core import goals as goal_service
 from core.goals.rules import PROGRESS_BUCKETS
 from core.runtime import unit_of_work
@@ -13,7 +14,7 @@ from db.models import GoalCycleCreate
 actor = _auth.current_actor()
 cycle_id = _goals_ui.page_head("Goal report", "goal_report")
 
-if actor.is_hr_admin:
+if access.has(actor, access.Capability.manage_goal_cycles):
     with st.expander("New goal cycle"):
         with st.form("goal_report_cycle_form"):
             name = st.text_input("Name", placeholder="Q1 2027", key="goal_report_cycle_name")
@@ -39,7 +40,11 @@ if cycle_id is None:
 with _ui.shown_errors(stop=True), unit_of_work() as session:
     report = goal_service.get_goal_report(session=session, actor=actor, cycle_id=cycle_id)
 
-scope = "everyone" if actor.is_hr_admin else "your direct and indirect reports"
+scope = (
+    "everyone"
+    if access.goal_report_reach(actor) == "everyone"
+    else "your direct and indirect reports"
+)
 st.caption(f"Individual goals of {scope}; cancelled goals are left out.")
 first, second, third, fourth = st.columns(4)
 first.metric("Goals", report.goals)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from app_pages import _auth, _ui
-from core import learning
+from core import access, learning
 from core.runtime import unit_of_work
 from db.models import LearningItemCreate
 
@@ -18,7 +18,8 @@ st.caption(
     "assessment (yours or your manager's) shows it."
 )
 
-tabs = ["My learning", "Catalogue"] + (["Assign to my team"] if actor.is_manager else [])
+may_assign = access.has(actor, access.Capability.assign_learning)
+tabs = ["My learning", "Catalogue"] + (["Assign to my team"] if may_assign else [])
 shown_tabs = dict(zip(tabs, st.tabs(tabs), strict=True))
 
 with shown_tabs["My learning"]:
@@ -74,7 +75,7 @@ with shown_tabs["Catalogue"]:
         width="stretch",
         column_config={"link": st.column_config.LinkColumn("link")},
     )
-    if actor.is_hr_admin:
+    if access.has(actor, access.Capability.edit_learning_catalogue):
         with _ui.shown_errors(stop=True), unit_of_work() as session:
             competencies = learning.list_competency_levels(session=session, actor=actor)
         st.subheader("Add a learning item", anchor=False)

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _auth, _skills_ui, _ui
+from core import access
 from core.assessments import (
     RowDimension,
     get_skills_profile,
@@ -19,7 +20,8 @@ actor = _auth.current_actor()
 st.title("Skills gap", anchor=False)
 _ui.show_flash()
 
-views = (["My team"] if actor.is_manager else []) + (["Organisation"] if actor.is_hr_admin else [])
+VIEW_LABELS = {"team": "My team", "org": "Organisation"}
+views = [VIEW_LABELS[view] for view in access.skills_gap_views(actor)]
 if not views:
     st.info("The skills gap view is for managers and HR. See *My skills* for your own.")
     st.stop()

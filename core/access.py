@@ -1,10 +1,13 @@
 """Access rules of DESIGN.md, in one place.
 
-Two layers:
+Three layers:
+- the capability table: what each role may open and over which scope
+  (`CAPABILITIES`, `PAGES`); navigation, page views and cache keys are derived
+  from it, so no page decides from an actor's flags;
 - pure rule functions (`can_*`) that decide from an `Actor` and a `Relation`,
   unit-tested for every pair of people without a database;
-- scope queries (`relation_between`, `report_ids`, `is_manager`) that compute
-  the relation from `Person.manager_id` at query time, never from a cache.
+- `relation_between`, which computes the relation from `Person.manager_id` at
+  query time, never from a cache (reporting lines themselves are in core.org).
 
 `require` turns a refusal into an AuditEvent plus `PermissionDenied`.
 """
@@ -48,6 +51,144 @@ class Relation(enum.StrEnum):
     other = "other"  # peers, managers, other units: nothing private is shared
 
 
+# --- capabilities per role ---------------------------------------------------
+
+
+class Role(enum.StrEnum):
+    employee = "employee"
+    manager = "manager"  # anyone with at least one report
+    hr_admin = "HR admin"
+
+
+class Capability(enum.StrEnum):
+    """What a role may do beyond a person's own records. Person-to-person
+    rights (a manager rating a report) are decided by relation below."""
+
+    read_all_records = "read every person's record"
+    see_inactive_people = "see inactive people"
+    team_goals = "see the team goals grid"
+    goal_report_team = "read the goal report of one's reports"
+    goal_report_org = "read the goal report of everyone"
+    manage_goal_cycles = "create goal cycles"
+    edit_any_unit_goals = "edit team and company goals of every unit"
+    read_any_unit_goals = "read team and company goals of every unit"
+    edit_competencies = "edit frameworks, scales and role maps"
+    team_gaps = "see the skills gaps of one's reports"
+    org_gaps = "see the skills gaps and insights of everyone"
+    assign_learning = "assign learning to one's reports"
+    edit_learning_catalogue = "edit the learning catalogue"
+    administer_people = "administer people and accounts"
+    read_audit_log = "read the audit log"
+
+
+CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.employee: frozenset(),
+    Role.manager: frozenset(
+        {
+            Capability.team_goals,
+            Capability.goal_report_team,
+            Capability.team_gaps,
+            Capability.assign_learning,
+        }
+    ),
+    Role.hr_admin: frozenset(
+        {
+            Capability.read_all_records,
+            Capability.see_inactive_people,
+            Capability.goal_report_org,
+            Capability.manage_goal_cycles,
+            Capability.edit_any_unit_goals,
+            Capability.read_any_unit_goals,
+            Capability.edit_competencies,
+            Capability.org_gaps,
+            Capability.edit_learning_catalogue,
+            Capability.administer_people,
+            Capability.read_audit_log,
+        }
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PageAccess:
+    """One navigation entry: a page, the section it is listed in, and the
+    capability it needs (None: every signed-in person)."""
+
+    page: str
+    section: str
+    needs: Capability | None = None
+
+
+SECTIONS = ("Me", "My team", "Organisation", "HR")
+
+# In navigation order. A page listed twice is placed by the first entry the
+# actor qualifies for (a manager who is also HR finds the goal report under
+# "My team", the skills gap under "HR").
+PAGES: tuple[PageAccess, ...] = (
+    PageAccess("dashboard", "Me"),
+    PageAccess("my_goals", "Me"),
+    PageAccess("role_profile", "Me"),
+    PageAccess("my_skills", "Me"),
+    PageAccess("learning", "Me"),
+    PageAccess("team_goals", "My team", Capability.team_goals),
+    PageAccess("goal_report", "My team", Capability.goal_report_team),
+    PageAccess("goal_report", "HR", Capability.goal_report_org),
+    PageAccess("skills_gap", "HR", Capability.org_gaps),
+    PageAccess("skills_gap", "My team", Capability.team_gaps),
+    PageAccess("people", "Organisation"),
+    PageAccess("alignment", "Organisation"),
+    PageAccess("frameworks", "HR", Capability.edit_competencies),
+    PageAccess("role_map", "HR", Capability.edit_competencies),
+    PageAccess("insights", "HR", Capability.org_gaps),
+    PageAccess("admin", "HR", Capability.administer_people),
+)
+
+
+def roles_of(actor: Actor) -> frozenset[Role]:
+    roles = {Role.employee}
+    if actor.is_manager:
+        roles.add(Role.manager)
+    if actor.is_hr_admin:
+        roles.add(Role.hr_admin)
+    return frozenset(roles)
+
+
+def capabilities_of(actor: Actor) -> frozenset[Capability]:
+    return frozenset().union(*(CAPABILITIES[role] for role in roles_of(actor)))
+
+
+def has(actor: Actor, capability: Capability) -> bool:
+    return capability in capabilities_of(actor)
+
+
+def navigation(actor: Actor) -> dict[str, list[str]]:
+    """The pages this actor may open, by section, in order; empty sections left out."""
+    capabilities = capabilities_of(actor)
+    placed: set[str] = set()
+    sections: dict[str, list[str]] = {name: [] for name in SECTIONS}
+    for entry in PAGES:
+        if entry.page in placed or (entry.needs is not None and entry.needs not in capabilities):
+            continue
+        placed.add(entry.page)
+        sections[entry.section].append(entry.page)
+    return {name: pages for name, pages in sections.items() if pages}
+
+
+def skills_gap_views(actor: Actor) -> list[str]:
+    """The skills-gap page's views this actor may open, in the order shown."""
+    views = [("team", Capability.team_gaps), ("org", Capability.org_gaps)]
+    return [view for view, needs in views if has(actor, needs)]
+
+
+def goal_report_reach(actor: Actor) -> str | None:
+    """Whose goals the goal report covers for this actor: "everyone", "reports" or None."""
+    if has(actor, Capability.goal_report_org):
+        return "everyone"
+    if has(actor, Capability.goal_report_team):
+        return "reports"
+    return None
+
+
 # --- pure rules ----------------------------------------------------------
 
 
@@ -60,7 +201,7 @@ def can_view_directory_entry(actor: Actor) -> bool:
 def can_view_person_record(actor: Actor, relation: Relation) -> bool:
     """Hire date, experience, employee code and later the person's goals,
     check-ins and assessments: self, their managers up the chain, HR."""
-    return actor.is_hr_admin or relation in {
+    return has(actor, Capability.read_all_records) or relation in {
         Relation.self_,
         Relation.direct_report,
         Relation.indirect_report,
@@ -74,15 +215,15 @@ def can_manage_report(actor: Actor, relation: Relation) -> bool:
 
 def can_administer_people(actor: Actor) -> bool:
     """People import and edits, password resets, unlocking, settings."""
-    return actor.is_hr_admin
+    return has(actor, Capability.administer_people)
 
 
 def can_read_audit_log(actor: Actor) -> bool:
-    return actor.is_hr_admin
+    return has(actor, Capability.read_audit_log)
 
 
 def can_see_inactive_people(actor: Actor) -> bool:
-    return actor.is_hr_admin
+    return has(actor, Capability.see_inactive_people)
 
 
 # --- scope queries ---------------------------------------------------------
@@ -134,15 +275,9 @@ def require(
     raise PermissionDenied(message, audit=audit)
 
 
-# --- goals and OKRs (issue 5) ----------------------------------------------
+# --- goals and OKRs ----------------------------------------------------------
 #
-# Who manages a unit: a person manages unit U when their own org unit is U or
-# an ancestor of U ("up the chain") AND at least one of their direct or
-# indirect reports sits in U or below it ("has reports there"). So a team
-# lead manages their team, a director their division and every unit of it
-# where their reporting line reaches, the CEO every unit with people; someone
-# without reports manages nothing. Computed from Person.manager_id and
-# OrgUnit.parent_id at query time, like every other scope.
+# Which units a person manages is computed in core.org (`managed_unit_ids`).
 
 
 def can_view_goal(
@@ -158,7 +293,7 @@ def can_view_goal(
     unit's managers, HR."""
     if level == "individual":
         return relation is not None and can_view_person_record(actor, relation)
-    return actor.is_hr_admin or unit_in_own_chain or manages_unit
+    return has(actor, Capability.read_any_unit_goals) or unit_in_own_chain or manages_unit
 
 
 def can_edit_goal(
@@ -171,19 +306,19 @@ def can_edit_goal(
         return relation is not None and (
             relation is Relation.self_ or can_manage_report(actor, relation)
         )
-    return actor.is_hr_admin or manages_unit
+    return has(actor, Capability.edit_any_unit_goals) or manages_unit
 
 
 def can_read_goal_report(actor: Actor) -> bool:
     """Attainment reports: managers (about their reports) and HR (everyone)."""
-    return actor.is_hr_admin or actor.is_manager
+    return goal_report_reach(actor) is not None
 
 
 def can_manage_goal_cycles(actor: Actor) -> bool:
-    return actor.is_hr_admin
+    return has(actor, Capability.manage_goal_cycles)
 
 
-# --- competencies and role maps (issue 3) ------------------------------------
+# --- competencies and role maps ------------------------------------------------
 
 
 def can_view_competencies(actor: Actor) -> bool:
@@ -194,10 +329,10 @@ def can_view_competencies(actor: Actor) -> bool:
 
 def can_edit_competencies(actor: Actor) -> bool:
     """Frameworks, scales, competencies, descriptors, role maps, imports."""
-    return actor.is_hr_admin
+    return has(actor, Capability.edit_competencies)
 
 
-# --- assessments, skills gaps and learning (issue 4) --------------------------
+# --- assessments, skills gaps and learning ------------------------------------
 
 
 def can_self_assess(actor: Actor, relation: Relation) -> bool:
@@ -216,16 +351,16 @@ def can_view_assessments(actor: Actor, relation: Relation) -> bool:
 
 def can_view_team_gaps(actor: Actor) -> bool:
     """Managers, about their own reports only (the scope is applied in the query)."""
-    return actor.is_manager
+    return has(actor, Capability.team_gaps)
 
 
 def can_view_org_gaps(actor: Actor) -> bool:
     """Organisation-wide heatmaps and insights name people across every unit."""
-    return actor.is_hr_admin
+    return has(actor, Capability.org_gaps)
 
 
 def can_edit_learning_catalogue(actor: Actor) -> bool:
-    return actor.is_hr_admin
+    return has(actor, Capability.edit_learning_catalogue)
 
 
 def can_assign_learning(actor: Actor, relation: Relation) -> bool:

@@ -15,6 +15,8 @@ from sqlmodel import Session, col
 
 from core.access import (
     Actor,
+    Capability,
+    has,
 )
 from core.assessments import rules as gaps
 from db.models import (
@@ -303,5 +305,5 @@ def gap_scope_key(actor: Actor, *, view: Literal["team", "org"]) -> str:
     """Who may share cached gap data: one manager's team view is theirs alone;
     the organisation view is the same for every HR admin."""
     if view == "org":
-        return "org:hr" if actor.is_hr_admin else f"org:denied:{actor.person_id}"
+        return "org:all" if has(actor, Capability.org_gaps) else f"org:denied:{actor.person_id}"
     return f"team:{actor.person_id}"

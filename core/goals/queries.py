@@ -11,7 +11,16 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from core.access import Actor, can_read_goal_report, can_view_goal, relation_between, require
+from core.access import (
+    Actor,
+    Capability,
+    can_read_goal_report,
+    can_view_goal,
+    goal_report_reach,
+    has,
+    relation_between,
+    require,
+)
 from core.errors import NotFound
 from core.goals import rules as pm
 from core.goals.read_models import AlignmentBranch, GoalDetail, GoalReport, GoalView, KeyResultView
@@ -321,7 +330,7 @@ _STATUS_ORDER = {"active": 0, "draft": 1, "completed": 2, "cancelled": 3}
 def list_goal_owners(session: Session, *, actor: Actor) -> list[tuple[int, str]]:
     """Whom the actor may create individual goals for: themselves and reports."""
     ids = {actor.person_id}
-    if actor.is_manager:
+    if has(actor, Capability.team_goals):
         ids |= report_ids(session, manager_id=actor.person_id)
     rows = session.exec(
         select(Person.id, Person.full_name)
@@ -449,7 +458,7 @@ def list_team_goals(
 ) -> pd.DataFrame:
     """Reports' individual goals in a grid, with the at-risk and stale flags."""
     require(
-        actor.is_manager,
+        has(actor, Capability.team_goals),
         session=session,
         actor=actor,
         action="list_team",
@@ -665,7 +674,7 @@ def get_goal_report(session: Session, *, actor: Actor, cycle_id: int) -> GoalRep
     )
     scope = _Scope.load(session, actor)
     numbers = _cycle_numbers(session, _get_cycle(session, cycle_id))
-    people_scope = None if actor.is_hr_admin else scope.reports
+    people_scope = None if goal_report_reach(actor) == "everyone" else scope.reports
     people_query = select(Person.id, Person.full_name, Person.org_unit_id).where(
         col(Person.active).is_(True)
     )

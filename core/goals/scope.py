@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from core.access import Actor, Relation, can_edit_goal, can_view_goal, require
+from core.access import (
+    Actor,
+    Capability,
+    Relation,
+    can_edit_goal,
+    can_view_goal,
+    has,
+    require,
+)
 from core.errors import NotFound
 from core.org import managed_unit_ids, report_ids, unit_chain, unit_parents
 from db.models import (
@@ -48,7 +56,9 @@ class _Scope:
             own_unit_id=own_unit,
             own_chain=set(unit_chain(parents, own_unit)) if own_unit else set(),
             managed_units=managed_unit_ids(session, person_id=actor.person_id, parents=parents),
-            reports=report_ids(session, manager_id=actor.person_id) if actor.is_manager else set(),
+            reports=report_ids(session, manager_id=actor.person_id)
+            if has(actor, Capability.team_goals)
+            else set(),
         )
 
     def relation(self, person_id: int | None) -> Relation | None:
@@ -80,7 +90,7 @@ class _Scope:
 
     def visible_people(self) -> set[int] | None:
         """People whose individual goals the actor sees; None means everyone."""
-        if self.actor.is_hr_admin:
+        if has(self.actor, Capability.read_all_records):
             return None
         return {self.actor.person_id, *self.reports}
 
