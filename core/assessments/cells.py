@@ -19,6 +19,7 @@ from core.access import (
     has,
 )
 from core.assessments import rules as gaps
+from core.org import reports_query
 from db.models import (
     Assessment,
     Competency,
@@ -70,20 +71,6 @@ class GapFilter:
     critical_only: bool = False
     manager_id: int | None = None  # only people below this manager
     direct_only: bool = False
-
-
-def _reports_subquery(manager_id: int, direct_only: bool) -> Any:
-    if direct_only:
-        return sa_select(col(Person.id)).where(col(Person.manager_id) == manager_id)
-    reports = (
-        sa_select(col(Person.id).label("id"))
-        .where(col(Person.manager_id) == manager_id)
-        .cte("gap_reports", recursive=True)
-    )
-    reports = reports.union(
-        sa_select(col(Person.id).label("id")).where(col(Person.manager_id) == reports.c.id)
-    )
-    return sa_select(reports.c.id)
 
 
 # The required and the current level are both scale values.
@@ -154,7 +141,9 @@ def _person_filters(query: Any, flt: GapFilter) -> Any:
             )
         )
     if flt.manager_id is not None:
-        query = query.where(col(Person.id).in_(_reports_subquery(flt.manager_id, flt.direct_only)))
+        query = query.where(
+            col(Person.id).in_(reports_query(flt.manager_id, direct_only=flt.direct_only))
+        )
     return query
 
 
