@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -15,6 +16,9 @@ from core.text import LIKE_ESCAPE, contains_pattern
 from db.models import AuditEvent, Person
 
 AUDIT_PAGE_LIMIT = 5_000
+# `entity.past_tense_verb` (goal.created, role_map.saved, account.signed_in),
+# so the audit log's action filter reads as a list of things that happened.
+ACTION_NAME = re.compile(r"^[a-z0-9_]+\.([a-z]+ed|reset)(_[a-z]+)*$")
 
 
 def record_event(
@@ -26,6 +30,8 @@ def record_event(
     entity_id: object = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
+    if not ACTION_NAME.match(action):
+        raise ValueError(f"Audit action {action!r} is not named entity.past_tense_verb")
     session.add(
         AuditEvent(
             actor_id=actor_id,

@@ -143,7 +143,7 @@ def register_successful_login(session: Session, *, username: str) -> None:
     record_event(
         session,
         actor_id=account.person_id,
-        action="login",
+        action="account.signed_in",
         entity="person",
         entity_id=account.person_id,
     )
@@ -157,7 +157,7 @@ def end_sessions(session: Session, *, username: str, now: datetime | None = None
     record_event(
         session,
         actor_id=account.person_id,
-        action="logout",
+        action="account.signed_out",
         entity="person",
         entity_id=account.person_id,
     )

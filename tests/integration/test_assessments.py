@@ -187,7 +187,7 @@ def test_ratings_are_validated_and_audited(session: Session) -> None:
     )
     event = session.exec(
         select(AuditEvent).where(
-            AuditEvent.action == "assessment.self", AuditEvent.entity_id == str(saved.id)
+            AuditEvent.action == "self_assessment.recorded", AuditEvent.entity_id == str(saved.id)
         )
     ).one()
     assert event.actor_id == m.org.report.id
