@@ -13,6 +13,11 @@ from core.access import navigation as navigation_for
 
 st.set_page_config(page_title="Stride", page_icon="🎯", layout="wide")
 _ui.start_app()
+if _auth.first_run_pending():
+    st.navigation(
+        [st.Page("app_pages/setup.py", title="Set up Stride", icon=":material/rocket_launch:")]
+    ).run()
+    st.stop()
 actor = _auth.require_login()
 
 

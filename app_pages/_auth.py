@@ -18,7 +18,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from core import auth
+from core import auth, first_run
 from core.access import Actor
 from core.errors import AuthError, ConfigError
 from core.runtime import unit_of_work
@@ -118,6 +118,17 @@ def _cookie_issued_at(cookie_key: str) -> tuple[str, datetime] | None:
     except (jwt.PyJWTError, KeyError, TypeError, ValueError):
         return None
     return username, expires - timedelta(days=COOKIE_EXPIRY_DAYS)
+
+
+def notice_on_sign_in(message: str) -> None:
+    """A message the sign-in form shows on its next run."""
+    st.session_state[_NOTICE] = message
+
+
+def first_run_pending() -> bool:
+    """An empty database without the demo: nobody could sign in yet."""
+    with unit_of_work() as session:
+        return first_run.needs_first_run(session)
 
 
 def require_login() -> Actor:
