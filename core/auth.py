@@ -26,6 +26,9 @@ from db.models import Person, UserAccount, utcnow
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
+# The password hash of an account nobody can sign in to yet (imported, not
+# yet invited): no bcrypt hash matches it.
+NO_PASSWORD = ""
 MIN_COOKIE_KEY_LENGTH = 32
 COOKIE_KEY_FILE = "cookie_key"
 # Keys that appear in our examples or in streamlit-authenticator's docs; a
@@ -104,6 +107,8 @@ def get_login_credentials(
         return None
     account, person = row
     if not person.active or (account.locked_until is not None and account.locked_until > now):
+        return None
+    if account.password_hash == NO_PASSWORD:
         return None
     return LoginCredentials(
         username=account.username,

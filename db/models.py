@@ -102,6 +102,8 @@ class PersonBase(SQLModel):
 
 class Person(PersonBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # A second reviewer (Totara's "appraiser"), kept from HR imports for reviews.
+    appraiser_id: int | None = Field(default=None, foreign_key="person.id")
     # Optimistic locking: a grid edit carries the version it read, and a
     # save against a newer version is refused instead of overwriting.
     version: int = Field(default=1)
