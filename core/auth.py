@@ -17,8 +17,10 @@ deactivation.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -316,15 +318,35 @@ def resolve_cookie_key(*, configured: str | None, data_dir: Path) -> str:
     if configured is not None:
         return validate_cookie_key(configured)
     key_file = data_dir / COOKIE_KEY_FILE
-    if key_file.exists():
-        return validate_cookie_key(key_file.read_text().strip())
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # O_EXCL: when two processes start at once, one key wins and both use it.
+    if not key_file.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _publish_new_key(key_file)
+    return validate_cookie_key(key_file.read_text().strip())
+
+
+def _publish_new_key(key_file: Path) -> None:
+    """Write a fresh key beside `key_file` and link it into place.
+
+    The key file appears with its whole content or not at all, so a process
+    starting at the same moment never reads it half written; the link fails
+    if another process got there first, and everyone then reads that key.
+    """
+    fd, staging = tempfile.mkstemp(prefix=f".{COOKIE_KEY_FILE}-", dir=key_file.parent)
     try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return validate_cookie_key(key_file.read_text().strip())
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(staging, key_file)
+        except FileExistsError:
+            pass  # another start won; its key is complete
+        except OSError:
+            # A file system without hard links: a rename is still atomic,
+            # but two first starts may each install a key, the last one
+            # staying (a cookie signed with the other is refused once).
+            if not key_file.exists():
+                os.replace(staging, key_file)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staging)
