@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.errors import Busy, PermissionDenied
-from db.engine import READ_ONLY, is_contention, make_engine
+from db.engine import DEFAULT_SQLITE_URL, READ_ONLY, is_contention, make_engine, normalise_url
 from db.migrate import upgrade_to_head
 from db.models import AuditEvent
 
@@ -46,6 +46,27 @@ def start(database_url: str, *, seed_demo: bool) -> Engine:
             _engines[database_url] = engine
         _current = engine
         return engine
+
+
+_YES = frozenset({"1", "true", "yes", "on"})
+_NO = frozenset({"0", "false", "no", "off"})
+
+
+def demo_seeding_wanted(*, database_url: str, setting: object | None) -> bool:
+    """Whether an empty database gets the demo organisation (whose HR admin
+    signs in with a published password).
+
+    An explicit yes or no (`STRIDE_SEED_DEMO`, `[app] seed_demo`) decides.
+    Without one, only the embedded default SQLite database is seeded: a
+    database somebody configured is presumed to be for real people.
+    """
+    if setting is not None:
+        answer = str(setting).strip().lower()
+        if answer in _YES:
+            return True
+        if answer in _NO:
+            return False
+    return normalise_url(database_url) == normalise_url(DEFAULT_SQLITE_URL)
 
 
 def use_engine(engine: Engine) -> None:
