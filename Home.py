@@ -37,6 +37,7 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "frameworks": ("Frameworks", ":material/schema:"),
     "role_map": ("Role map", ":material/grid_on:"),
     "insights": ("Insights", ":material/insights:"),
+    "people_import": ("Import people", ":material/upload_file:"),
     "admin": ("Admin", ":material/admin_panel_settings:"),
 }
 

@@ -3,6 +3,13 @@
     stride create-hr-admin --username ana --email ana@example.org \
         --full-name "Ana Silva" --organisation "Example Ltd"
 
+    stride import-people --as hana [--sync] org.csv pos.csv user.csv jobassignment.csv
+
+The first creates the organisation and its first HR admin in an empty database.
+The second imports people as the HR admin named by --as (who is audited as
+the importer): exit status 0 when the import was written or had nothing to
+change, 1 when any row is wrong (nothing is written; the problems are printed).
+
 The password comes from STRIDE_ADMIN_PASSWORD or, when that is unset, from a
 prompt (asked twice); it is never a command-line argument, which other users
 of the machine could read in the process list. The database is the app's:
@@ -16,10 +23,14 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from core import runtime
 from core.errors import StrideError
 from core.first_run import FirstAdmin, create_first_hr_admin
+from core.people.hr_import import command_line_actor, commit_people_import, preview_people_import
+from core.people.import_files import UploadedFile, guess_source
+from core.uploads import read_upload
 from db.engine import resolve_database_url
 
 PASSWORD_VARIABLE = "STRIDE_ADMIN_PASSWORD"  # noqa: S105 (the name of a variable, not a secret)
@@ -53,6 +64,30 @@ def _create_hr_admin(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _import_people(arguments: argparse.Namespace) -> int:
+    runtime.start(resolve_database_url(), seed_demo=False)
+    files = []
+    for path in arguments.files:
+        workbook = read_upload(Path(path).read_bytes(), Path(path).name)
+        files.append(UploadedFile(workbook, guess_source(workbook)))
+    with runtime.unit_of_work() as session:
+        actor = command_line_actor(session, username=arguments.as_user)
+        preview = preview_people_import(session, actor=actor, files=files, sync=arguments.sync)
+    print(preview.summary_frame().to_string(index=False))
+    for warning in preview.plan.warnings:
+        print(f"warning: {warning}")
+    if preview.errors:
+        for error in preview.errors:
+            print(f"{error.row}: {error.column}: {error.message}", file=sys.stderr)
+        print(f"{len(preview.errors)} problems; nothing was imported.", file=sys.stderr)
+        return 1
+    with runtime.unit_of_work() as session:
+        actor = command_line_actor(session, username=arguments.as_user)
+        result = commit_people_import(session, actor=actor, files=files, sync=arguments.sync)
+    print(result.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stride", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--full-name", default="")
     admin.add_argument("--organisation", default="My organisation")
     admin.set_defaults(run=_create_hr_admin)
+    people = commands.add_parser(
+        "import-people", help="import org units, positions and people from HR files"
+    )
+    people.add_argument("--as", dest="as_user", required=True, help="an HR admin's username")
+    people.add_argument(
+        "--sync", action="store_true", help="deactivate people missing from the users file"
+    )
+    people.add_argument("files", nargs="+", help="CSV or xlsx files")
+    people.set_defaults(run=_import_people)
     return parser
 
 
