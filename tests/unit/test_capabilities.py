@@ -57,6 +57,7 @@ def test_hr_gets_the_hr_section_and_no_team_section() -> None:
             "role_map",
             "insights",
             "people_import",
+            "invitations",
             "admin",
         ],
     }
@@ -73,6 +74,7 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
         "role_map",
         "insights",
         "people_import",
+        "invitations",
         "admin",
     ]
 
