@@ -45,6 +45,7 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "insights": ("Insights", ":material/insights:"),
     "people_import": ("Import people", ":material/upload_file:"),
     "invitations": ("Invitations", ":material/forward_to_inbox:"),
+    "privacy": ("Privacy requests", ":material/shield_person:"),
     "admin": ("Admin", ":material/admin_panel_settings:"),
 }
 

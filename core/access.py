@@ -142,6 +142,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("insights", "HR", Capability.org_gaps),
     PageAccess("people_import", "HR", Capability.administer_people),
     PageAccess("invitations", "HR", Capability.administer_people),
+    PageAccess("privacy", "HR", Capability.administer_people),
     PageAccess("admin", "HR", Capability.administer_people),
 )
 

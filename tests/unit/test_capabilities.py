@@ -58,6 +58,7 @@ def test_hr_gets_the_hr_section_and_no_team_section() -> None:
             "insights",
             "people_import",
             "invitations",
+            "privacy",
             "admin",
         ],
     }
@@ -75,6 +76,7 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
         "insights",
         "people_import",
         "invitations",
+        "privacy",
         "admin",
     ]
 
