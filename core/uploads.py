@@ -73,8 +73,9 @@ FORMULA_MESSAGE = "A formula: type the value itself (formulas are refused)."
 @dataclass(frozen=True, kw_only=True)
 class UploadLimits:
     """What one upload may hold. The defaults keep any file of up to 10 MB
-    within about 5 s and 300 MB on a small shared server; tests pass small
-    values to reach each cap with tiny files."""
+    within about 5 s and 300 MB on a small shared server (about 2 s of CPU
+    at worst, measured by seed.bench_uploads); an importer that needs more
+    passes its own. Tests pass small values to reach each cap with tiny files."""
 
     max_file_bytes: int = 10 * MB
     max_unpacked_bytes: int = 100 * MB
@@ -82,11 +83,13 @@ class UploadLimits:
     max_sheets: int = 100
     max_rows: int = 50_000  # per sheet, counted by row number, so empty rows count
     max_columns: int = 1_000
-    max_cells: int = 300_000  # filled cells in the whole file
+    max_cells: int = 200_000  # filled cells in the whole file
     max_blank_run: int = 1_000
     max_field_chars: int = 131_072  # the csv module's own default limit
     max_text_chars: int = 20_000_000
-    max_xml_elements: int = 2_000_000
+    # Elements of sheet and shared-text XML, a row weighing three: the work a file
+    # costs, whatever it holds. A full 200,000-cell workbook needs about 900,000.
+    max_xml_elements: int = 1_500_000
 
 
 DEFAULT_LIMITS = UploadLimits()
@@ -393,8 +396,16 @@ _DAMAGE = (
 )
 _NAME = rb"[A-Za-z_][\w.-]*"
 _START_TAG = re.compile(rb"<(" + _NAME + rb"(?::" + _NAME + rb")?)(?=[\s/>])[^>]*>")
-# An empty cell that says where it is: formatting only, dropped before parsing.
+# An empty cell, or an empty row, that says where it is: formatting only, dropped
+# before parsing (a row's number already tells how many empty rows went before).
 _EMPTY_CELL = re.compile(rb"<(?:" + _NAME + rb":)?c\s[^>]*?\br=[\"'][A-Za-z]{1,3}\d+[\"'][^>]*?/>")
+_EMPTY_ROW = re.compile(
+    rb"<(?:"
+    + _NAME
+    + rb":)?row\s[^>]*?\br=[\"']\d+[\"'][^>]*?(?:/>|>\s*</(?:"
+    + _NAME
+    + rb":)?row\s*>)"
+)
 # Tags that give a cell a value, searched for as bytes below a long empty gap.
 _VALUE_TAGS = tuple(
     opening + name + end
@@ -489,8 +500,9 @@ class _Segments:
     Elements are counted (from the bytes) before a run is parsed, so the
     element budget stops a file before it costs the time. Empty cells that
     name their position are formatting only, and dropped as bytes first.
-    A cut in the wrong place can only make a run that does not parse, which
-    is reported as damage: the file is refused, never misread."""
+    Empty rows that carry their number go the same way. A cut in the wrong
+    place can only make a run that does not parse, which is reported as
+    damage: the file is refused, never misread."""
 
     def __init__(
         self,
@@ -519,9 +531,11 @@ class _Segments:
             cut = text.rfind(b">") + 1
             self._pending = text[cut:]
             text = text[:cut]
-            if self.drop_empty_cells and b"/>" in text:
-                text, dropped = _EMPTY_CELL.subn(b"", text)
-                self.dropped += dropped
+            if self.drop_empty_cells:
+                if b"/>" in text:
+                    text, dropped = _EMPTY_CELL.subn(b"", text)
+                    self.dropped += dropped
+                text = _EMPTY_ROW.sub(b"", text)
             ended = self.end.search(text)
             scan_from = max(len(self._buffer) - 64, 0)
             self._buffer += text[: ended.start()] if ended else text
@@ -912,6 +926,8 @@ class _XlsxReader:
         with self._open(member) as part:
             segments = _Segments(part, _SHEET_DATA, self._count, drop_empty_cells=drop_empty_cells)
             for items in segments:
+                # Each row costs Python about what three cells cost: weigh it so.
+                self._count(2 * len(items))
                 for row in items:
                     if tag_of(row.tag) != "row":
                         continue

@@ -660,7 +660,10 @@ def test_dtds_are_refused() -> None:
         ('<row r="1"><c r="A1"><v>1</v></row>', "xl/worksheets/sheet1.xml"),  # bad XML
         ('<row r="1"><c r="A1" t="s"><v>99</v></c></row>', "shared text"),
         ('<row r="1"><c r="A1" t="s"><v>-1</v></c></row>', "shared text"),
-        ('<row r="5"><c r="A5"><v>1</v></c></row><row r="2"/>', "row 2 comes after row 5"),
+        (
+            '<row r="5"><c r="A5"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>',
+            "row 2 comes after row 5",
+        ),
         ('<row r="x"><c r="A1"><v>1</v></c></row>', "xl/worksheets/sheet1.xml"),
     ],
 )
