@@ -205,7 +205,7 @@ def read_upload(
     are only listed. A CSV file is one sheet named after the file.
     """
     limits = limits or DEFAULT_LIMITS
-    report = progress or _no_progress
+    report: Progress = _Throttled(progress) if progress else _no_progress
     if not data:
         raise ValidationError("The file is empty.")
     if len(data) > limits.max_file_bytes:
@@ -233,6 +233,21 @@ def read_upload(
 
 def _no_progress(_label: str, _share: float) -> None:
     return None
+
+
+class _Throttled:
+    """Passes on a new label, every whole percent, and the end: a progress
+    bar on a page costs a message to the browser per update."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, label: str, share: float) -> None:
+        step = (label, int(share * 100))
+        if step != self.last:
+            self.last = step
+            self.progress(label, min(max(share, 0.0), 1.0))
 
 
 def _mb(size: int) -> str:

@@ -807,6 +807,19 @@ def test_progress_is_reported_up_to_done() -> None:
     assert shares == sorted(shares)
     assert seen[-1] == ("Read", 1.0)
     assert any(label == "Reading People" for label, _ in seen)
+    assert len(seen) == len(set(seen))  # no repeated updates for a page to send
+
+
+def test_progress_is_throttled_to_whole_percents() -> None:
+    seen: list[tuple[str, float]] = []
+    body = row(1, inline("A1", "code")) + "".join(
+        row(n, inline(f"A{n}", "x" * 200)) for n in range(2, 5_000)
+    )
+    read_upload(
+        with_sheet(body), "x.xlsx", progress=lambda label, share: seen.append((label, share))
+    )
+    reading = [share for label, share in seen if label == "Reading People"]
+    assert 5 < len(reading) <= 101
 
 
 def test_a_parsed_workbook_can_be_cached() -> None:
