@@ -1157,6 +1157,7 @@ def _calendar(value: object) -> CellValue:
 # --- CSV -----------------------------------------------------------------------
 
 _DELIMITERS = (",", ";", "\t")
+_SEPARATOR_LINE = re.compile(r'"?sep=([,;\t|])"?[ \t]*(?:\r\n|\n|\r)')
 
 
 def _decode(data: bytes) -> str:
@@ -1195,7 +1196,10 @@ def _sniff_delimiter(text: str) -> str:
         return present[0] if present else ","
     best: tuple[int, str] | None = None
     for candidate in present:
-        records = [r for r in csv.reader(io.StringIO(sample), delimiter=candidate) if r]
+        try:
+            records = [r for r in csv.reader(io.StringIO(sample), delimiter=candidate) if r]
+        except csv.Error:  # e.g. another library lowered the process-wide field limit
+            continue
         widths = [len(r) for r in records]
         if len(widths) > 2:
             widths = widths[:-1]  # the sample may end inside the last record
@@ -1244,7 +1248,11 @@ def _read_csv(data: bytes, filename: str, limits: UploadLimits, report: Progress
             "spreadsheet in another format, or UTF-16 text without a byte-order mark). "
             "Save it as 'CSV UTF-8' and upload it again."
         )
-    delimiter = _sniff_delimiter(text)
+    # Excel, where the list separator is not a comma, may write "sep=;" first.
+    if hint := _SEPARATOR_LINE.match(text):
+        delimiter, text = hint.group(1), text[hint.end() :]
+    else:
+        delimiter = _sniff_delimiter(text)
     name = posixpath.splitext(posixpath.basename(filename.replace("\\", "/")))[0] or "Sheet1"
     lines = _Lines(text, delimiter, limits)
     reader = csv.reader(iter(lines), delimiter=delimiter)

@@ -742,6 +742,13 @@ def test_csv_delimiter_sniffing(text: str, values: tuple[str, ...]) -> None:
     assert read(text.encode(), "x.csv").sheets[0].rows[0].values == values
 
 
+def test_csv_separator_line_as_excel_writes_it() -> None:
+    sheet = read(b"sep=;\r\ncode;amount\r\nE1;1,5\r\n", "x.csv").sheets[0]
+    # Excel hides the line, so the header is row 1 as the person sees the file.
+    assert (sheet.header, sheet.header_row) == (("code", "amount"), 1)
+    assert sheet.rows[0].values == ("E1", "1,5")
+
+
 def test_csv_field_longer_than_the_csv_module_allows() -> None:
     text = 'code,note\nE1,short\nE2,"' + "x" * 200_000 + '"\n'
     assert refused(text.encode(), "people.csv") == (
