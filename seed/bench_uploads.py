@@ -119,18 +119,16 @@ def _workbook_from_scratch(path: Path, sheets: list[tuple[str, Iterator[bytes]]]
                     member.write(piece)
 
 
-def make_huge_dimension(path: Path) -> None:
-    """A few KB whose sheet claims every cell Excel has (A1:XFD1048576)."""
+def make_huge_dimension(path: Path, *, rows: int = 300) -> None:
+    """About 5 KB whose sheet claims every cell Excel has (A1:XFD1048576):
+    openpyxl pads each of its real rows to 16,384 cells."""
 
     def xml() -> Iterator[bytes]:
         yield _HEAD + b'<dimension ref="A1:XFD1048576"/><sheetData>'
         yield b'<row r="1"><c r="A1" t="inlineStr"><is><t>employee_code</t></is></c>'
-        yield b'<c r="B1" t="inlineStr"><is><t>full_name</t></is></c></row>'
-        for n in range(2, 40):
-            yield (
-                f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>E{n}</t></is></c>'
-                f'<c r="B{n}" t="inlineStr"><is><t>Person {n}</t></is></c></row>'
-            ).encode()
+        yield b'<c r="B1" t="inlineStr"><is><t>years</t></is></c></row>'
+        for n in range(2, rows + 1):
+            yield f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}"><v>3</v></c></row>'.encode()
         yield b"</sheetData></worksheet>"
 
     _with_sheet(path, xml())
