@@ -88,8 +88,9 @@ class UploadLimits:
     max_field_chars: int = 131_072  # the csv module's own default limit
     max_text_chars: int = 20_000_000
     # Elements of sheet and shared-text XML, a row weighing three: the work a file
-    # costs, whatever it holds. A full 200,000-cell workbook needs about 900,000.
-    max_xml_elements: int = 1_500_000
+    # costs, whatever it holds. A workbook at the cell cap needs about 600,000
+    # (870,000 if every text in it is different).
+    max_xml_elements: int = 1_000_000
 
 
 DEFAULT_LIMITS = UploadLimits()
