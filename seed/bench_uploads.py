@@ -86,10 +86,17 @@ def _with_sheet(path: Path, sheet_xml: Iterator[bytes]) -> None:
                 target.writestr(info, source.read(info.filename))
 
 
-def _workbook_from_scratch(path: Path, sheets: list[tuple[str, Iterator[bytes]]]) -> None:
-    """The least a workbook needs, with as many sheets as given (streamed)."""
+def _workbook_from_scratch(
+    path: Path,
+    sheets: list[tuple[str, Iterator[bytes]]],
+    *,
+    shared_strings: list[str] | None = None,
+) -> None:
+    """The least a workbook needs, with as many sheets as given (streamed);
+    with `shared_strings`, also Excel's text table and a date style (s="1")."""
     main = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    spreadsheet = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     listed = "".join(
         f'<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>'
         for n, (name, _) in enumerate(sheets, start=1)
@@ -98,6 +105,11 @@ def _workbook_from_scratch(path: Path, sheets: list[tuple[str, Iterator[bytes]]]
         f'<Relationship Id="rId{n}" Type="{main}/worksheet" Target="worksheets/sheet{n}.xml"/>'
         for n in range(1, len(sheets) + 1)
     )
+    if shared_strings is not None:
+        relations += (
+            f'<Relationship Id="rIdS" Type="{main}/sharedStrings" Target="sharedStrings.xml"/>'
+            f'<Relationship Id="rIdT" Type="{main}/styles" Target="styles.xml"/>'
+        )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
         target.writestr(
             "_rels/.rels",
@@ -106,13 +118,25 @@ def _workbook_from_scratch(path: Path, sheets: list[tuple[str, Iterator[bytes]]]
         )
         target.writestr(
             "xl/workbook.xml",
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            f'xmlns:r="{main}"><sheets>{listed}</sheets></workbook>',
+            f'<workbook xmlns="{spreadsheet}" xmlns:r="{main}">'
+            f"<sheets>{listed}</sheets></workbook>",
         )
         target.writestr(
             "xl/_rels/workbook.xml.rels",
             f'<Relationships xmlns="{package}">{relations}</Relationships>',
         )
+        if shared_strings is not None:
+            target.writestr(
+                "xl/sharedStrings.xml",
+                f'<sst xmlns="{spreadsheet}">'
+                + "".join(f"<si><t>{text}</t></si>" for text in shared_strings)
+                + "</sst>",
+            )
+            target.writestr(
+                "xl/styles.xml",
+                f'<styleSheet xmlns="{spreadsheet}"><cellXfs count="2"><xf numFmtId="0"/>'
+                '<xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>',
+            )
         for n, (_, sheet_xml) in enumerate(sheets, start=1):
             with target.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as member:
                 for piece in sheet_xml:
@@ -303,6 +327,37 @@ def make_cell_cap_workbook(path: Path) -> None:
     make_normal_workbook(path, rows=DEFAULT_LIMITS.max_cells // 9 - 2)
 
 
+def make_excel_style_at_cap(path: Path) -> None:
+    """The cell-cap workbook as Excel writes it: text in the shared table,
+    dates as day numbers with a date style."""
+    from core.uploads import DEFAULT_LIMITS
+
+    strings: dict[str, int] = {}
+    epoch = dt.date(1899, 12, 30)
+
+    def cell(ref: str, value: object) -> str:
+        if isinstance(value, bool):
+            return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, dt.date):
+            return f'<c r="{ref}" s="1"><v>{(value - epoch).days}</v></c>'
+        if isinstance(value, int | float):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        if value == "":
+            return ""
+        index = strings.setdefault(str(value), len(strings))
+        return f'<c r="{ref}" t="s"><v>{index}</v></c>'
+
+    rows = [PEOPLE_HEADER, *_people_rows(DEFAULT_LIMITS.max_cells // 9 - 2, random.Random(3))]
+    lines = [
+        f'<row r="{n}">'
+        + "".join(cell(f"{_column_letter(c)}{n}", v) for c, v in enumerate(row, start=1))
+        + "</row>"
+        for n, row in enumerate(rows, start=1)
+    ]
+    sheet = [_HEAD + b"<sheetData>", "".join(lines).encode(), b"</sheetData></worksheet>"]
+    _workbook_from_scratch(path, [("People", iter(sheet))], shared_strings=list(strings))
+
+
 def _csv_line(values: list[Any], delimiter: str = ",") -> str:
     out = []
     for value in values:
@@ -367,6 +422,12 @@ CASES = [
     Case("cp1252_csv", "people_cp1252.csv", make_cp1252_csv, note="Windows-1252, semicolons"),
     Case("normal_5000", "people_5000.xlsx", make_normal_workbook, note="5,000 rows x 10"),
     Case("cell_cap", "people_at_cap.xlsx", make_cell_cap_workbook, note="just under max_cells"),
+    Case(
+        "cell_cap_excel_style",
+        "people_at_cap_shared.xlsx",
+        make_excel_style_at_cap,
+        note="the same, text in Excel's shared table",
+    ),
 ]
 
 
