@@ -73,8 +73,9 @@ FORMULA_MESSAGE = "A formula: type the value itself (formulas are refused)."
 @dataclass(frozen=True, kw_only=True)
 class UploadLimits:
     """What one upload may hold. The defaults keep any file of up to 10 MB
-    within about 5 s and 300 MB on a small shared server; tests pass small
-    values to reach each cap with tiny files."""
+    within about 5 s and 300 MB on a small shared server (about 2 s of CPU
+    at worst, measured by seed.bench_uploads); an importer that needs more
+    passes its own. Tests pass small values to reach each cap with tiny files."""
 
     max_file_bytes: int = 10 * MB
     max_unpacked_bytes: int = 100 * MB
@@ -82,11 +83,14 @@ class UploadLimits:
     max_sheets: int = 100
     max_rows: int = 50_000  # per sheet, counted by row number, so empty rows count
     max_columns: int = 1_000
-    max_cells: int = 300_000  # filled cells in the whole file
+    max_cells: int = 200_000  # filled cells in the whole file
     max_blank_run: int = 1_000
     max_field_chars: int = 131_072  # the csv module's own default limit
     max_text_chars: int = 20_000_000
-    max_xml_elements: int = 2_000_000
+    # Elements of sheet and shared-text XML, a row weighing three: the work a file
+    # costs, whatever it holds. A workbook at the cell cap needs about 600,000
+    # (870,000 if every text in it is different).
+    max_xml_elements: int = 1_000_000
 
 
 DEFAULT_LIMITS = UploadLimits()
@@ -202,7 +206,7 @@ def read_upload(
     are only listed. A CSV file is one sheet named after the file.
     """
     limits = limits or DEFAULT_LIMITS
-    report = progress or _no_progress
+    report: Progress = _Throttled(progress) if progress else _no_progress
     if not data:
         raise ValidationError("The file is empty.")
     if len(data) > limits.max_file_bytes:
@@ -230,6 +234,21 @@ def read_upload(
 
 def _no_progress(_label: str, _share: float) -> None:
     return None
+
+
+class _Throttled:
+    """Passes on a new label, every whole percent, and the end: a progress
+    bar on a page costs a message to the browser per update."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, label: str, share: float) -> None:
+        step = (label, int(share * 100))
+        if step != self.last:
+            self.last = step
+            self.progress(label, min(max(share, 0.0), 1.0))
 
 
 def _mb(size: int) -> str:
@@ -393,8 +412,16 @@ _DAMAGE = (
 )
 _NAME = rb"[A-Za-z_][\w.-]*"
 _START_TAG = re.compile(rb"<(" + _NAME + rb"(?::" + _NAME + rb")?)(?=[\s/>])[^>]*>")
-# An empty cell that says where it is: formatting only, dropped before parsing.
+# An empty cell, or an empty row, that says where it is: formatting only, dropped
+# before parsing (a row's number already tells how many empty rows went before).
 _EMPTY_CELL = re.compile(rb"<(?:" + _NAME + rb":)?c\s[^>]*?\br=[\"'][A-Za-z]{1,3}\d+[\"'][^>]*?/>")
+_EMPTY_ROW = re.compile(
+    rb"<(?:"
+    + _NAME
+    + rb":)?row\s[^>]*?\br=[\"']\d+[\"'][^>]*?(?:/>|>\s*</(?:"
+    + _NAME
+    + rb":)?row\s*>)"
+)
 # Tags that give a cell a value, searched for as bytes below a long empty gap.
 _VALUE_TAGS = tuple(
     opening + name + end
@@ -489,8 +516,9 @@ class _Segments:
     Elements are counted (from the bytes) before a run is parsed, so the
     element budget stops a file before it costs the time. Empty cells that
     name their position are formatting only, and dropped as bytes first.
-    A cut in the wrong place can only make a run that does not parse, which
-    is reported as damage: the file is refused, never misread."""
+    Empty rows that carry their number go the same way. A cut in the wrong
+    place can only make a run that does not parse, which is reported as
+    damage: the file is refused, never misread."""
 
     def __init__(
         self,
@@ -519,9 +547,11 @@ class _Segments:
             cut = text.rfind(b">") + 1
             self._pending = text[cut:]
             text = text[:cut]
-            if self.drop_empty_cells and b"/>" in text:
-                text, dropped = _EMPTY_CELL.subn(b"", text)
-                self.dropped += dropped
+            if self.drop_empty_cells:
+                if b"/>" in text:
+                    text, dropped = _EMPTY_CELL.subn(b"", text)
+                    self.dropped += dropped
+                text = _EMPTY_ROW.sub(b"", text)
             ended = self.end.search(text)
             scan_from = max(len(self._buffer) - 64, 0)
             self._buffer += text[: ended.start()] if ended else text
@@ -912,6 +942,8 @@ class _XlsxReader:
         with self._open(member) as part:
             segments = _Segments(part, _SHEET_DATA, self._count, drop_empty_cells=drop_empty_cells)
             for items in segments:
+                # Each row costs Python about what three cells cost: weigh it so.
+                self._count(2 * len(items))
                 for row in items:
                     if tag_of(row.tag) != "row":
                         continue
@@ -1126,6 +1158,7 @@ def _calendar(value: object) -> CellValue:
 # --- CSV -----------------------------------------------------------------------
 
 _DELIMITERS = (",", ";", "\t")
+_SEPARATOR_LINE = re.compile(r'"?sep=([,;\t|])"?[ \t]*(?:\r\n|\n|\r)')
 
 
 def _decode(data: bytes) -> str:
@@ -1164,7 +1197,10 @@ def _sniff_delimiter(text: str) -> str:
         return present[0] if present else ","
     best: tuple[int, str] | None = None
     for candidate in present:
-        records = [r for r in csv.reader(io.StringIO(sample), delimiter=candidate) if r]
+        try:
+            records = [r for r in csv.reader(io.StringIO(sample), delimiter=candidate) if r]
+        except csv.Error:  # e.g. another library lowered the process-wide field limit
+            continue
         widths = [len(r) for r in records]
         if len(widths) > 2:
             widths = widths[:-1]  # the sample may end inside the last record
@@ -1213,7 +1249,11 @@ def _read_csv(data: bytes, filename: str, limits: UploadLimits, report: Progress
             "spreadsheet in another format, or UTF-16 text without a byte-order mark). "
             "Save it as 'CSV UTF-8' and upload it again."
         )
-    delimiter = _sniff_delimiter(text)
+    # Excel, where the list separator is not a comma, may write "sep=;" first.
+    if hint := _SEPARATOR_LINE.match(text):
+        delimiter, text = hint.group(1), text[hint.end() :]
+    else:
+        delimiter = _sniff_delimiter(text)
     name = posixpath.splitext(posixpath.basename(filename.replace("\\", "/")))[0] or "Sheet1"
     lines = _Lines(text, delimiter, limits)
     reader = csv.reader(iter(lines), delimiter=delimiter)

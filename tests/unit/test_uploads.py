@@ -660,7 +660,10 @@ def test_dtds_are_refused() -> None:
         ('<row r="1"><c r="A1"><v>1</v></row>', "xl/worksheets/sheet1.xml"),  # bad XML
         ('<row r="1"><c r="A1" t="s"><v>99</v></c></row>', "shared text"),
         ('<row r="1"><c r="A1" t="s"><v>-1</v></c></row>', "shared text"),
-        ('<row r="5"><c r="A5"><v>1</v></c></row><row r="2"/>', "row 2 comes after row 5"),
+        (
+            '<row r="5"><c r="A5"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>',
+            "row 2 comes after row 5",
+        ),
         ('<row r="x"><c r="A1"><v>1</v></c></row>', "xl/worksheets/sheet1.xml"),
     ],
 )
@@ -739,6 +742,13 @@ def test_csv_delimiter_sniffing(text: str, values: tuple[str, ...]) -> None:
     assert read(text.encode(), "x.csv").sheets[0].rows[0].values == values
 
 
+def test_csv_separator_line_as_excel_writes_it() -> None:
+    sheet = read(b"sep=;\r\ncode;amount\r\nE1;1,5\r\n", "x.csv").sheets[0]
+    # Excel hides the line, so the header is row 1 as the person sees the file.
+    assert (sheet.header, sheet.header_row) == (("code", "amount"), 1)
+    assert sheet.rows[0].values == ("E1", "1,5")
+
+
 def test_csv_field_longer_than_the_csv_module_allows() -> None:
     text = 'code,note\nE1,short\nE2,"' + "x" * 200_000 + '"\n'
     assert refused(text.encode(), "people.csv") == (
@@ -804,6 +814,19 @@ def test_progress_is_reported_up_to_done() -> None:
     assert shares == sorted(shares)
     assert seen[-1] == ("Read", 1.0)
     assert any(label == "Reading People" for label, _ in seen)
+    assert len(seen) == len(set(seen))  # no repeated updates for a page to send
+
+
+def test_progress_is_throttled_to_whole_percents() -> None:
+    seen: list[tuple[str, float]] = []
+    body = row(1, inline("A1", "code")) + "".join(
+        row(n, inline(f"A{n}", "x" * 200)) for n in range(2, 5_000)
+    )
+    read_upload(
+        with_sheet(body), "x.xlsx", progress=lambda label, share: seen.append((label, share))
+    )
+    reading = [share for label, share in seen if label == "Reading People"]
+    assert 5 < len(reading) <= 101
 
 
 def test_a_parsed_workbook_can_be_cached() -> None:
