@@ -145,8 +145,10 @@ def load_org_plan(
         person_ids.update({code: pid for pid, code in result.all()})
         report("People", 0.1 + 0.5 * min(start + batch, total) / total)
 
+    # A bulk update by key is version-checked like any other: each row is
+    # still at the version it was inserted with above.
     managed = [
-        {"id": person_ids[p.employee_code], "manager_id": person_ids[p.manager_code]}
+        {"id": person_ids[p.employee_code], "manager_id": person_ids[p.manager_code], "version": 1}
         for p in plan.people
         if p.manager_code
     ]
