@@ -23,8 +23,8 @@ from sqlmodel import Session
 from core.errors import StaleEdit
 
 SAVED_MEANWHILE = (
-    "Someone else saved the same record at the same moment. Nothing was saved; "
-    "reload to see their change and try again."
+    "Someone else was saving at the same moment, so nothing was saved. Reload to see "
+    "their change and try again."
 )
 
 # PostgreSQL: a serialization failure or a deadlock between two saves.
