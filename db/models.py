@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import MetaData, UniqueConstraint
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Column, Field, SQLModel, Text
 
 # A naming convention makes constraint names stable across SQLite and
@@ -26,6 +28,21 @@ SQLModel.metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+
+class Versioned:
+    """Optimistic locking for a table with a `version` column: every ORM
+    UPDATE and DELETE of a row says `WHERE version = <the version loaded>`,
+    moves it to the next version and raises StaleDataError when no row
+    matched, so two saves of the same version cannot both win. Never set
+    `version` by hand; compare it with the version the user opened (see
+    core.versioning) and let the flush do the rest."""
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declared_attr passes the class
+        # The column exists only once SQLModel has built the table, which
+        # declarative does before it reads the mapper arguments.
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 def utcnow() -> datetime:
@@ -100,7 +117,7 @@ class PersonBase(SQLModel):
     is_hr_admin: bool = False
 
 
-class Person(PersonBase, table=True):
+class Person(Versioned, PersonBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # A second reviewer (Totara's "appraiser"), kept from HR imports for reviews.
     appraiser_id: int | None = Field(default=None, foreign_key="person.id")
@@ -190,7 +207,7 @@ class ScaleBase(SQLModel):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
-class Scale(ScaleBase, table=True):
+class Scale(Versioned, ScaleBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1)
 
@@ -212,7 +229,7 @@ class ScaleValueBase(SQLModel):
     is_default: bool = False
 
 
-class ScaleValue(ScaleValueBase, table=True):
+class ScaleValue(Versioned, ScaleValueBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1)
 
@@ -232,7 +249,7 @@ class FrameworkBase(SQLModel):
     scale_id: int = Field(foreign_key="scale.id", index=True)
 
 
-class Framework(FrameworkBase, table=True):
+class Framework(Versioned, FrameworkBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1)
 
@@ -255,7 +272,7 @@ class CompetencyBase(SQLModel):
     sort_order: int = Field(default=0)
 
 
-class Competency(CompetencyBase, table=True):
+class Competency(Versioned, CompetencyBase, table=True):
     __table_args__ = (
         UniqueConstraint("framework_id", "code", name="uq_competency_framework_code"),
     )
@@ -275,7 +292,7 @@ class LevelDescriptorBase(SQLModel):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
-class LevelDescriptor(LevelDescriptorBase, table=True):
+class LevelDescriptor(Versioned, LevelDescriptorBase, table=True):
     __table_args__ = (
         UniqueConstraint("competency_id", "scale_value_id", name="uq_leveldescriptor_pair"),
     )
@@ -296,7 +313,7 @@ class RoleRequirementBase(SQLModel):
     critical: bool = False
 
 
-class RoleRequirement(RoleRequirementBase, table=True):
+class RoleRequirement(Versioned, RoleRequirementBase, table=True):
     """One cell of the role map: what level a position needs of a competency."""
 
     __table_args__ = (
@@ -383,7 +400,7 @@ class GoalBase(SQLModel):
     final_rating: int | None = Field(default=None, ge=1, le=5)
 
 
-class Goal(GoalBase, table=True):
+class Goal(Versioned, GoalBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_by_id: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -435,7 +452,7 @@ class KeyResultBase(SQLModel):
     weight: float = Field(default=1.0, ge=0)
 
 
-class KeyResult(KeyResultBase, table=True):
+class KeyResult(Versioned, KeyResultBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goal.id", index=True)
     version: int = Field(default=1)
@@ -557,7 +574,7 @@ class LearningItemBase(SQLModel):
     active: bool = True
 
 
-class LearningItem(LearningItemBase, table=True):
+class LearningItem(Versioned, LearningItemBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     version: int = Field(default=1)
 
@@ -578,7 +595,7 @@ class LearningAssignmentBase(SQLModel):
     status: str = Field(default=LearningStatus.assigned.value, max_length=20, index=True)
 
 
-class LearningAssignment(LearningAssignmentBase, table=True):
+class LearningAssignment(Versioned, LearningAssignmentBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     assigned_by_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     assigned_at: datetime = Field(default_factory=utcnow)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col
 
 from core.auth import hash_password
@@ -146,13 +146,21 @@ def load_org_plan(
         report("People", 0.1 + 0.5 * min(start + batch, total) / total)
 
     managed = [
-        {"id": person_ids[p.employee_code], "manager_id": person_ids[p.manager_code]}
+        {"person": person_ids[p.employee_code], "manager": person_ids[p.manager_code]}
         for p in plan.people
         if p.manager_code
     ]
     report("Reporting lines", 0.65)
+    # On the table, not the ORM: a reporting line is part of creating the
+    # person, so a seeded person starts at version 1 like any other.
+    people = Person.__table__  # type: ignore[attr-defined]
+    link = (
+        update(people)
+        .where(people.c.id == bindparam("person"))
+        .values(manager_id=bindparam("manager"))
+    )
     for start in range(0, len(managed), batch):
-        session.execute(update(Person), managed[start : start + batch])
+        session.execute(link, managed[start : start + batch])
 
     password_hash = hash_password(password)
     created_at = utcnow()

@@ -46,6 +46,12 @@ def _clean(text: str, what: str) -> str:
 
 
 def _refresh_current_level(session: Session, *, person_id: int, competency_id: int) -> None:
+    # One person's current levels are chosen one transaction at a time: two
+    # ratings saved at once would each choose from a history missing the
+    # other's, and both insert the missing row. NO KEY UPDATE (key_share) does
+    # not wait for the key-share lock this transaction's own assessment insert
+    # already holds on the person through its foreign key.
+    session.exec(select(Person.id).where(Person.id == person_id).with_for_update(key_share=True))
     rows = session.exec(
         select(Assessment.id, Assessment.source, Assessment.at, Assessment.value_id).where(
             Assessment.person_id == person_id, Assessment.competency_id == competency_id

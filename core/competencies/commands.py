@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.access import Actor
@@ -30,9 +31,7 @@ from core.competencies.grids import (
     _duplicates,
     _flag,
     _flush_or_in_use,
-    _Plan,
     _plan_grid,
-    _refuse,
     _require_editor,
     _scale_ids,
     _text,
@@ -50,7 +49,8 @@ from core.competencies.queries import (
     scale_values_by_competency,
 )
 from core.errors import RowError, StaleEdit, ValidationError
-from core.grid import GridChanges
+from core.grid import GridChanges, RowPlan, refuse, stale_refusal, touched_names
+from core.versioning import refuse_if_stale, touch
 from db.models import (
     Competency,
     Framework,
@@ -59,6 +59,7 @@ from db.models import (
     RoleRequirement,
     Scale,
     ScaleValue,
+    ScaleValueRead,
 )
 
 
@@ -73,29 +74,30 @@ def save_scales_grid(
             _check_texts(problems, plan, name=SCALE_NAME_MAX)
     taken = {n.lower(): i or 0 for i, n in session.exec(select(Scale.id, Scale.name)).all()}
     problems.extend(_duplicates(plans, "name", taken))
-    _refuse(problems)
+    refuse(problems)
 
     def fill(row: Scale, values: dict[str, Any]) -> None:
         row.name = _text(values.get("name"))
         row.description = _text(values.get("description"))
 
-    result = _write_plans(
-        session, plans, new_row=lambda: Scale(name=""), fill=fill, delete_rows=False
-    )
-    session.flush()
-    for plan in plans:
-        if plan.delete and plan.row is not None:
-            session.execute(delete(ScaleValue).where(col(ScaleValue.scale_id) == plan.row.id))
-    for plan in plans:
-        if plan.delete and plan.row is not None:
-            session.delete(plan.row)
-    _flush_or_in_use(session, "a deleted scale")
+    with refuse_if_stale(stale_refusal(touched_names(plans))):
+        result = _write_plans(
+            session, plans, new_row=lambda: Scale(name=""), fill=fill, delete_rows=False
+        )
+        session.flush()
+        for plan in plans:
+            if plan.delete and plan.row is not None:
+                session.execute(delete(ScaleValue).where(col(ScaleValue.scale_id) == plan.row.id))
+        for plan in plans:
+            if plan.delete and plan.row is not None:
+                session.delete(plan.row)
+        _flush_or_in_use(session, "a deleted scale")
     _audit_grid(session, actor, "scale", plans)
     return result
 
 
 def _audit_grid(
-    session: Session, actor: Actor, entity: str, plans: list[_Plan], entity_id: object = None
+    session: Session, actor: Actor, entity: str, plans: list[RowPlan], entity_id: object = None
 ) -> None:
     changes = [
         {
@@ -158,7 +160,7 @@ def save_scale_values_grid(
             )
         )
     problems.extend(scale_value_problems(scale.name, final))
-    _refuse(problems)
+    refuse(problems)
 
     def fill(row: ScaleValue, values: dict[str, Any]) -> None:
         row.name = _text(values["name"])
@@ -166,10 +168,14 @@ def save_scale_values_grid(
         row.proficient = _flag(values.get("proficient"))
         row.is_default = _flag(values.get("is_default"))
 
-    result = _write_plans(
-        session, plans, new_row=lambda: ScaleValue(scale_id=scale_id, name="", rank=1), fill=fill
-    )
-    _flush_or_in_use(session, "a deleted level")
+    with refuse_if_stale(stale_refusal(touched_names(plans))):
+        result = _write_plans(
+            session,
+            plans,
+            new_row=lambda: ScaleValue(scale_id=scale_id, name="", rank=1),
+            fill=fill,
+        )
+        _flush_or_in_use(session, "a deleted level")
     _audit_grid(session, actor, "scale_value", plans, entity_id=scale_id)
     return result
 
@@ -197,7 +203,7 @@ def save_frameworks_grid(
             problems.append(RowError(plan.label, "scale", "Choose one of the scales."))
     taken = {c.lower(): i or 0 for i, c in session.exec(select(Framework.id, Framework.code)).all()}
     problems.extend(_duplicates(plans, "code", taken))
-    _refuse(problems)
+    refuse(problems)
 
     def fill(row: Framework, values: dict[str, Any]) -> None:
         row.code = _text(values["code"])
@@ -206,10 +212,11 @@ def save_frameworks_grid(
         row.description = _text(values.get("description"))
         row.scale_id = scale_ids[_text(values["scale"])]
 
-    result = _write_plans(
-        session, plans, new_row=lambda: Framework(code="", name="", scale_id=0), fill=fill
-    )
-    _flush_or_in_use(session, "a framework")
+    with refuse_if_stale(stale_refusal(touched_names(plans))):
+        result = _write_plans(
+            session, plans, new_row=lambda: Framework(code="", name="", scale_id=0), fill=fill
+        )
+        _flush_or_in_use(session, "a framework")
     _audit_grid(session, actor, "framework", plans)
     return result
 
@@ -263,7 +270,7 @@ def save_competencies_grid(
             )
     taken = {c.code.lower(): c.id or 0 for c in existing}
     problems.extend(_duplicates(plans, "code", taken))
-    _refuse(problems)
+    refuse(problems)
 
     sort_orders = count(max((c.sort_order for c in existing), default=0) + 1)
     saved: list[tuple[dict[str, Any], Competency]] = []
@@ -277,31 +284,34 @@ def save_competencies_grid(
         row.scale_id = scale_ids[scale] if scale else None
         saved.append((values, row))
 
-    result = _write_plans(
-        session,
-        plans,
-        new_row=lambda: Competency(
-            framework_id=framework_id, code="", name="", sort_order=next(sort_orders)
-        ),
-        fill=fill,
-        delete_rows=False,
-    )
-    session.flush()
-    ids_by_code = {
-        c: i
-        for i, c in session.exec(
-            select(Competency.id, Competency.code).where(Competency.framework_id == framework_id)
-        ).all()
-    }
-    for values, row in saved:
-        parent = _text(values.get("parent"))
-        row.parent_id = ids_by_code[parent] if parent else None
-        session.add(row)
-    session.flush()
-    _delete_competencies(session, deleted_ids)
-    _flush_or_in_use(session, "a deleted competency")
+    with refuse_if_stale(stale_refusal(touched_names(plans))):
+        result = _write_plans(
+            session,
+            plans,
+            new_row=lambda: Competency(
+                framework_id=framework_id, code="", name="", sort_order=next(sort_orders)
+            ),
+            fill=fill,
+            delete_rows=False,
+        )
+        session.flush()
+        ids_by_code = {
+            c: i
+            for i, c in session.exec(
+                select(Competency.id, Competency.code).where(
+                    Competency.framework_id == framework_id
+                )
+            ).all()
+        }
+        for values, row in saved:
+            parent = _text(values.get("parent"))
+            row.parent_id = ids_by_code[parent] if parent else None
+            session.add(row)
+        session.flush()
+        _delete_competencies(session, deleted_ids)
+        _flush_or_in_use(session, "a deleted competency")
     _audit_grid(session, actor, "competency", plans, entity_id=framework_id)
-    return replace(result, deleted=len(deleted_ids))
+    return replace(result, removed=len(deleted_ids))
 
 
 def _delete_competencies(session: Session, ids: set[Any]) -> None:
@@ -345,12 +355,13 @@ def save_descriptors_grid(
         if len(text) > TEXT_MAX:
             problems.append(RowError(index + 1, "text", f"At most {TEXT_MAX:,} characters."))
         planned.append((value_id, text))
+    refusal = (
+        "Someone else changed the descriptors of {} after you opened them (or the scale "
+        "changed). Nothing was saved; reload and edit again."
+    )
     if stale:
-        raise StaleEdit(
-            "Someone else changed the descriptors of " + ", ".join(stale) + " after you opened "
-            "them (or the scale changed). Nothing was saved; reload and edit again."
-        )
-    _refuse(problems)
+        raise StaleEdit(refusal.format(", ".join(stale)))
+    refuse(problems)
     created = updated = deleted = 0
     for value_id, text in planned:
         existing = current.get(value_id)
@@ -365,10 +376,11 @@ def save_descriptors_grid(
             deleted += 1
         else:
             existing.text = text
-            existing.version += 1
+            touch(existing)
             session.add(existing)
             updated += 1
-    _flush_or_in_use(session, "a descriptor")
+    with refuse_if_stale(refusal.format("this competency")):
+        _flush_or_in_use(session, "a descriptor")
     record_event(
         session,
         actor_id=actor.person_id,
@@ -402,7 +414,7 @@ def save_role_map(
     )
     problems: list[RowError] = []
     stale: list[str] = []
-    planned: list[tuple[int, Competency, tuple[str, bool] | None, str]] = []
+    planned: list[_CellPlan] = []
     for position, edits in edited_rows.items():
         index = int(position)
         if not 0 <= index < len(grid.frame):
@@ -442,20 +454,61 @@ def save_role_map(
                     )
                 )
                 continue
-            planned.append((position_id, competency, parsed, str(shown["position"])))
+            planned.append(
+                _CellPlan(position_id, competency, parsed, str(shown["position"]), current)
+            )
     if stale:
-        raise StaleEdit(
-            "Someone else changed the role map after you opened it ("
-            + ", ".join(stale[:5])
-            + (" …" if len(stale) > 5 else "")
-            + "). Nothing was saved; reload to see their change and edit again."
-        )
+        raise StaleEdit(_role_map_refusal(stale))
     if problems:
         raise ValidationError("Nothing was saved: fix the cells below.", rows=problems)
+    try:
+        with refuse_if_stale(_role_map_refusal([p.position_code for p in planned])):
+            set_count, cleared, audit = _write_role_map(session, planned, values)
+            session.flush()
+    except IntegrityError as clash:
+        # A cell set by a concurrent save, or its position or competency
+        # removed meanwhile: their save won, so this one is stale.
+        raise StaleEdit(_role_map_refusal([p.position_code for p in planned])) from clash
+    record_event(
+        session,
+        actor_id=actor.person_id,
+        action="role_map.saved",
+        entity="framework",
+        entity_id=grid.framework_id,
+        detail={"cells": audit[:MAX_AUDIT_CHANGES], "total": len(audit)},
+    )
+    return RoleMapSaveResult(set=set_count, cleared=cleared)
+
+
+def _role_map_refusal(labels: list[str]) -> str:
+    return (
+        "Someone else changed the role map after you opened it ("
+        + ", ".join(dict.fromkeys(labels[:5]))
+        + (" …" if len(labels) > 5 else "")
+        + "). Nothing was saved; reload to see their change and edit again."
+    )
+
+
+@dataclass(frozen=True)
+class _CellPlan:
+    position_id: int
+    competency: Competency
+    parsed: tuple[str, bool] | None  # None clears the cell
+    position_code: str
+    # The requirement as checked against the shown version; None for an empty
+    # cell. Written as it is, never re-read: a row another save created or
+    # changed since the check must refuse this save, not be overwritten.
+    current: RoleRequirement | None
+
+
+def _write_role_map(
+    session: Session, planned: list[_CellPlan], values: dict[int, list[ScaleValueRead]]
+) -> tuple[int, int, list[dict[str, Any]]]:
     set_count = cleared = 0
     audit: list[dict[str, Any]] = []
-    for position_id, competency, parsed, position_code in planned:
-        current = _requirement(session, position_id, competency.id or 0)
+    for plan in planned:
+        position_id, competency, parsed = plan.position_id, plan.competency, plan.parsed
+        position_code, current = plan.position_code, plan.current
         if parsed is None:
             if current is not None:
                 session.delete(current)
@@ -467,10 +520,9 @@ def save_role_map(
         row = current or RoleRequirement(
             position_id=position_id, competency_id=competency.id or 0, required_value_id=value_id
         )
-        if current is not None:
-            row.version += 1
         row.required_value_id = value_id
         row.critical = critical
+        touch(row)
         session.add(row)
         set_count += 1
         audit.append(
@@ -481,13 +533,4 @@ def save_role_map(
                 "critical": critical,
             }
         )
-    _flush_or_in_use(session, "a role-map cell")
-    record_event(
-        session,
-        actor_id=actor.person_id,
-        action="role_map.saved",
-        entity="framework",
-        entity_id=grid.framework_id,
-        detail={"cells": audit[:MAX_AUDIT_CHANGES], "total": len(audit)},
-    )
-    return RoleMapSaveResult(set=set_count, cleared=cleared)
+    return set_count, cleared, audit

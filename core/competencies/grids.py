@@ -1,9 +1,8 @@
-"""What every competency grid save shares: row planning, checks, writes, audit."""
+"""What every competency grid save shares beyond core.grid: checks, writes, audit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -15,8 +14,17 @@ from core.competencies.files import (
     TEXT_MAX,
     clean_text,
 )
-from core.errors import RowError, StaleEdit, ValidationError
-from core.grid import GridChanges, is_blank
+from core.errors import RowError, ValidationError
+from core.grid import (
+    GridChanges,
+    GridSaveResult,
+    RowPlan,
+    is_blank,
+    loader,
+    plan_rows,
+    refuse,
+)
+from core.versioning import touch
 from db.models import (
     Scale,
 )
@@ -57,24 +65,6 @@ def _flag(value: Any) -> bool:
     return False if is_blank(value) else bool(value)
 
 
-@dataclass
-class _Plan:
-    label: str
-    row: Any | None  # the ORM row; None for an added row
-    values: dict[str, Any]
-    delete: bool = False
-
-
-@dataclass(frozen=True)
-class GridSaveResult:
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-
-    def summary(self) -> str:
-        return f"Saved: {self.created} added, {self.updated} edited, {self.deleted} deleted."
-
-
 def _plan_grid(
     session: Session,
     *,
@@ -82,47 +72,14 @@ def _plan_grid(
     shown: pd.DataFrame,
     changes: GridChanges,
     label_column: str,
-    scope: Callable[[Any], bool] = lambda _row: True,
-) -> list[_Plan]:
-    """Turn a grid edit into plans, re-reading every touched row and refusing
-    the lot if any moved on since the grid was shown."""
-    errors: list[RowError] = []
-    stale: list[str] = []
-    plans: list[_Plan] = []
-
-    def existing(position: int) -> tuple[Any, dict[str, Any]] | None:
-        if not 0 <= position < len(shown):
-            errors.append(RowError(position + 1, "", "This row is not in the grid any more."))
-            return None
-        values = shown.iloc[position].to_dict()
-        row = session.get(model, int(values["id"]))
-        if row is None or not scope(row):
-            stale.append(str(values.get(label_column)))
-            return None
-        if row.version != int(values["version"]):
-            stale.append(str(values.get(label_column)))
-            return None
-        return row, {str(k): v for k, v in values.items()}
-
-    for position, edits in changes.edited_rows.items():
-        found = existing(int(position))
-        if found is not None:
-            plans.append(_Plan(str(int(position) + 1), found[0], {**found[1], **edits}))
-    for position in changes.deleted_rows:
-        found = existing(int(position))
-        if found is not None:
-            plans.append(_Plan(str(int(position) + 1), found[0], found[1], delete=True))
-    for index, added in enumerate(changes.added_rows):
-        plans.append(_Plan(f"new {index + 1}", None, dict(added)))
-    if stale:
-        raise StaleEdit(
-            "Someone else changed or removed "
-            + ", ".join(sorted(set(stale)))
-            + " after you opened the grid. Nothing was saved; reload to see their change "
-            "and edit again."
-        )
-    _refuse(errors)
-    return plans
+    scope: Callable[[Any], bool] | None = None,
+) -> list[RowPlan]:
+    return plan_rows(
+        shown=shown,
+        changes=changes,
+        load=loader(session, model, scope=scope),
+        label_column=label_column,
+    )
 
 
 def _scale_ids(session: Session) -> dict[str, int]:
@@ -139,7 +96,7 @@ def _flush_or_in_use(session: Session, what: str) -> None:
         ) from clash
 
 
-def _duplicates(plans: list[_Plan], column: str, taken: dict[str, int]) -> list[RowError]:
+def _duplicates(plans: list[RowPlan], column: str, taken: dict[str, int]) -> list[RowError]:
     """Unique within the edit and against untouched rows (case-insensitive);
     a value freed by a row deleted in the same save may be reused."""
     problems: list[RowError] = []
@@ -175,7 +132,7 @@ def _check_length(
         problems.append(RowError(label, column, f"At most {limit} characters."))
 
 
-def _check_texts(problems: list[RowError], plan: _Plan, **required: int) -> None:
+def _check_texts(problems: list[RowError], plan: RowPlan, **required: int) -> None:
     """The required text columns within their limits, then the optional description."""
     for column, limit in required.items():
         _check_length(problems, plan.label, column, _text(plan.values.get(column)), limit)
@@ -189,14 +146,9 @@ def _check_texts(problems: list[RowError], plan: _Plan, **required: int) -> None
     )
 
 
-def _refuse(problems: list[RowError]) -> None:
-    if problems:
-        raise ValidationError("Nothing was saved: fix the rows below.", rows=problems)
-
-
 def _write_plans(
     session: Session,
-    plans: list[_Plan],
+    plans: list[RowPlan],
     *,
     new_row: Callable[[], Any],
     fill: Callable[[Any, dict[str, Any]], None],
@@ -204,7 +156,6 @@ def _write_plans(
 ) -> GridSaveResult:
     """Fill the kept rows (an edited one moves to its next version) and, with
     `delete_rows`, delete the others; the counts are the save's summary."""
-    created = updated = 0
     for plan in plans:
         if plan.delete:
             if delete_rows:
@@ -213,9 +164,9 @@ def _write_plans(
         row = plan.row or new_row()
         fill(row, plan.values)
         if plan.row is not None:
-            row.version += 1
-            updated += 1
-        else:
-            created += 1
+            touch(row)
         session.add(row)
-    return GridSaveResult(created, updated, sum(p.delete for p in plans))
+    return GridSaveResult.of(plans)
+
+
+__all__ = ["GridSaveResult", "RowPlan", "refuse"]

@@ -229,7 +229,6 @@ def _write_bundle(
             summary.bump("scales added")
         elif scale.description != spec.description:
             scale.description = spec.description
-            scale.version += 1
             summary.bump("scales changed")
         session.add(scale)
         session.flush()
@@ -258,7 +257,6 @@ def _write_bundle(
                 summary.bump("levels added")
             elif (row.rank, row.proficient, row.is_default) != (v.rank, v.proficient, v.is_default):
                 row.rank, row.proficient, row.is_default = v.rank, v.proficient, v.is_default
-                row.version += 1
                 summary.bump("levels changed")
             session.add(row)
             session.flush()
@@ -270,7 +268,6 @@ def _write_bundle(
     if existing_framework is None:
         summary.bump("frameworks added")
     elif (framework.name, framework.source, framework.description, framework.scale_id) != fields:
-        framework.version += 1
         summary.bump("frameworks changed")
     framework.name, framework.source, framework.description, framework.scale_id = fields
     session.add(framework)
@@ -306,7 +303,6 @@ def _write_bundle(
             comp_row.description,
             comp_row.sort_order,
         ) != comp_values:
-            comp_row.version += 1
             summary.bump("competencies changed")
         (
             comp_row.name,
@@ -409,7 +405,6 @@ def _sync_rows(
         elif any(getattr(row, column) != value for column, value in values.items()):
             for column, value in values.items():
                 setattr(row, column, value)
-            row.version += 1
             session.add(row)
             summary.bump(f"{what} changed")
     for key, row in current.items():

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import func
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from core.access import (
@@ -15,7 +16,7 @@ from core.access import (
     require,
 )
 from core.audit import record_event
-from core.errors import NotFound, StaleEdit, ValidationError
+from core.errors import NotFound, ValidationError
 from core.goals import rules as pm
 from core.goals.read_models import CONFIDENCES, LEVELS, OPEN_STATUSES
 from core.goals.scope import _get_goal, _require_edit, _Scope
@@ -29,6 +30,7 @@ from core.goals.validation import (
     _validate_key_result,
     validate_cycle,
 )
+from core.versioning import check_version, refuse_if_stale, touch
 from db.models import (
     Goal,
     GoalCreate,
@@ -175,17 +177,15 @@ def _add_key_result_row(
     return row
 
 
-def _check_version(goal: Goal, version: int) -> None:
-    if goal.version != version:
-        raise StaleEdit(
-            f"Someone else changed “{goal.title}” after you opened it. "
-            "Nothing was saved; reload to see their change."
-        )
+def _stale_goal(goal: Goal) -> str:
+    return (
+        f"Someone else changed “{goal.title}” after you opened it. "
+        "Nothing was saved; reload to see their change."
+    )
 
 
-def _touch(goal: Goal) -> None:
-    goal.version += 1
-    goal.updated_at = utcnow()
+def _stale_key_result(kr: KeyResult, verb: str) -> str:
+    return f"Someone else {verb} “{kr.title}” after you opened it. Reload and try again."
 
 
 def _editable_goal(
@@ -195,7 +195,7 @@ def _editable_goal(
     goal = _get_goal(session, goal_id)
     scope = _Scope.load(session, actor)
     _require_edit(session, scope, goal, action)
-    _check_version(goal, version)
+    check_version(goal, version, _stale_goal(goal))
     return goal, scope
 
 
@@ -204,10 +204,7 @@ def _editable_key_result(
 ) -> tuple[KeyResult, Goal]:
     scope = _Scope.load(session, actor)
     kr, goal = _get_key_result(session, scope, key_result_id, action)
-    if kr.version != version:
-        raise StaleEdit(
-            f"Someone else {verb} “{kr.title}” after you opened it. Reload and try again."
-        )
+    check_version(kr, version, _stale_key_result(kr, verb))
     return kr, goal
 
 
@@ -221,10 +218,18 @@ def _save_change(
     entity_id: int | None,
     detail: dict[str, Any],
     also: Sequence[Any] = (),
+    stale: str,
+    of_key_result: bool = False,
 ) -> None:
-    """Bump the goal's version (every change to it or its key results does) and audit."""
-    _touch(goal)
-    session.add_all([*also, goal])
+    """Write the change, move the goal to its next version (every change to
+    it or its key results does) and audit; `stale` refuses the save when a
+    concurrent one won.
+
+    A goal edit is checked against the goal's version. A key result edit
+    (`of_key_result`) is checked against that key result's version only and
+    moves the goal's version with an increment in SQL, so two people updating
+    different key results of one goal at once do not refuse each other."""
+    session.add_all(also)
     record_event(
         session,
         actor_id=actor.person_id,
@@ -233,7 +238,17 @@ def _save_change(
         entity_id=entity_id,
         detail=detail,
     )
-    session.flush()
+    with refuse_if_stale(stale):
+        if of_key_result:
+            session.execute(
+                sa_update(Goal)
+                .where(col(Goal.id) == goal.id)
+                .values(version=col(Goal.version) + 1, updated_at=utcnow())
+            )
+        else:
+            goal.updated_at = utcnow()
+            session.add(goal)
+        session.flush()
 
 
 def update_goal(
@@ -242,6 +257,7 @@ def update_goal(
     """Edit title, description, kind, due date, alignment, or move between
     draft and active (reopening a closed goal clears its rating)."""
     goal, scope = _editable_goal(session, actor, goal_id, version, "edit")
+    stale = _stale_goal(goal)
     parent = goal.parent_id and session.get(Goal, goal.parent_id)
     if changes.clear_parent:
         parent = None
@@ -289,6 +305,7 @@ def update_goal(
         entity="goal",
         entity_id=goal.id,
         detail={"before": before},
+        stale=stale,
     )
     return GoalRead.model_validate(goal)
 
@@ -325,6 +342,7 @@ def close_goal(
         entity="goal",
         entity_id=goal.id,
         detail={"status": status, "final_rating": final_rating},
+        stale=_stale_goal(goal),
     )
     return GoalRead.model_validate(goal)
 
@@ -350,6 +368,7 @@ def add_key_result(
         entity="key_result",
         entity_id=row.id,
         detail={"goal_id": goal_id, "title": kr.title},
+        stale=_stale_goal(goal),
     )
     assert row.id is not None
     return row.id
@@ -378,7 +397,7 @@ def update_key_result(
     assert checked is not None
     for name, value in checked.model_dump(exclude={"current_value"}).items():
         setattr(kr, name, value)
-    kr.version += 1
+    touch(kr)
     _save_change(
         session,
         actor,
@@ -388,6 +407,8 @@ def update_key_result(
         entity_id=kr.id,
         detail=key_result,
         also=[kr],
+        stale=_stale_key_result(kr, "changed"),
+        of_key_result=True,
     )
 
 
@@ -406,6 +427,8 @@ def delete_key_result(session: Session, *, actor: Actor, key_result_id: int, ver
         entity="key_result",
         entity_id=key_result_id,
         detail={"goal_id": goal.id, "title": kr.title},
+        stale=_stale_key_result(kr, "changed"),
+        of_key_result=True,
     )
 
 
@@ -438,7 +461,7 @@ def record_progress(
     if kr.metric == "boolean":
         number = 1.0 if number >= 0.5 else 0.0
     kr.current_value = number
-    kr.version += 1
+    touch(kr)
     update = ProgressUpdate(
         key_result_id=key_result_id,
         value=number,
@@ -455,6 +478,8 @@ def record_progress(
         entity_id=key_result_id,
         detail={"value": number, "confidence": confidence},
         also=[kr, update],
+        stale=_stale_key_result(kr, "updated"),
+        of_key_result=True,
     )
     return ProgressUpdateRead(
         id=update.id or 0,

@@ -17,8 +17,9 @@ from core.access import (
 )
 from core.audit import record_event
 from core.competencies import effective_scale_id
-from core.errors import NotFound, StaleEdit, ValidationError
+from core.errors import NotFound, ValidationError
 from core.learning.queries import OPEN_STATUSES, STATUSES
+from core.versioning import check_version, flush_versioned, touch
 from db.models import (
     Competency,
     LearningAssignment,
@@ -145,13 +146,13 @@ def update_assignment_status(
         raise ValidationError(f"Unknown status {status!r}.")
     if status == LearningStatus.cancelled.value and relation is Relation.self_:
         raise ValidationError("Ask your manager to cancel an assignment.")
-    if assignment.version != version:
-        raise StaleEdit("Someone else changed this assignment; reload and try again.")
+    stale = "Someone else changed this assignment; reload and try again."
+    check_version(assignment, version, stale)
     assignment.status = status
     assignment.completed_at = utcnow() if status == LearningStatus.completed.value else None
-    assignment.version += 1
+    touch(assignment)
     session.add(assignment)
-    session.flush()
+    flush_versioned(session, stale)
     record_event(
         session,
         actor_id=actor.person_id,

@@ -19,9 +19,20 @@ from core.access import (
 )
 from core.audit import record_event
 from core.auth import hash_password, normalise_username
-from core.errors import RowError, StaleEdit, ValidationError
-from core.grid import GridChanges, is_blank
+from core.errors import RowError
+from core.grid import (
+    GridChanges,
+    GridSaveResult,
+    RowPlan,
+    is_blank,
+    loader,
+    plan_rows,
+    refuse,
+    stale_refusal,
+    touched_names,
+)
 from core.people.queries import EMAIL_PATTERN, USERNAME_PATTERN
+from core.versioning import refuse_if_stale, touch
 from db.models import OrgUnit, Person, Position, UserAccount, utcnow
 
 # --- HR people grid ---------------------------------------------------------
@@ -49,18 +60,6 @@ class PeopleGrid:
     frame: pd.DataFrame
     org_unit_codes: list[str]
     position_codes: list[str]
-
-
-@dataclass(frozen=True)
-class GridSaveResult:
-    created: int
-    updated: int
-    deactivated: int
-
-    def summary(self) -> str:
-        return (
-            f"Saved: {self.created} added, {self.updated} edited, {self.deactivated} deactivated."
-        )
 
 
 def get_people_grid(session: Session, *, actor: Actor) -> PeopleGrid:
@@ -130,13 +129,6 @@ class _Lookups:
         return next((c for c, i in self.position_ids.items() if i == position_id), None)
 
 
-@dataclass
-class _PlannedRow:
-    label: str
-    person: Person | None  # None: a new row
-    values: dict[str, Any]
-
-
 def save_people_grid(
     session: Session, *, actor: Actor, shown: pd.DataFrame, changes: GridChanges
 ) -> GridSaveResult:
@@ -154,49 +146,27 @@ def save_people_grid(
         entity="people",
     )
     lookups = _Lookups.load(session)
+    plans = plan_rows(
+        shown=shown,
+        changes=changes,
+        load=loader(session, Person),
+        label_column="full_name",
+        current_values=lambda person, _shown: _person_values(session, person, lookups),
+    )
+    for plan in plans:
+        if plan.delete:
+            # Removing a row deactivates the person; their history stays.
+            plan.values["active"] = False
+        elif plan.row is None:
+            plan.values = {"active": True, "is_hr_admin": False, **plan.values}
     errors: list[RowError] = []
-    stale: list[str] = []
-    plans: list[_PlannedRow] = []
-
-    def shown_person(position: int) -> Person | None:
-        if not 0 <= position < len(shown):
-            errors.append(RowError(position, "", "This row is not in the grid any more."))
-            return None
-        person = session.get(Person, int(shown.iloc[position]["id"]))
-        if person is None:
-            errors.append(RowError(position, "", "This person no longer exists."))
-            return None
-        if person.version != int(shown.iloc[position]["version"]):
-            stale.append(str(shown.iloc[position]["full_name"]))
-            return None
-        return person
-
-    for position, edits in changes.edited_rows.items():
-        person = shown_person(int(position))
-        if person is not None:
-            values = {**_person_values(session, person, lookups), **edits}
-            plans.append(_PlannedRow(str(position), person, values))
-    for position in changes.deleted_rows:
-        person = shown_person(int(position))
-        if person is not None:
-            values = {**_person_values(session, person, lookups), "active": False}
-            plans.append(_PlannedRow(str(position), person, values))
-    for index, added in enumerate(changes.added_rows):
-        values = {"active": True, "is_hr_admin": False, **added}
-        plans.append(_PlannedRow(f"new {index + 1}", None, values))
-
-    if stale:
-        raise StaleEdit(
-            "Someone else changed " + ", ".join(sorted(stale)) + " after you opened the grid. "
-            "Nothing was saved; reload to see their change and edit again."
-        )
     for plan in plans:
         errors.extend(
-            _validate_person_row(plan.values, lookups, row=plan.label, new=plan.person is None)
+            _validate_person_row(plan.values, lookups, row=plan.label, new=plan.row is None)
         )
         if (
-            plan.person is not None
-            and plan.person.id == actor.person_id
+            plan.row is not None
+            and plan.row.id == actor.person_id
             and (not plan.values.get("active") or not plan.values.get("is_hr_admin"))
         ):
             errors.append(
@@ -207,15 +177,38 @@ def save_people_grid(
                 )
             )
     errors.extend(_duplicate_errors(session, plans))
-    if errors:
-        raise ValidationError("Nothing was saved: fix the rows below.", rows=errors)
+    refuse(errors)
 
-    saved: list[tuple[_PlannedRow, Person]] = []
+    with refuse_if_stale(stale_refusal(touched_names(plans))):
+        saved = _write_people(session, plans, lookups, errors)
+    refuse(errors)
+    result = GridSaveResult.of(plans, removal="deactivated")
+    record_event(
+        session,
+        actor_id=actor.person_id,
+        action="people.saved",
+        entity="people",
+        detail={
+            "people": [p.id for p in saved],
+            "created": result.created,
+            "updated": result.updated,
+            "deactivated": result.removed,
+        },
+    )
+    return result
+
+
+def _write_people(
+    session: Session, plans: list[RowPlan], lookups: _Lookups, errors: list[RowError]
+) -> list[Person]:
+    """Write every planned person (edits move them to their next version),
+    then their managers and new accounts; managers' problems go to `errors`."""
+    saved: list[tuple[RowPlan, Person]] = []
     for plan in plans:
-        person = plan.person or Person(employee_code="", full_name="", email="", org_unit_id=0)
+        person = plan.row or Person(employee_code="", full_name="", email="", org_unit_id=0)
         _apply_person_values(person, plan.values, lookups)
-        if plan.person is not None:
-            person.version += 1
+        if plan.row is not None:
+            touch(person)
         session.add(person)
         saved.append((plan, person))
     session.flush()
@@ -223,7 +216,7 @@ def save_people_grid(
         problem = _assign_manager(session, person, plan.values.get("manager_code"))
         if problem:
             errors.append(RowError(plan.label, "manager_code", problem))
-        if plan.person is None:
+        if plan.row is None:
             assert person.id is not None
             session.add(
                 UserAccount(
@@ -233,22 +226,8 @@ def save_people_grid(
                     password_hash=hash_password(secrets.token_urlsafe(24)),
                 )
             )
-    if errors:
-        raise ValidationError("Nothing was saved: fix the rows below.", rows=errors)
     session.flush()
-    result = GridSaveResult(
-        created=sum(1 for p in plans if p.person is None),
-        updated=len(changes.edited_rows),
-        deactivated=len(changes.deleted_rows),
-    )
-    record_event(
-        session,
-        actor_id=actor.person_id,
-        action="people.saved",
-        entity="people",
-        detail={"people": [p.id for _, p in saved], **result.__dict__},
-    )
-    return result
+    return [person for _, person in saved]
 
 
 def _person_values(session: Session, person: Person, lookups: _Lookups) -> dict[str, Any]:
@@ -327,11 +306,11 @@ def _apply_person_values(person: Person, values: dict[str, Any], lookups: _Looku
     person.is_hr_admin = bool(values.get("is_hr_admin"))
 
 
-def _duplicate_errors(session: Session, plans: list[_PlannedRow]) -> list[RowError]:
+def _duplicate_errors(session: Session, plans: list[RowPlan]) -> list[RowError]:
     """Codes, e-mails and usernames must stay unique, within the edit and
     against the rows it does not touch."""
     problems: list[RowError] = []
-    own_ids = {p.person.id for p in plans if p.person is not None}
+    own_ids = {p.row.id for p in plans if p.row is not None}
     checks: list[tuple[str, Any, Any]] = [
         ("employee_code", Person.employee_code, Person.id),
         ("email", Person.email, Person.id),
@@ -341,7 +320,7 @@ def _duplicate_errors(session: Session, plans: list[_PlannedRow]) -> list[RowErr
         seen: dict[str, str] = {}
         for plan in plans:
             raw = plan.values.get(column)
-            if is_blank(raw) or (column == "username" and plan.person is not None):
+            if is_blank(raw) or (column == "username" and plan.row is not None):
                 continue
             value = str(raw).strip().lower() if column != "employee_code" else str(raw).strip()
             if value in seen:

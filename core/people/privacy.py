@@ -229,7 +229,6 @@ def erase_person(session: Session, *, actor: Actor, person_id: int) -> None:
     person.email = f"erased-{person.id}@invalid"
     person.hire_date = None
     person.years_experience = None
-    person.version += 1
     session.add(person)
     session.execute(delete(Invitation).where(col(Invitation.person_id) == person_id))
     session.execute(delete(UserAccount).where(col(UserAccount.person_id) == person_id))

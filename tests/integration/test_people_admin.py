@@ -45,7 +45,8 @@ def test_edit_add_and_deactivate_in_one_save(session: Session) -> None:
         deleted_rows=[_row(shown, "Pete Peer")],
     )
     result = save_people_grid(session, actor=hr, shown=shown, changes=changes)
-    assert (result.created, result.updated, result.deactivated) == (1, 1, 1)
+    assert (result.created, result.updated, result.removed) == (1, 1, 1)
+    assert result.summary() == "Saved: 1 added, 1 edited, 1 deactivated."
     session.refresh(org.report)
     session.refresh(org.peer)
     assert org.report.full_name == "Rita Renamed"
@@ -82,9 +83,10 @@ def test_invalid_rows_save_nothing(session: Session) -> None:
     with pytest.raises(ValidationError) as problem:
         save_people_grid(session, actor=hr, shown=shown, changes=changes)
     found = {(str(e.row), e.column) for e in problem.value.rows}
-    assert (str(_row(shown, "Pete Peer")), "email") in found
-    assert (str(_row(shown, "Lars Lead")), "org_unit") in found
-    assert (str(_row(shown, "Lars Lead")), "years_experience") in found
+    # Rows are numbered from 1, as people count them.
+    assert (str(_row(shown, "Pete Peer") + 1), "email") in found
+    assert (str(_row(shown, "Lars Lead") + 1), "org_unit") in found
+    assert (str(_row(shown, "Lars Lead") + 1), "years_experience") in found
     assert ("new 1", "employee_code") in found
     assert ("new 1", "username") in found
     session.refresh(org.report)
