@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -11,10 +12,12 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core.access import Actor, can_read_audit_log, require
+from core.imports import column_limit
 from core.text import LIKE_ESCAPE, contains_pattern
 from db.models import AuditEvent, Person
 
 AUDIT_PAGE_LIMIT = 5_000
+ENTITY_ID_MAX = column_limit(AuditEvent, "entity_id")
 
 
 def record_event(
@@ -26,15 +29,29 @@ def record_event(
     entity_id: object = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
+    detail = dict(detail or {})
+    stored_id = None if entity_id is None else str(entity_id)
+    if stored_id is not None and len(stored_id) > ENTITY_ID_MAX:
+        detail.setdefault("entity_id", stored_id)
+        stored_id = short_entity_id(stored_id)
     session.add(
         AuditEvent(
             actor_id=actor_id,
             action=action,
             entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            detail=json.dumps(detail or {}, default=str, ensure_ascii=False),
+            entity_id=stored_id,
+            detail=json.dumps(detail, default=str, ensure_ascii=False),
         )
     )
+
+
+def short_entity_id(value: str) -> str:
+    """Codes may be longer than the audit column (PostgreSQL would refuse the
+    whole action over its audit row). Keep a readable prefix and a hash of the
+    full id, so the same long id always gives the same short one and two long
+    ids sharing a prefix stay apart; the full id goes into the detail."""
+    digest = hashlib.sha256(value.encode()).hexdigest()[:12]
+    return f"{value[: ENTITY_ID_MAX - len(digest) - 1]}~{digest}"
 
 
 def list_audit_actions(session: Session, *, actor: Actor) -> list[str]:
