@@ -6,8 +6,9 @@ Two formats:
 - Moodle's competency-framework CSV (`tool_lpimportcsv`), which Totara and
   Moodle sites export.
 
-Parsing returns a `FrameworkBundle` (plain values) or raises `ValidationError`
-with one `RowError` per problem; `core.competencies` checks the bundle against
+Parsing returns a `FrameworkBundle` (plain values), raises `RowProblems` with
+one `RowError` per problem of the rows, or `ValidationError` for a file that
+cannot be read at all; `core.competencies` checks the bundle against
 the database and writes it.
 """
 
@@ -28,7 +29,9 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from core.errors import RowError, ValidationError
-from core.export import FORMULA_TRIGGERS, workbook_bytes
+from core.export import unescape_cell, workbook_bytes
+from core.imports import MAX_ERRORS, RowProblems, column_limit
+from db.models import Competency, Framework, Position, Scale, ScaleValue
 
 Progress = Callable[[str, float], None]
 
@@ -38,11 +41,17 @@ MAX_ROWS_PER_SHEET = 20_000
 # parts inflate suspiciously well (a "zip bomb").
 MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
-MAX_ERRORS = 200
 
-CODE_MAX = 100
-NAME_MAX = 200
-SCALE_NAME_MAX = 120
+# Limits the database enforces, read from the columns so they never drift.
+FRAMEWORK_CODE_MAX = column_limit(Framework, "code")
+FRAMEWORK_NAME_MAX = column_limit(Framework, "name")
+SOURCE_MAX = column_limit(Framework, "source")
+CODE_MAX = column_limit(Competency, "code")
+NAME_MAX = column_limit(Competency, "name")
+SCALE_NAME_MAX = column_limit(Scale, "name")
+LEVEL_NAME_MAX = column_limit(ScaleValue, "name")
+POSITION_CODE_MAX = column_limit(Position, "code")
+# Descriptions are unbounded text columns; this keeps them readable.
 TEXT_MAX = 10_000
 KINDS = ("cluster", "core", "specialist", "skill")
 
@@ -105,6 +114,9 @@ class FrameworkBundle:
     descriptors: tuple[DescriptorSpec, ...] = ()
     requirements: tuple[RequirementSpec, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # Moodle's CSV has no level descriptors and no role map: an import of it
+    # must leave those as HR made them in Stride.
+    has_descriptors_and_role_map: bool = field(default=True, compare=False)
 
 
 # --- text helpers ------------------------------------------------------------
@@ -114,30 +126,6 @@ def clean_text(value: object) -> str:
     """What we store: control characters removed (they cannot live in a
     workbook), ends trimmed."""
     return _CONTROL_CHARS.sub("", "" if value is None else str(value)).strip()
-
-
-def escape_for_workbook(value: str) -> str:
-    """Our half of the formula escaping, so the round trip is exact.
-
-    `core.export.escape_cell` prefixes an apostrophe to text starting with a
-    formula trigger. A text that already starts with apostrophes and then a
-    trigger gets one more here, so that reading strips exactly one apostrophe
-    from every text of the form '…'<trigger>.
-    """
-    if _apostrophes_then_trigger(value):
-        return "'" + value
-    return value
-
-
-def unescape_from_workbook(value: str) -> str:
-    if value.startswith("'") and _apostrophes_then_trigger(value):
-        return value[1:]
-    return value
-
-
-def _apostrophes_then_trigger(value: str) -> bool:
-    rest = value.lstrip("'")
-    return rest != value and rest.startswith(FORMULA_TRIGGERS)
 
 
 class _TextExtractor(HTMLParser):
@@ -151,9 +139,17 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self._skip_depth = 0
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":  # <br/> reaches here, not handle_starttag
+            self.parts.append("\n")
+        else:
+            self.handle_starttag(tag, attrs)
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIPPED:
             self._skip_depth += 1
+        elif tag == "br":
+            self.parts.append("\n")
         elif tag in self._BLOCKS:
             self.parts.append("\n")
             if tag == "li":
@@ -162,17 +158,20 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIPPED:
             self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag in self._BLOCKS and tag != "li":  # the next item starts its own line
+        elif tag in self._BLOCKS and tag not in ("li", "br"):  # an item starts its own line
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
-            self.parts.append(data)
+            # A line break in the markup is only where an editor wrapped the
+            # text: browsers show it as a space, and so do we.
+            self.parts.append(re.sub(r"[\r\n]+", " ", data))
 
 
 def html_to_text(markup: str) -> str:
     """Moodle stores descriptions as HTML; we keep plain text: no tags, no
-    scripts, entities decoded, paragraphs as blank-line breaks."""
+    scripts, entities decoded, paragraphs as blank-line breaks, `<br>` as a
+    line break and the markup's own line wrapping as spaces."""
     extractor = _TextExtractor()
     extractor.feed(markup)
     extractor.close()
@@ -201,8 +200,7 @@ COLUMNS: dict[str, list[str]] = {
 
 def bundle_to_sheets(bundle: FrameworkBundle) -> dict[str, pd.DataFrame]:
     def frame(sheet: str, rows: Iterable[list[Any]]) -> pd.DataFrame:
-        escaped = [[escape_for_workbook(v) if isinstance(v, str) else v for v in r] for r in rows]
-        return pd.DataFrame(escaped, columns=COLUMNS[sheet], dtype=object)
+        return pd.DataFrame(list(rows), columns=COLUMNS[sheet], dtype=object)
 
     return {
         SHEET_FRAMEWORK: frame(
@@ -251,7 +249,7 @@ class _Problems:
 
     def raise_if_any(self, message: str = "Nothing was imported: fix the rows below.") -> None:
         if self.rows:
-            raise ValidationError(message, rows=self.rows)
+            raise RowProblems(message, rows=self.rows)
 
 
 def check_upload_size(data: bytes) -> None:
@@ -290,7 +288,7 @@ def _cell_text(value: Any) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return unescape_from_workbook(clean_text(value) if not isinstance(value, str) else value)
+    return str(unescape_cell(clean_text(value) if not isinstance(value, str) else value))
 
 
 def _as_text(value: Any) -> str:
@@ -401,8 +399,11 @@ def parse_workbook(data: bytes, *, progress: Progress | None = None) -> Framewor
     number, code, name, source, description, scale_name = framework_rows[0]
     where = f"{SHEET_FRAMEWORK} {number}"
     code, name = _as_text(code), _as_text(name)
-    _require_text(problems, where, "code", code, CODE_MAX)
-    _require_text(problems, where, "name", name, NAME_MAX)
+    _require_text(problems, where, "code", code, FRAMEWORK_CODE_MAX)
+    _require_text(problems, where, "name", name, FRAMEWORK_NAME_MAX)
+    source = _as_text(source) or "excel"
+    if len(source) > SOURCE_MAX:
+        problems.add(where, "source", f"At most {SOURCE_MAX} characters.")
     scale_name = _as_text(scale_name)
 
     report("Checking scales", 0.55)
@@ -440,7 +441,7 @@ def parse_workbook(data: bytes, *, progress: Progress | None = None) -> Framewor
     for number, position, title, comp_code, level, critical in sheets[SHEET_ROLE_MAP]:
         where = f"{SHEET_ROLE_MAP} {number}"
         position, comp_code, level = _as_text(position), _as_text(comp_code), _as_text(level)
-        _require_text(problems, where, "position code", position, 40)
+        _require_text(problems, where, "position code", position, POSITION_CODE_MAX)
         if comp_code not in levels_of:
             problems.add(where, "competency code", f"Unknown competency {comp_code!r}.")
         elif kinds[comp_code] == "cluster":
@@ -464,7 +465,7 @@ def parse_workbook(data: bytes, *, progress: Progress | None = None) -> Framewor
     return FrameworkBundle(
         code=code,
         name=name,
-        source=_as_text(source) or "excel",
+        source=source,
         description=_as_text(description),
         scale_name=scale_name,
         scales=tuple(scales),
@@ -487,7 +488,7 @@ def _parse_scales(rows: list[tuple], problems: _Problems) -> list[ScaleSpec]:
         where = f"{SHEET_SCALES} {number}"
         scale, level = _as_text(scale), _as_text(level)
         _require_text(problems, where, "scale", scale, SCALE_NAME_MAX)
-        _require_text(problems, where, "level", level, SCALE_NAME_MAX)
+        _require_text(problems, where, "level", level, LEVEL_NAME_MAX)
         rank_value = _as_int(rank)
         if rank_value is None or rank_value < 1:
             problems.add(where, "rank", "A whole number from 1 (the lowest level).")
@@ -635,6 +636,9 @@ def _moodle_scale(
     if not names or any(not n for n in names):
         problems.add(where, "Scale values", "Comma-separated level names, lowest first.")
         return None
+    if any(len(n) > LEVEL_NAME_MAX for n in names):
+        problems.add(where, "Scale values", f"Level names of at most {LEVEL_NAME_MAX} characters.")
+        return None
     flags: dict[int, tuple[bool, bool]] = {}
     if config_text.strip():
         try:
@@ -688,14 +692,17 @@ def parse_moodle_csv(
     keys = [_header_key(h) for h in header]
     missing = [c for c in MOODLE_REQUIRED if c not in keys]
     if missing:
-        raise ValidationError(
+        raise RowProblems(
             "This is not a Moodle competency framework CSV.",
             rows=[RowError(1, c, "Missing column.") for c in missing],
         )
     index = {c: keys.index(c) for c in MOODLE_COLUMNS if c in keys}
     rows = list(reader)
     if len(rows) > MAX_ROWS_PER_SHEET:
-        raise ValidationError(f"More than {MAX_ROWS_PER_SHEET:,} rows; split the file.")
+        raise RowProblems(
+            f"More than {MAX_ROWS_PER_SHEET:,} rows; split the file.",
+            rows=[RowError(MAX_ROWS_PER_SHEET + 2, "", "Rows beyond the limit.")],
+        )
 
     framework: dict[str, str] | None = None
     framework_row = 0
@@ -745,8 +752,8 @@ def parse_moodle_csv(
     code = clean_text(framework["idnumber"])
     name = clean_text(framework["shortname"])
     where = str(framework_row)
-    _require_text(problems, where, "ID number", code, CODE_MAX)
-    _require_text(problems, where, "Short name", name, NAME_MAX)
+    _require_text(problems, where, "ID number", code, FRAMEWORK_CODE_MAX)
+    _require_text(problems, where, "Short name", name, FRAMEWORK_NAME_MAX)
 
     nodes: list[tuple[int | str, str, str | None]] = []
     seen: dict[str, int] = {}
@@ -799,9 +806,10 @@ def parse_moodle_csv(
                 description=text,
             )
         )
-    problems.raise_if_any()
     if framework_scale is None:
-        raise ValidationError("The framework row has no scale values.")
+        problems.add(framework_row, "Scale values", "The framework row has no scale values.")
+    problems.raise_if_any()
+    assert framework_scale is not None
     notes = []
     if ignored_rules:
         notes.append(f"{ignored_rules} competency rules were left out (Stride has no rules).")
@@ -817,4 +825,5 @@ def parse_moodle_csv(
         scales=tuple(scales.values()),
         competencies=tuple(competencies),
         notes=tuple(notes),
+        has_descriptors_and_role_map=False,
     )
