@@ -1,11 +1,14 @@
-"""Goals in and out of Excel: export, template, dry-run import and commit."""
+"""Goals in and out of Excel: export, template, dry-run import and commit.
+
+The import follows `core.imports`: a preview with row errors and counts,
+never an exception for a row; our own export imports back exactly."""
 
 from __future__ import annotations
 
 import io
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -18,13 +21,19 @@ from core.access import (
 )
 from core.audit import record_event
 from core.errors import RowError, ValidationError
-from core.export import workbook_bytes
+from core.export import unescape_cell, workbook_bytes
 from core.goals.commands import _add_key_result_row
 from core.goals.queries import _cycle_numbers, _visible, current_cycle_id
-from core.goals.read_models import OPEN_STATUSES, GoalImportPreview, GoalImportResult, GoalReport
+from core.goals.read_models import OPEN_STATUSES, GoalImportPreview, GoalReport
 from core.goals.scope import _get_cycle, _Scope
-from core.goals.validation import MAX_KEY_RESULTS_PER_GOAL, _validate_goal, _validate_key_result
+from core.goals.validation import (
+    CREATE_REFUSAL,
+    MAX_KEY_RESULTS_PER_GOAL,
+    _validate_goal,
+    _validate_key_result,
+)
 from core.grid import is_blank, text_or_none
+from core.imports import MAX_ERRORS, errors_frame
 from db.models import (
     Goal,
     GoalCycle,
@@ -38,6 +47,9 @@ from db.models import (
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_GOALS = 5_000
 MAX_IMPORT_KEY_RESULTS = 20_000
+# Excel holds at most 32,767 characters in a cell and cuts the rest when the
+# file is saved; a limit well below it means an export never loses text.
+DESCRIPTION_MAX = 10_000
 
 
 def goal_report_workbook(report: GoalReport) -> bytes:
@@ -174,7 +186,9 @@ def _read_sheet(
         if len(result) >= cap:
             errors.append(RowError(f"{name} {number}", "", f"At most {cap:,} rows per import."))
             break
-        result.append((number, {c: v for c, v in zip(columns, values, strict=False) if c}))
+        result.append(
+            (number, {c: unescape_cell(v) for c, v in zip(columns, values, strict=False) if c})
+        )
     return result
 
 
@@ -197,15 +211,12 @@ def _as_date(value: Any) -> date | None:
     return pd.Timestamp(str(value).strip()).date()
 
 
-def _plan_import(
-    session: Session, actor: Actor, content: bytes
-) -> tuple[
-    list[_PlannedGoal],
-    list[tuple[int, str, KeyResultCreate | None]],
-    list[RowError],
-    pd.DataFrame,
-    pd.DataFrame,
-]:
+_Sheets = tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]], list[RowError]]
+
+
+def _read_goal_file(content: bytes) -> _Sheets:
+    """The Goals and Key results rows of an upload, and the problems of its
+    layout; raises `ValidationError` only for a file that cannot be read."""
     errors: list[RowError] = []
     if len(content) > MAX_IMPORT_BYTES:
         raise ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
@@ -222,6 +233,23 @@ def _plan_import(
         )
     finally:
         workbook.close()
+    return goal_rows, kr_rows, errors
+
+
+@dataclass
+class _Plan:
+    goals: list[_PlannedGoal]
+    key_results: list[tuple[int, str, KeyResultCreate | None]]
+    errors: list[RowError]
+    refused: list[RowError]
+    goal_preview: pd.DataFrame
+    kr_preview: pd.DataFrame
+
+
+def _plan_import(session: Session, actor: Actor, sheets: _Sheets) -> _Plan:
+    goal_rows, kr_rows, read_errors = sheets
+    errors = list(read_errors)
+    refused: list[RowError] = []
     scope = _Scope.load(session, actor)
     people = {
         code: pid
@@ -253,6 +281,12 @@ def _plan_import(
                     f"{ref} is an existing goal; the import creates new goals, "
                     "so give new rows a new ref.",
                 )
+            )
+            continue
+        description = "" if is_blank(values.get("description")) else str(values["description"])
+        if len(description.strip()) > DESCRIPTION_MAX:
+            errors.append(
+                RowError(label, "description", f"At most {DESCRIPTION_MAX:,} characters.")
             )
             continue
         parent_ref = text_or_none(values.get("parent_ref"))
@@ -341,6 +375,9 @@ def _plan_import(
                 )
             )
         errors.extend(RowError(label, column, text) for column, text in row_errors)
+        refused.extend(
+            RowError(label, column, text) for column, text in row_errors if text == CREATE_REFUSAL
+        )
         if not row_errors and cycle is not None:
             plan.goal = Goal(
                 title=str(values.get("title")).strip(),
@@ -385,7 +422,9 @@ def _plan_import(
             pass
         elif existing and (found := session.get(Goal, int(existing.group(1)))) is not None:
             if not scope.can_edit(found.level, found.owner_id, found.org_unit_id):
-                kr_problems.append(("goal_ref", f"You may not edit goal {goal_ref}."))
+                refusal = f"You may not edit goal {goal_ref}."
+                kr_problems.append(("goal_ref", refusal))
+                refused.append(RowError(label, "goal_ref", refusal))
             elif found.status not in OPEN_STATUSES:
                 kr_problems.append(("goal_ref", f"Goal {goal_ref} is closed."))
         else:
@@ -400,39 +439,77 @@ def _plan_import(
         kr_preview.append({"row": row, **{c: values.get(c) for c in KR_COLUMNS if c != "progress"}})
     if not goal_rows and not kr_rows and not errors:
         errors.append(RowError(GOAL_SHEET, "", "The file has no goals or key results."))
-    return (
+    if refused:
+        # A single refused action is audited by `core.access.require`; a file
+        # is one attempt, so it leaves one event naming every refused row.
+        record_event(
+            session,
+            actor_id=actor.person_id,
+            action="goal.import_refused",
+            entity="goal",
+            detail={
+                "refused": len(refused),
+                "rows": [f"{e.row} {e.column}: {e.message}" for e in refused[:MAX_ERRORS]],
+            },
+        )
+    return _Plan(
         list(planned.values()),
         key_results,
         errors,
+        refused,
         pd.DataFrame(goal_preview),
         pd.DataFrame(kr_preview),
     )
 
 
 def import_errors_frame(errors: Sequence[RowError]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"row": str(e.row), "column": e.column, "problem": e.message} for e in errors],
-        columns=["row", "column", "problem"],
+    return errors_frame(errors)
+
+
+def _preview(plan: _Plan, sheets: _Sheets) -> GoalImportPreview:
+    return GoalImportPreview(
+        errors=tuple(plan.errors[:MAX_ERRORS]),
+        counts={
+            "goals added": len(plan.goals),
+            "key results added": len(plan.key_results),
+        }
+        if not plan.errors
+        else {},
+        goals=plan.goal_preview,
+        key_results=plan.kr_preview,
+        sheets=sheets,
     )
 
 
 def preview_goal_import(session: Session, *, actor: Actor, content: bytes) -> GoalImportPreview:
-    """Dry run: read and validate everything, write nothing."""
-    _, _, errors, goals, key_results = _plan_import(session, actor, content)
-    return GoalImportPreview(goals=goals, key_results=key_results, errors=errors)
+    """Dry run: read and validate everything, write nothing but the audit of
+    rows refused for lack of permission."""
+    sheets = _read_goal_file(content)
+    return _preview(_plan_import(session, actor, sheets), sheets)
 
 
 def commit_goal_import(
     session: Session,
     *,
     actor: Actor,
-    content: bytes,
+    content: bytes | None = None,
+    preview: GoalImportPreview | None = None,
     progress: Callable[[float], None] | None = None,
-) -> GoalImportResult:
-    """All or nothing: any row error raises ValidationError and nothing is written."""
-    plans, key_results, errors, _, _ = _plan_import(session, actor, content)
-    if errors:
-        raise ValidationError("Nothing was imported: fix the rows below.", rows=errors)
+) -> GoalImportPreview:
+    """All or nothing. The rows come from an earlier preview (the file is not
+    read again) or from `content`; they are checked again against the
+    database as it is now. With any row error nothing is written and the
+    result carries the errors, `committed` False."""
+    if preview is not None and preview.sheets is not None:
+        sheets = preview.sheets
+    elif content is not None:
+        sheets = _read_goal_file(content)
+    else:
+        raise ValidationError("Nothing to import.")
+    planned = _plan_import(session, actor, sheets)
+    if planned.errors:
+        return _preview(planned, sheets)
+    plans, key_results = planned.goals, planned.key_results
     report = progress or (lambda _share: None)
     ids: dict[str, int] = {}
     pending = list(plans)
@@ -463,16 +540,16 @@ def commit_goal_import(
         _add_key_result_row(session, actor, goal_id, kr)
         created_krs += 1
     report(1.0)
-    result = GoalImportResult(goals=len(ids), key_results=created_krs)
+    counts = {"goals added": len(ids), "key results added": created_krs}
     record_event(
         session,
         actor_id=actor.person_id,
         action="goal.imported",
         entity="goal",
-        detail=result.__dict__,
+        detail={"goals": len(ids), "key_results": created_krs},
     )
     session.flush()
-    return result
+    return replace(_preview(planned, sheets), counts=counts, committed=True)
 
 
 def import_template() -> bytes:
