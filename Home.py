@@ -13,6 +13,17 @@ from core.access import navigation as navigation_for
 
 st.set_page_config(page_title="Stride", page_icon="🎯", layout="wide")
 _ui.start_app()
+if "invite" in st.query_params:
+    # An invitation link: the one page that needs no sign-in.
+    st.navigation(
+        [st.Page("app_pages/accept_invitation.py", title="Welcome", icon=":material/key:")]
+    ).run()
+    st.stop()
+if _auth.first_run_pending():
+    st.navigation(
+        [st.Page("app_pages/setup.py", title="Set up Stride", icon=":material/rocket_launch:")]
+    ).run()
+    st.stop()
 actor = _auth.require_login()
 
 
@@ -32,6 +43,8 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "frameworks": ("Frameworks", ":material/schema:"),
     "role_map": ("Role map", ":material/grid_on:"),
     "insights": ("Insights", ":material/insights:"),
+    "people_import": ("Import people", ":material/upload_file:"),
+    "invitations": ("Invitations", ":material/forward_to_inbox:"),
     "admin": ("Admin", ":material/admin_panel_settings:"),
 }
 

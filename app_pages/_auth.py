@@ -9,6 +9,7 @@ cost one indexed query per login instead of a table scan per rerun. Decisions
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,11 +19,13 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from core import auth
+from core import auth, first_run
 from core.access import Actor
-from core.errors import AuthError, ConfigError
+from core.errors import AuthError, Busy, ConfigError
 from core.runtime import unit_of_work
 from db.engine import DATA_DIR
+
+log = logging.getLogger(__name__)
 
 COOKIE_NAME = "stride_session"
 COOKIE_EXPIRY_DAYS = 7.0
@@ -46,7 +49,7 @@ class _AccountDirectory(dict[str, dict[str, Any]]):
         key = auth.normalise_username(username)
         if dict.__contains__(self, key):
             return dict.__getitem__(self, key)
-        with unit_of_work() as session:
+        with unit_of_work(read_only=True) as session:
             credentials = auth.get_login_credentials(session, username=key)
         if credentials is None:
             return None
@@ -120,6 +123,17 @@ def _cookie_issued_at(cookie_key: str) -> tuple[str, datetime] | None:
     return username, expires - timedelta(days=COOKIE_EXPIRY_DAYS)
 
 
+def notice_on_sign_in(message: str) -> None:
+    """A message the sign-in form shows on its next run."""
+    st.session_state[_NOTICE] = message
+
+
+def first_run_pending() -> bool:
+    """An empty database without the demo: nobody could sign in yet."""
+    with unit_of_work() as session:
+        return first_run.needs_first_run(session)
+
+
 def require_login() -> Actor:
     """Return the signed-in person, or render the login form and stop."""
     try:
@@ -134,7 +148,7 @@ def require_login() -> Actor:
     if not was_signed_in and cookie is not None:
         username, issued_at = cookie
         try:
-            with unit_of_work() as session:
+            with unit_of_work(read_only=True) as session:
                 auth.resolve_actor(session, username=username, authenticated_at=issued_at)
         except AuthError:
             # Logged out, reset, locked or deactivated since the cookie was set:
@@ -165,12 +179,18 @@ def require_login() -> Actor:
     if status is False:
         attempted = directory.last_attempt
         if attempted:
-            with unit_of_work() as session:
-                auth.register_failed_login(session, username=attempted)
+            try:
+                with unit_of_work() as session:
+                    auth.register_failed_login(session, username=attempted)
+            except Busy:
+                # The answer is the same either way: the password was wrong.
+                log.warning("a failed sign-in could not be counted: database busy")
         st.error(
             "Username or password is incorrect. After "
-            f"{auth.MAX_FAILED_LOGINS} failed attempts an account is locked for "
-            f"{int(auth.LOCKOUT.total_seconds() // 60)} minutes."
+            f"{auth.MAX_FAILED_LOGINS} failed attempts in a row, new sign-ins to the "
+            f"account pause for {int(auth.FIRST_LOCKOUT.total_seconds() // 60)} minute, "
+            f"longer if failures go on (at most "
+            f"{int(auth.MAX_LOCKOUT.total_seconds() // 60)} minutes)."
         )
     if not status:
         if notice := st.session_state.pop(_NOTICE, None):
@@ -187,12 +207,17 @@ def require_login() -> Actor:
             cookie[1] if from_cookie and cookie else (datetime.now(UTC))
         )
         if not from_cookie:
-            with unit_of_work() as session:
-                auth.register_successful_login(session, username=username)
+            try:
+                with unit_of_work() as session:
+                    auth.register_successful_login(session, username=username)
+            except Busy as busy:
+                # Signed in but not recorded: refuse rather than leave no trace.
+                _forget_session(str(busy))
+                st.rerun()
             _remember_new_cookie(authenticator)
     _keep_setting_cookie(authenticator)
     try:
-        with unit_of_work() as session:
+        with unit_of_work(read_only=True) as session:
             actor = auth.resolve_actor(
                 session, username=username, authenticated_at=st.session_state[_AUTHENTICATED_AT]
             )
@@ -253,8 +278,13 @@ def _forget_session(notice: str) -> None:
 
 def logout(actor: Actor) -> None:
     """End every session of this account on the server, then forget this one."""
-    with unit_of_work() as session:
-        auth.end_sessions(session, username=actor.username)
+    try:
+        with unit_of_work() as session:
+            auth.end_sessions(session, username=actor.username)
+    except Busy as busy:
+        # Still signed in everywhere: say so instead of seeming to sign out.
+        st.error(str(busy))
+        st.stop()
     authenticator: stauth.Authenticate | None = st.session_state.get("stride_authenticator")
     if authenticator is not None:
         authenticator.logout(location="unrendered")

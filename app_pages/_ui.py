@@ -29,12 +29,13 @@ def _secrets() -> dict[str, object]:
         return {}
 
 
-def _seed_demo_enabled(secrets: dict[str, object]) -> bool:
+def _seed_demo_setting(secrets: dict[str, object]) -> object | None:
+    """The explicit demo-seeding choice, if any: environment, then secrets."""
     value = os.environ.get("STRIDE_SEED_DEMO")
-    if value is None:
-        app = secrets.get("app")
-        value = str(app.get("seed_demo", "true")) if isinstance(app, dict) else "true"
-    return value.strip().lower() not in {"0", "false", "no", "off"}
+    if value is not None:
+        return value
+    app = secrets.get("app")
+    return app.get("seed_demo") if isinstance(app, dict) else None
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -45,7 +46,11 @@ def _start(database_url: str, seed_demo: bool) -> Engine:
 def start_app() -> Engine:
     """Build the engine once per process (migrating and seeding on first use)."""
     secrets = _secrets()
-    engine = _start(resolve_database_url(secrets), _seed_demo_enabled(secrets))
+    database_url = resolve_database_url(secrets)
+    seed_demo = runtime.demo_seeding_wanted(
+        database_url=database_url, setting=_seed_demo_setting(secrets)
+    )
+    engine = _start(database_url, seed_demo)
     runtime.use_engine(engine)
     return engine
 

@@ -140,6 +140,8 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("frameworks", "HR", Capability.edit_competencies),
     PageAccess("role_map", "HR", Capability.edit_competencies),
     PageAccess("insights", "HR", Capability.org_gaps),
+    PageAccess("people_import", "HR", Capability.administer_people),
+    PageAccess("invitations", "HR", Capability.administer_people),
     PageAccess("admin", "HR", Capability.administer_people),
 )
 

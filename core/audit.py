@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -18,6 +19,9 @@ from db.models import AuditEvent, Person
 
 AUDIT_PAGE_LIMIT = 5_000
 ENTITY_ID_MAX = column_limit(AuditEvent, "entity_id")
+# `entity.past_tense_verb` (goal.created, role_map.saved, account.signed_in),
+# so the audit log's action filter reads as a list of things that happened.
+ACTION_NAME = re.compile(r"^[a-z0-9_]+\.([a-z]+ed|reset)(_[a-z]+)*$")
 
 
 def record_event(
@@ -29,6 +33,8 @@ def record_event(
     entity_id: object = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
+    if not ACTION_NAME.match(action):
+        raise ValueError(f"Audit action {action!r} is not named entity.past_tense_verb")
     detail = dict(detail or {})
     stored_id = None if entity_id is None else str(entity_id)
     if stored_id is not None and len(stored_id) > ENTITY_ID_MAX:

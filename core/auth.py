@@ -3,19 +3,32 @@
 streamlit-authenticator draws the form and sets the cookie; every decision
 (who exists, whether the password is right, lockout, whether a session is
 still valid) is made here against the UserAccount table.
+
+Lockout slows password guessing without handing anyone a way to shut a
+colleague out: every MAX_FAILED_LOGINS failures in a row pause *new*
+sign-ins for that username, 1 minute after the first batch and twice as long
+after each further one, never more than 15 minutes (1, 2, 4, 8, 15, 15 …).
+Attempts during a pause are refused unchecked and not counted, so hammering
+cannot stretch it; the escalation starts over after a successful sign-in, an
+unlock or a password reset. A pause never ends a session that is already
+signed in: sessions end only by signing out, a password reset or
+deactivation.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 import bcrypt
-from sqlmodel import Session, select
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
 
 from core.access import Actor, can_administer_people, require
 from core.audit import record_event
@@ -24,8 +37,12 @@ from core.org import is_manager
 from db.models import Person, UserAccount, utcnow
 
 MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+FIRST_LOCKOUT = timedelta(minutes=1)
+MAX_LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
+# The password hash of an account nobody can sign in to yet (imported, not
+# yet invited): no bcrypt hash matches it.
+NO_PASSWORD = ""
 MIN_COOKIE_KEY_LENGTH = 32
 COOKIE_KEY_FILE = "cookie_key"
 # Keys that appear in our examples or in streamlit-authenticator's docs; a
@@ -105,6 +122,8 @@ def get_login_credentials(
     account, person = row
     if not person.active or (account.locked_until is not None and account.locked_until > now):
         return None
+    if account.password_hash == NO_PASSWORD:
+        return None
     return LoginCredentials(
         username=account.username,
         full_name=person.full_name,
@@ -113,37 +132,65 @@ def get_login_credentials(
     )
 
 
+def lockout_after(failed_logins: int) -> timedelta | None:
+    """How long new sign-ins pause once `failed_logins` failures in a row have
+    been counted: after each full batch of MAX_FAILED_LOGINS, doubling from
+    FIRST_LOCKOUT up to MAX_LOCKOUT; None between batches."""
+    if failed_logins <= 0 or failed_logins % MAX_FAILED_LOGINS:
+        return None
+    doublings = min(failed_logins // MAX_FAILED_LOGINS - 1, 10)
+    return min(FIRST_LOCKOUT * 2**doublings, MAX_LOCKOUT)
+
+
 def register_failed_login(session: Session, *, username: str, now: datetime | None = None) -> None:
-    """Count a failure; the fifth in a row locks the account for a while."""
+    """Count a failed sign-in; each full batch of failures pauses new sign-ins.
+
+    The count is incremented in SQL and the pause decided from the value the
+    database returns, so simultaneous failures are each counted once. An
+    attempt while a pause runs matches no row: it was refused without a
+    password check and is not a guess.
+    """
     now = now or utcnow()
-    account = session.exec(
-        select(UserAccount).where(UserAccount.username == normalise_username(username))
-    ).first()
-    if account is None:
-        return
-    account.failed_logins += 1
-    if account.failed_logins >= MAX_FAILED_LOGINS:
-        account.locked_until = now + LOCKOUT
-        account.failed_logins = 0
-        record_event(
-            session,
-            actor_id=account.person_id,
-            action="account.locked",
-            entity="person",
-            entity_id=account.person_id,
-            detail={"until": account.locked_until.isoformat()},
+    counted = session.execute(
+        update(UserAccount)
+        .where(
+            col(UserAccount.username) == normalise_username(username),
+            or_(col(UserAccount.locked_until).is_(None), col(UserAccount.locked_until) <= now),
         )
-    session.add(account)
+        .values(failed_logins=col(UserAccount.failed_logins) + 1)
+        .returning(col(UserAccount.id), col(UserAccount.person_id), col(UserAccount.failed_logins))
+    ).first()
+    if counted is None:
+        return
+    account_id, person_id, failures = counted
+    pause = lockout_after(failures)
+    if pause is None:
+        return
+    until = now + pause
+    session.execute(
+        update(UserAccount).where(col(UserAccount.id) == account_id).values(locked_until=until)
+    )
+    record_event(
+        session,
+        actor_id=person_id,
+        action="account.locked",
+        entity="person",
+        entity_id=person_id,
+        detail={"until": until.isoformat(), "failed_logins": failures},
+    )
 
 
 def register_successful_login(session: Session, *, username: str) -> None:
     account = _account_by_username(session, username)
-    account.failed_logins = 0
-    session.add(account)
+    session.execute(
+        update(UserAccount)
+        .where(col(UserAccount.id) == account.id)
+        .values(failed_logins=0, locked_until=None)
+    )
     record_event(
         session,
         actor_id=account.person_id,
-        action="login",
+        action="account.signed_in",
         entity="person",
         entity_id=account.person_id,
     )
@@ -157,7 +204,7 @@ def end_sessions(session: Session, *, username: str, now: datetime | None = None
     record_event(
         session,
         actor_id=account.person_id,
-        action="logout",
+        action="account.signed_out",
         entity="person",
         entity_id=account.person_id,
     )
@@ -165,8 +212,10 @@ def end_sessions(session: Session, *, username: str, now: datetime | None = None
 
 def resolve_actor(session: Session, *, username: str, authenticated_at: datetime) -> Actor:
     """Re-check a signed-in session on every rerun: the account must still
-    exist, be active and unlocked, and the session must postdate the last
-    logout or password reset. Roles are computed now, not remembered."""
+    exist and be active, and the session must postdate the last logout or
+    password reset. A sign-in pause (lockout) is no reason to end it: it
+    only refuses new sign-ins, so failures typed by someone else cannot
+    throw a person out. Roles are computed now, not remembered."""
     row = session.exec(
         select(UserAccount, Person)
         .join(Person)
@@ -175,12 +224,7 @@ def resolve_actor(session: Session, *, username: str, authenticated_at: datetime
     if row is None:
         raise AuthError("Your session has ended. Please log in again.")
     account, person = row
-    now = utcnow()
-    if (
-        not person.active
-        or (account.locked_until is not None and account.locked_until > now)
-        or authenticated_at < account.sessions_valid_after
-    ):
+    if not person.active or authenticated_at < account.sessions_valid_after:
         raise AuthError("Your session has ended. Please log in again.")
     assert person.id is not None
     return Actor(
@@ -280,15 +324,35 @@ def resolve_cookie_key(*, configured: str | None, data_dir: Path) -> str:
     if configured is not None:
         return validate_cookie_key(configured)
     key_file = data_dir / COOKIE_KEY_FILE
-    if key_file.exists():
-        return validate_cookie_key(key_file.read_text().strip())
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # O_EXCL: when two processes start at once, one key wins and both use it.
+    if not key_file.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _publish_new_key(key_file)
+    return validate_cookie_key(key_file.read_text().strip())
+
+
+def _publish_new_key(key_file: Path) -> None:
+    """Write a fresh key beside `key_file` and link it into place.
+
+    The key file appears with its whole content or not at all, so a process
+    starting at the same moment never reads it half written; the link fails
+    if another process got there first, and everyone then reads that key.
+    """
+    fd, staging = tempfile.mkstemp(prefix=f".{COOKIE_KEY_FILE}-", dir=key_file.parent)
     try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return validate_cookie_key(key_file.read_text().strip())
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(staging, key_file)
+        except FileExistsError:
+            pass  # another start won; its key is complete
+        except OSError:
+            # A file system without hard links: a rename is still atomic,
+            # but two first starts may each install a key, the last one
+            # staying (a cookie signed with the other is refused once).
+            if not key_file.exists():
+                os.replace(staging, key_file)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staging)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+BUSY_MESSAGE = "The database is busy — please try again; your input is kept."
+
 
 class StrideError(Exception):
     """Base for every error a page may show to the user as it is."""
@@ -52,3 +54,11 @@ class AuthError(StrideError):
 
 class ConfigError(StrideError):
     """The deployment is misconfigured; the app refuses to start."""
+
+
+class Busy(StrideError):
+    """Other people's saves held the database for longer than we wait; the
+    action was rolled back as a whole, so trying again is safe."""
+
+    def __init__(self, message: str = BUSY_MESSAGE) -> None:
+        super().__init__(message)

@@ -11,28 +11,35 @@ without reports manages nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from db.models import OrgUnit, Person
 
 
-def report_ids(session: Session, *, manager_id: int, direct_only: bool = False) -> set[int]:
-    """Everyone below `manager_id` in the reporting line (one recursive query)."""
+def reports_query(manager_id: int, *, direct_only: bool = False) -> Any:
+    """A SELECT of the ids of everyone below `manager_id` in the reporting line
+    (one recursive CTE), to embed in other queries as `Person.id IN (...)`."""
     if direct_only:
-        rows = session.exec(select(Person.id).where(Person.manager_id == manager_id)).all()
-        return {r for r in rows if r is not None}
+        return sa_select(col(Person.id)).where(col(Person.manager_id) == manager_id)
     reports = (
-        select(Person.id.label("id"))  # type: ignore[union-attr]
-        .where(Person.manager_id == manager_id)
+        sa_select(col(Person.id).label("id"))
+        .where(col(Person.manager_id) == manager_id)
         .cte("reports", recursive=True)
     )
     reports = reports.union(
-        select(Person.id.label("id")).where(  # type: ignore[union-attr]
-            col(Person.manager_id) == reports.c.id
-        )
+        sa_select(col(Person.id).label("id")).where(col(Person.manager_id) == reports.c.id)
     )
-    return {row for row in session.exec(select(reports.c.id)).all()}
+    return sa_select(reports.c.id)
+
+
+def report_ids(session: Session, *, manager_id: int, direct_only: bool = False) -> set[int]:
+    """Everyone below `manager_id` in the reporting line."""
+    rows = session.execute(reports_query(manager_id, direct_only=direct_only)).scalars()
+    return {row for row in rows if row is not None}
 
 
 def is_manager(session: Session, *, person_id: int) -> bool:
@@ -83,19 +90,11 @@ def managed_unit_ids(
     own_unit_id = session.exec(select(Person.org_unit_id).where(Person.id == person_id)).first()
     if own_unit_id is None:
         return set()
-    reports = (
-        select(Person.id.label("id"))  # type: ignore[union-attr]
-        .where(Person.manager_id == person_id)
-        .cte("goal_reports", recursive=True)
-    )
-    reports = reports.union(
-        select(Person.id.label("id")).where(  # type: ignore[union-attr]
-            col(Person.manager_id) == reports.c.id
-        )
-    )
     report_units = set(
         session.exec(
-            select(Person.org_unit_id).join(reports, col(Person.id) == reports.c.id).distinct()
+            select(Person.org_unit_id)
+            .where(col(Person.id).in_(reports_query(person_id)))
+            .distinct()
         ).all()
     )
     if not report_units:

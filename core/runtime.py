@@ -3,6 +3,8 @@
 The engine is built once per database URL; each user action opens its own
 session through `unit_of_work()`, commits on success and rolls back on error.
 A refusal (`PermissionDenied`) rolls the action back but keeps its audit row.
+A database too busy to take the action in time becomes `Busy`, which pages
+show like any other domain error.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from core.errors import PermissionDenied
-from db.engine import make_engine
+from core.errors import Busy, PermissionDenied
+from db.engine import DEFAULT_SQLITE_URL, READ_ONLY, is_contention, make_engine, normalise_url
 from db.migrate import upgrade_to_head
 from db.models import AuditEvent
 
@@ -45,6 +48,27 @@ def start(database_url: str, *, seed_demo: bool) -> Engine:
         return engine
 
 
+_YES = frozenset({"1", "true", "yes", "on"})
+_NO = frozenset({"0", "false", "no", "off"})
+
+
+def demo_seeding_wanted(*, database_url: str, setting: object | None) -> bool:
+    """Whether an empty database gets the demo organisation (whose HR admin
+    signs in with a published password).
+
+    An explicit yes or no (`STRIDE_SEED_DEMO`, `[app] seed_demo`) decides.
+    Without one, only the embedded default SQLite database is seeded: a
+    database somebody configured is presumed to be for real people.
+    """
+    if setting is not None:
+        answer = str(setting).strip().lower()
+        if answer in _YES:
+            return True
+        if answer in _NO:
+            return False
+    return normalise_url(database_url) == normalise_url(DEFAULT_SQLITE_URL)
+
+
 def use_engine(engine: Engine) -> None:
     global _current
     _current = engine
@@ -57,17 +81,48 @@ def current_engine() -> Engine:
 
 
 @contextmanager
-def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    with Session(engine or current_engine(), expire_on_commit=False) as session:
+def unit_of_work(engine: Engine | None = None, *, read_only: bool = False) -> Iterator[Session]:
+    """One user action in one transaction.
+
+    `read_only` is for reads that run on every rerun (the sign-in check): on
+    SQLite they then begin a deferred transaction, which never waits for a
+    writer, instead of queueing for the write lock. Whatever such a block
+    might write is rolled back.
+    """
+    bound = engine or current_engine()
+    if read_only:
+        bound = bound.execution_options(**{READ_ONLY: True})
+    with Session(bound, expire_on_commit=False) as session:
         try:
             yield session
-            session.commit()
+            if read_only:
+                session.rollback()
+            else:
+                session.commit()
         except PermissionDenied as denied:
             session.rollback()
             if denied.audit:
-                session.add(AuditEvent(**denied.audit))
-                session.commit()
+                _write_refusal(engine or current_engine(), denied.audit)
+            raise
+        except Exception as error:
+            session.rollback()
+            if is_contention(error):
+                log.warning("database busy, action rolled back: %s", error)
+                raise Busy() from error
             raise
         except BaseException:
             session.rollback()
+            raise
+
+
+def _write_refusal(engine: Engine, audit: dict[str, Any]) -> None:
+    """The refusal's audit row, in a transaction of its own after the rollback."""
+    with Session(engine) as session:
+        session.add(AuditEvent(**audit))
+        try:
+            session.commit()
+        except Exception as error:
+            session.rollback()
+            if is_contention(error):
+                raise Busy() from error
             raise

@@ -102,6 +102,8 @@ class PersonBase(SQLModel):
 
 class Person(PersonBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # A second reviewer (Totara's "appraiser"), kept from HR imports for reviews.
+    appraiser_id: int | None = Field(default=None, foreign_key="person.id")
     # Optimistic locking: a grid edit carries the version it read, and a
     # save against a newer version is refused instead of overwriting.
     version: int = Field(default=1)
@@ -590,3 +592,20 @@ class LearningAssignmentRead(LearningAssignmentBase):
     assigned_at: datetime
     completed_at: datetime | None
     version: int
+
+
+# --------------------------------------------------------------------------
+# Invitations: a single-use sign-in link instead of a password handed out
+# --------------------------------------------------------------------------
+
+
+class Invitation(SQLModel, table=True):
+    """Only the token's SHA-256 is stored; the link itself is shown once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

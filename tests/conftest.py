@@ -83,3 +83,30 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def committing_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database of this test's own whose commits are real, for
+    tests where several threads must see each other's writes."""
+    if backend == "sqlite":
+        built = make_engine(f"sqlite:///{tmp_path / 'committing.db'}")
+        upgrade_to_head(built)
+        yield built
+        built.dispose()
+        return
+    url = postgres_url()
+    assert url is not None
+    schema = f"stride_commit_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    built = make_engine(url, schema=schema)
+    try:
+        upgrade_to_head(built)
+        yield built
+    finally:
+        built.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

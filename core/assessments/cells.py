@@ -19,10 +19,12 @@ from core.access import (
     has,
 )
 from core.assessments import rules as gaps
+from core.org import reports_query
 from db.models import (
     Assessment,
     Competency,
     CurrentLevel,
+    Framework,
     Person,
     Position,
     RoleRequirement,
@@ -70,20 +72,6 @@ class GapFilter:
     critical_only: bool = False
     manager_id: int | None = None  # only people below this manager
     direct_only: bool = False
-
-
-def _reports_subquery(manager_id: int, direct_only: bool) -> Any:
-    if direct_only:
-        return sa_select(col(Person.id)).where(col(Person.manager_id) == manager_id)
-    reports = (
-        sa_select(col(Person.id).label("id"))
-        .where(col(Person.manager_id) == manager_id)
-        .cte("gap_reports", recursive=True)
-    )
-    reports = reports.union(
-        sa_select(col(Person.id).label("id")).where(col(Person.manager_id) == reports.c.id)
-    )
-    return sa_select(reports.c.id)
 
 
 # The required and the current level are both scale values.
@@ -154,7 +142,9 @@ def _person_filters(query: Any, flt: GapFilter) -> Any:
             )
         )
     if flt.manager_id is not None:
-        query = query.where(col(Person.id).in_(_reports_subquery(flt.manager_id, flt.direct_only)))
+        query = query.where(
+            col(Person.id).in_(reports_query(flt.manager_id, direct_only=flt.direct_only))
+        )
     return query
 
 
@@ -278,27 +268,27 @@ def sum_gaps(
     )
 
 
+def _table_stamp(session: Session, model: Any) -> tuple[Any, ...]:
+    """Row count, version sum and highest id: moves on any insert, delete or edit."""
+    return tuple(
+        session.execute(
+            sa_select(
+                func.count(),
+                func.coalesce(func.sum(col(model.version)), 0),
+                func.coalesce(func.max(col(model.id)), 0),
+            ).select_from(model)
+        ).one()
+    )
+
+
 def gap_data_stamp(session: Session) -> str:
-    """Changes whenever gap data may have changed (a rating, a role-map or
-    people edit): part of every cache key, so another replica's write is
-    picked up on the next rerun. A few indexed aggregates, a millisecond."""
+    """Changes whenever anything a skills view shows may have changed (a rating,
+    a role-map, people, competency, framework or scale edit): part of every
+    cache key, so another replica's write is picked up on the next rerun.
+    A few indexed aggregates, a millisecond."""
     assessment = session.execute(sa_select(func.max(col(Assessment.id)))).scalar()
-    requirements = session.execute(
-        sa_select(
-            func.count(),
-            func.coalesce(func.sum(col(RoleRequirement.version)), 0),
-            func.coalesce(func.max(col(RoleRequirement.id)), 0),
-        ).select_from(RoleRequirement)
-    ).one()
-    people = session.execute(
-        sa_select(
-            func.count(), func.coalesce(func.sum(col(Person.version)), 0), func.max(col(Person.id))
-        ).select_from(Person)
-    ).one()
-    values = session.execute(
-        sa_select(func.coalesce(func.sum(col(ScaleValue.version)), 0))
-    ).scalar()
-    return f"a{assessment}-r{tuple(requirements)}-p{tuple(people)}-v{values}"
+    tables = (RoleRequirement, Person, ScaleValue, Competency, Framework)
+    return f"a{assessment}-" + "-".join(str(_table_stamp(session, model)) for model in tables)
 
 
 def gap_scope_key(actor: Actor, *, view: Literal["team", "org"]) -> str:

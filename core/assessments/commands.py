@@ -149,7 +149,7 @@ def _record(
     record_event(
         session,
         actor_id=actor.person_id,
-        action=f"assessment.{source.value}",
+        action=f"{source.value}_assessment.recorded",
         entity="assessment",
         entity_id=assessment.id,
         detail={"person_id": person_id, "competency_id": competency_id, "level": value.name},

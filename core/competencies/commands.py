@@ -109,7 +109,7 @@ def _audit_grid(
     record_event(
         session,
         actor_id=actor.person_id,
-        action=f"{entity}.grid_save",
+        action=f"{entity}.saved",
         entity=entity,
         entity_id=entity_id,
         detail={"changes": changes, "total": len(plans)},
@@ -170,7 +170,7 @@ def save_scale_values_grid(
         session, plans, new_row=lambda: ScaleValue(scale_id=scale_id, name="", rank=1), fill=fill
     )
     _flush_or_in_use(session, "a deleted level")
-    _audit_grid(session, actor, "scalevalue", plans, entity_id=scale_id)
+    _audit_grid(session, actor, "scale_value", plans, entity_id=scale_id)
     return result
 
 
@@ -321,7 +321,7 @@ def _delete_competencies(session: Session, ids: set[Any]) -> None:
 def save_descriptors_grid(
     session: Session, *, actor: Actor, competency_id: int, shown: pd.DataFrame, changes: GridChanges
 ) -> GridSaveResult:
-    _require_editor(session, actor, "edit", "leveldescriptor")
+    _require_editor(session, actor, "edit", "level_descriptor")
     values, current = _levels_and_descriptors(session, competency_id)
     levels = {v.id for v in values}
     problems: list[RowError] = []
@@ -372,7 +372,7 @@ def save_descriptors_grid(
     record_event(
         session,
         actor_id=actor.person_id,
-        action="leveldescriptor.grid_save",
+        action="level_descriptor.saved",
         entity="competency",
         entity_id=competency_id,
         detail={"levels": [v for v, _ in planned]},
@@ -395,7 +395,7 @@ def save_role_map(
     """Apply cell edits in one transaction. Each cell is re-checked against
     the row and version it showed; any cell saved by someone else meanwhile
     refuses the whole save."""
-    _require_editor(session, actor, "edit", "rolemap")
+    _require_editor(session, actor, "edit", "role_map")
     competencies = {f"c{c.id}": c for c in _role_map_competencies(session, grid.framework_id)}
     values = scale_values_by_competency(
         session, competency_ids=[c.id or 0 for c in competencies.values()]
@@ -485,7 +485,7 @@ def save_role_map(
     record_event(
         session,
         actor_id=actor.person_id,
-        action="rolemap.save",
+        action="role_map.saved",
         entity="framework",
         entity_id=grid.framework_id,
         detail={"cells": audit[:MAX_AUDIT_CHANGES], "total": len(audit)},

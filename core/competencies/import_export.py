@@ -220,7 +220,7 @@ def import_framework(
         record_event(
             session,
             actor_id=actor.person_id,
-            action="framework.import",
+            action="framework.imported",
             entity="framework",
             entity_id=bundle.code,
             detail={

@@ -450,7 +450,7 @@ def _levels_and_descriptors(
 
 def get_descriptors_grid(session: Session, *, actor: Actor, competency_id: int) -> pd.DataFrame:
     """One row per level of the competency's scale (version 0: no text yet)."""
-    _require_editor(session, actor, "list", "leveldescriptor")
+    _require_editor(session, actor, "list", "level_descriptor")
     values, texts = _levels_and_descriptors(session, competency_id)
     return pd.DataFrame(
         [
@@ -514,7 +514,7 @@ def _role_map_competencies(session: Session, framework_id: int) -> list[Competen
 def get_role_map_grid(
     session: Session, *, actor: Actor, framework_id: int, job_family_id: int | None = None
 ) -> RoleMapGrid:
-    _require_editor(session, actor, "list", "rolemap")
+    _require_editor(session, actor, "list", "role_map")
     _framework(session, framework_id)
     competencies = _role_map_competencies(session, framework_id)
     values = scale_values_by_competency(session, competency_ids=[c.id or 0 for c in competencies])
@@ -582,7 +582,7 @@ def list_job_families(session: Session, *, actor: Actor) -> list[tuple[int, str]
         session=session,
         actor=actor,
         action="list",
-        entity="jobfamily",
+        entity="job_family",
     )
     rows = session.exec(select(JobFamily.id, JobFamily.name).order_by(col(JobFamily.name))).all()
     return [(i or 0, n) for i, n in rows]

@@ -450,7 +450,7 @@ def record_progress(
         session,
         actor,
         goal,
-        action="key_result.progress",
+        action="progress_update.created",
         entity="key_result",
         entity_id=key_result_id,
         detail={"value": number, "confidence": confidence},

@@ -445,7 +445,7 @@ def _plan_import(session: Session, actor: Actor, sheets: _Sheets) -> _Plan:
         record_event(
             session,
             actor_id=actor.person_id,
-            action="goal.import_refused",
+            action="goal_import.refused",
             entity="goal",
             detail={
                 "refused": len(refused),

@@ -43,7 +43,7 @@ def create_learning_item(
         session=session,
         actor=actor,
         action="create",
-        entity="learningitem",
+        entity="learning_item",
     )
     title = item_in.title.strip()
     if not title:
@@ -64,8 +64,8 @@ def create_learning_item(
     record_event(
         session,
         actor_id=actor.person_id,
-        action="learning.create",
-        entity="learningitem",
+        action="learning_item.created",
+        entity="learning_item",
         entity_id=item.id,
         detail={"title": title},
     )
@@ -117,8 +117,8 @@ def assign_learning(
         record_event(
             session,
             actor_id=actor.person_id,
-            action="learning.assign",
-            entity="learningassignment",
+            action="learning_assignment.created",
+            entity="learning_assignment",
             entity_id=assignment.id,
             detail={"person_id": person_id, "item_id": item_id, "due_on": due_on},
         )
@@ -138,7 +138,7 @@ def update_assignment_status(
         session=session,
         actor=actor,
         action="update_status",
-        entity="learningassignment",
+        entity="learning_assignment",
         entity_id=assignment_id,
     )
     if status not in STATUSES:
@@ -155,8 +155,8 @@ def update_assignment_status(
     record_event(
         session,
         actor_id=actor.person_id,
-        action="learning.status",
-        entity="learningassignment",
+        action="learning_assignment.updated",
+        entity="learning_assignment",
         entity_id=assignment_id,
         detail={"status": status},
     )

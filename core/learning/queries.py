@@ -138,7 +138,7 @@ def rank_people_for_item(
         session=session,
         actor=actor,
         action="rank_for_item",
-        entity="learningitem",
+        entity="learning_item",
         entity_id=item_id,
     )
     item = session.get(LearningItem, item_id)
@@ -203,7 +203,7 @@ def list_assignments(session: Session, *, actor: Actor, team: bool = False) -> p
             session=session,
             actor=actor,
             action="list",
-            entity="learningassignment",
+            entity="learning_assignment",
         )
         people = report_ids(session, manager_id=actor.person_id)
     else:
@@ -267,7 +267,7 @@ def list_competency_levels(
         session=session,
         actor=actor,
         action="list",
-        entity="learningitem",
+        entity="learning_item",
     )
     rows = session.exec(
         select(Competency.id, Competency.name, Framework.name)

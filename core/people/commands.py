@@ -244,7 +244,7 @@ def save_people_grid(
     record_event(
         session,
         actor_id=actor.person_id,
-        action="people.grid_saved",
+        action="people.saved",
         entity="people",
         detail={"people": [p.id for _, p in saved], **result.__dict__},
     )

@@ -27,8 +27,15 @@ def demo_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = make_engine(f"sqlite:///{path}")
     upgrade_to_head(engine)
     seed_demo_if_empty(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # Outside any transaction: every transaction on SQLite holds the write
+    # lock, and a checkpoint cannot run inside one.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        raw.close()
     engine.dispose()
     return path
 

@@ -90,7 +90,7 @@ def test_hr_resets_a_password(app: AppTest, demo_database_url: str) -> None:
 def test_audit_log_lists_sign_ins(app: AppTest) -> None:
     at = open_page(sign_in(app, "hana"), "app_pages/admin.py")
     events = at.dataframe[-1].value
-    assert "login" in set(events["action"])
+    assert "account.signed_in" in set(events["action"])
 
 
 def test_employee_cannot_open_another_persons_record(app: AppTest, demo_database_url: str) -> None:

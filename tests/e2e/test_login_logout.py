@@ -72,8 +72,9 @@ def test_wrong_password_shows_the_error(page: Page, stride_server: str) -> None:
     form.get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_test_id("stAlert").filter(has_text="incorrect")).to_have_text(
-        "Username or password is incorrect. After 5 failed attempts an account is "
-        "locked for 15 minutes."
+        "Username or password is incorrect. After 5 failed attempts in a row, new "
+        "sign-ins to the account pause for 1 minute, longer if failures go on "
+        "(at most 15 minutes)."
     )
     expect(login_form(page)).to_be_visible()
     expect(dashboard_title(page)).to_have_count(0)

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from core import learning
 from core.assessments import (
     GapFilter,
+    gap_data_stamp,
     gap_scope_key,
     get_hidden_expertise,
     get_non_differentiating,
@@ -186,7 +187,7 @@ def test_ratings_are_validated_and_audited(session: Session) -> None:
     )
     event = session.exec(
         select(AuditEvent).where(
-            AuditEvent.action == "assessment.self", AuditEvent.entity_id == str(saved.id)
+            AuditEvent.action == "self_assessment.recorded", AuditEvent.entity_id == str(saved.id)
         )
     ).one()
     assert event.actor_id == m.org.report.id
@@ -567,3 +568,39 @@ def test_sql_roll_up_by_unit_groups_equals_pandas_roll_up(session: Session) -> N
             )
             actual = sum_gaps(session, flt=flt, by="org_unit", unit_groups=groups)
             pd.testing.assert_frame_equal(actual, expected, check_dtype=False)
+
+
+def test_gap_data_stamp_moves_on_competency_and_framework_edits(session: Session) -> None:
+    from core.competencies import (
+        get_competencies_grid,
+        get_frameworks_grid,
+        save_competencies_grid,
+        save_frameworks_grid,
+    )
+    from core.grid import GridChanges
+
+    m = _mapped_org(session)
+    hr = actor_for(session, m.org.hr)
+    before = gap_data_stamp(session)
+    assert gap_data_stamp(session) == before
+
+    grid = get_competencies_grid(session, actor=hr, framework_id=m.first.framework_id)
+    row = int(grid.frame.index[grid.frame["id"] == m.first.id][0])
+    save_competencies_grid(
+        session,
+        actor=hr,
+        framework_id=m.first.framework_id,
+        shown=grid.frame,
+        changes=GridChanges(edited_rows={row: {"name": "Testing, renamed"}}),
+    )
+    after_rename = gap_data_stamp(session)
+    assert after_rename != before
+
+    frameworks = get_frameworks_grid(session, actor=hr).frame
+    save_frameworks_grid(
+        session,
+        actor=hr,
+        shown=frameworks,
+        changes=GridChanges(edited_rows={0: {"name": "Renamed framework"}}),
+    )
+    assert gap_data_stamp(session) != after_rename

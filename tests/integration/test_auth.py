@@ -36,7 +36,7 @@ def test_five_failures_lock_the_account_then_it_opens_again(session: Session) ->
     assert auth.get_login_credentials(session, username="bob", now=now) is not None
     auth.register_failed_login(session, username="bob", now=now)
     assert auth.get_login_credentials(session, username="bob", now=now) is None
-    later = now + auth.LOCKOUT + timedelta(seconds=1)
+    later = now + auth.FIRST_LOCKOUT + timedelta(seconds=1)
     assert auth.get_login_credentials(session, username="bob", now=later) is not None
     locked = session.exec(
         select(AuditEvent).where(

@@ -123,7 +123,7 @@ def test_role_map_edit_saves_and_audits(session: Session, setup) -> None:  # typ
     ).one()
     assert saved.critical
     assert saved.version == 2
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "rolemap.save")).first()
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "role_map.saved")).first()
 
 
 def test_role_map_stale_edit_is_refused(session: Session, setup) -> None:  # type: ignore[no-untyped-def]
@@ -268,7 +268,7 @@ def test_moodle_import_writes_hierarchy(session: Session, setup) -> None:  # typ
     assert rows["DW-SEARCH"].parent_id == rows["DW-DATA"].id
     assert rows["DW-SEARCH-ADV"].scale_id not in (None, framework.scale_id)
     assert session.exec(
-        select(AuditEvent).where(col(AuditEvent.action) == "framework.import")
+        select(AuditEvent).where(col(AuditEvent.action) == "framework.imported")
     ).first()
     with pytest.raises(PermissionDenied):
         preview_import(

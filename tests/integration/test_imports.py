@@ -121,7 +121,7 @@ def test_codes_longer_than_the_audit_column_import_and_are_audited(session: Sess
     result = import_framework(session, actor=hr, bundle=preview.bundle, dry_run=False)
     assert result.committed
     session.flush()
-    event = session.exec(select(AuditEvent).where(AuditEvent.action == "framework.import")).one()
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "framework.imported")).one()
     assert event.entity_id is not None
     assert len(event.entity_id) <= ENTITY_ID_MAX
     assert json.loads(event.detail)["entity_id"] == framework_code
@@ -263,7 +263,7 @@ def test_goal_rows_refused_for_other_peoples_goals_are_audited(session: Session)
     session.flush()
     events = session.exec(
         select(AuditEvent).where(
-            AuditEvent.action == "goal.import_refused", AuditEvent.actor_id == org.manager.id
+            AuditEvent.action == "goal_import.refused", AuditEvent.actor_id == org.manager.id
         )
     ).all()
     assert len(events) == 1

@@ -56,7 +56,7 @@ def test_edit_add_and_deactivate_in_one_save(session: Session) -> None:
     assert nora.email == "nora@example.test"
     assert nora.manager_id == org.other_manager.id
     assert session.exec(select(UserAccount).where(UserAccount.username == "nora")).one()
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "people.grid_saved")).one()
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "people.saved")).one()
 
 
 def test_invalid_rows_save_nothing(session: Session) -> None:

@@ -50,7 +50,16 @@ def test_a_manager_gets_the_team_section() -> None:
 def test_hr_gets_the_hr_section_and_no_team_section() -> None:
     assert navigation(HR) == {
         **EVERYONE_PAGES,
-        "HR": ["goal_report", "skills_gap", "frameworks", "role_map", "insights", "admin"],
+        "HR": [
+            "goal_report",
+            "skills_gap",
+            "frameworks",
+            "role_map",
+            "insights",
+            "people_import",
+            "invitations",
+            "admin",
+        ],
     }
 
 
@@ -59,7 +68,15 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
     listed = [page for pages in nav.values() for page in pages]
     assert len(listed) == len(set(listed))
     assert nav["My team"] == ["team_goals", "goal_report"]
-    assert nav["HR"] == ["skills_gap", "frameworks", "role_map", "insights", "admin"]
+    assert nav["HR"] == [
+        "skills_gap",
+        "frameworks",
+        "role_map",
+        "insights",
+        "people_import",
+        "invitations",
+        "admin",
+    ]
 
 
 def test_sections_come_in_a_fixed_order() -> None:

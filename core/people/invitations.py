@@ -1,0 +1,224 @@
+"""Invitations: HR sends people a single-use, expiring link with which they
+choose their own password, instead of setting and handing out passwords.
+
+Only the token's SHA-256 is stored, so a copy of the database opens no
+account. A used, expired, superseded or forged link is refused with one
+neutral message that does not say which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import select as sa_select
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from core.access import Actor, can_administer_people, require
+from core.audit import record_event
+from core.auth import hash_password, validate_password
+from core.errors import AuthError
+from db.models import Invitation, Person, UserAccount, utcnow
+
+INVITATION_LIFETIME = timedelta(days=14)
+MAX_AT_ONCE = 5_000
+REFUSED = (
+    "This sign-in link is not valid: it may have been used already or expired. "
+    "Ask HR for a new one."
+)
+
+
+@dataclass(frozen=True)
+class InvitationLink:
+    person_id: int
+    full_name: str
+    email: str
+    username: str
+    link: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """What the link page may show before the password is chosen."""
+
+    full_name: str
+    username: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def list_uninvited(session: Session, *, actor: Actor) -> pd.DataFrame:
+    """Active people with an account and no password yet, and whether an
+    invitation is still open for them."""
+    require(
+        can_administer_people(actor),
+        session=session,
+        actor=actor,
+        action="list",
+        entity="invitation",
+    )
+    now = utcnow()
+    open_for = set(
+        session.execute(
+            sa_select(col(Invitation.person_id)).where(
+                col(Invitation.used_at).is_(None), col(Invitation.expires_at) > now
+            )
+        ).scalars()
+    )
+    rows = session.execute(
+        sa_select(
+            col(Person.id), col(Person.full_name), col(Person.email), col(UserAccount.username)
+        )
+        .join(UserAccount, col(UserAccount.person_id) == col(Person.id))
+        .where(col(Person.active), col(UserAccount.password_hash) == "")
+        .order_by(col(Person.full_name))
+    ).all()
+    return pd.DataFrame(
+        [
+            {
+                "person_id": pid,
+                "name": name,
+                "email": email,
+                "username": username,
+                "invited": pid in open_for,
+            }
+            for pid, name, email, username in rows
+        ],
+        columns=["person_id", "name", "email", "username", "invited"],
+    )
+
+
+def create_invitations(
+    session: Session, *, actor: Actor, person_ids: Sequence[int], base_url: str
+) -> list[InvitationLink]:
+    """New links for these people (earlier open links stop working). The
+    links are in the return value only: show or send them now."""
+    require(
+        can_administer_people(actor),
+        session=session,
+        actor=actor,
+        action="create",
+        entity="invitation",
+    )
+    if len(person_ids) > MAX_AT_ONCE:
+        raise AuthError(f"Invite at most {MAX_AT_ONCE:,} people at once.")
+    people = session.execute(
+        sa_select(
+            col(Person.id), col(Person.full_name), col(Person.email), col(UserAccount.username)
+        )
+        .join(UserAccount, col(UserAccount.person_id) == col(Person.id))
+        .where(col(Person.id).in_(list(person_ids)), col(Person.active))
+    ).all()
+    now = utcnow()
+    session.execute(
+        update(Invitation.__table__)  # type: ignore[attr-defined]
+        .where(
+            col(Invitation.person_id).in_([p[0] for p in people]),
+            col(Invitation.used_at).is_(None),
+        )
+        .values(expires_at=now)
+    )
+    links: list[InvitationLink] = []
+    for person_id, name, email, username in people:
+        token = secrets.token_urlsafe(32)
+        session.add(
+            Invitation(
+                person_id=person_id,
+                token_hash=_hash(token),
+                created_by_id=actor.person_id,
+                expires_at=now + INVITATION_LIFETIME,
+            )
+        )
+        links.append(
+            InvitationLink(
+                person_id=person_id,
+                full_name=name,
+                email=email,
+                username=username,
+                link=f"{base_url.rstrip('/')}/?invite={token}",
+                expires_at=now + INVITATION_LIFETIME,
+            )
+        )
+    record_event(
+        session,
+        actor_id=actor.person_id,
+        action="invitation.created",
+        entity="invitation",
+        detail={"people": [link.person_id for link in links]},
+    )
+    session.flush()
+    return links
+
+
+def links_frame(links: Sequence[InvitationLink]) -> pd.DataFrame:
+    """For a mail merge."""
+    return pd.DataFrame(
+        [
+            {
+                "name": link.full_name,
+                "email": link.email,
+                "username": link.username,
+                "link": link.link,
+                "expires (UTC)": link.expires_at.strftime("%Y-%m-%d %H:%M"),
+            }
+            for link in links
+        ],
+        columns=["name", "email", "username", "link", "expires (UTC)"],
+    )
+
+
+def _open_invitation(session: Session, token: str) -> tuple[Invitation, Person, UserAccount]:
+    row = session.execute(
+        sa_select(Invitation, Person, UserAccount)
+        .join(Person, col(Person.id) == col(Invitation.person_id))
+        .join(UserAccount, col(UserAccount.person_id) == col(Person.id))
+        .where(col(Invitation.token_hash) == _hash(token))
+    ).first()
+    if row is None:
+        raise AuthError(REFUSED)
+    invitation, person, account = row
+    if invitation.used_at is not None or invitation.expires_at <= utcnow() or not person.active:
+        raise AuthError(REFUSED)
+    return invitation, person, account
+
+
+def get_invitation(session: Session, *, token: str) -> InvitationView:
+    _, person, account = _open_invitation(session, token)
+    return InvitationView(full_name=person.full_name, username=account.username)
+
+
+def accept_invitation(session: Session, *, token: str, password: str) -> str:
+    """Set the person's password and use the link up; returns the username."""
+    validate_password(password)
+    invitation, person, account = _open_invitation(session, token)
+    # Used up in the same statement that checks it, so two tabs submitting
+    # the same link cannot both set a password.
+    used = session.execute(
+        update(Invitation.__table__)  # type: ignore[attr-defined]
+        .where(col(Invitation.id) == invitation.id, col(Invitation.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise AuthError(REFUSED)
+    account.password_hash = hash_password(password)
+    account.failed_logins = 0
+    account.locked_until = None
+    account.sessions_valid_after = utcnow()
+    session.add(account)
+    record_event(
+        session,
+        actor_id=person.id,
+        action="invitation.accepted",
+        entity="person",
+        entity_id=person.id,
+    )
+    session.flush()
+    return account.username

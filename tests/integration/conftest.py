@@ -1,0 +1,25 @@
+"""A database of its own for tests whose threads must see each other's commits
+(the shared `session` fixture rolls everything back and is one connection)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from seed.bench_concurrency import fresh_postgres, fresh_sqlite
+from tests.conftest import postgres_url
+
+
+@pytest.fixture
+def committing_engine(backend: str) -> Iterator[Engine]:
+    """A fresh, migrated SQLite file or PostgreSQL schema, dropped afterwards."""
+    if backend == "sqlite":
+        with fresh_sqlite() as engine:
+            yield engine
+        return
+    url = postgres_url()
+    assert url is not None
+    with fresh_postgres(url) as engine:
+        yield engine
