@@ -14,33 +14,28 @@ the database and writes it.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
 import pandas as pd
-from openpyxl import load_workbook
 
+from core.cells import as_bool, as_int, as_text
 from core.errors import RowError, ValidationError
 from core.export import unescape_cell, workbook_bytes
 from core.imports import MAX_ERRORS, RowProblems, column_limit
+from core.uploads import DEFAULT_LIMITS, ParsedWorkbook, read_upload
 from db.models import Competency, Framework, Position, Scale, ScaleValue
 
 Progress = Callable[[str, float], None]
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+# Size, zip-bomb and cell caps are `core.uploads`'s; this is what pages show.
+MAX_FILE_BYTES = DEFAULT_LIMITS.max_file_bytes
 MAX_ROWS_PER_SHEET = 20_000
-# A workbook is a zip: refuse one that would inflate beyond this, or whose
-# parts inflate suspiciously well (a "zip bomb").
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 200
 
 # Limits the database enforces, read from the columns so they never drift.
 FRAMEWORK_CODE_MAX = column_limit(Framework, "code")
@@ -258,129 +253,42 @@ class _Problems:
             raise RowProblems(message, rows=self.rows)
 
 
-def check_upload_size(data: bytes) -> None:
-    if len(data) > MAX_FILE_BYTES:
-        raise ValidationError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB."
-        )
-    if not data:
-        raise ValidationError("The file is empty.")
-
-
-def _check_zip(data: bytes) -> None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as bad:
-        raise ValidationError("This is not an Excel workbook (.xlsx).") from bad
-    total = 0
-    with archive:
-        for info in archive.infolist():
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if total > MAX_UNCOMPRESSED_BYTES or (
-                info.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO
-            ):
-                raise ValidationError(
-                    "The workbook unpacks to far more data than it holds; it was refused "
-                    "without being opened."
-                )
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(unescape_cell(clean_text(value) if not isinstance(value, str) else value))
-
-
 def _as_text(value: Any) -> str:
     """Text as the workbook holds it, unescaped and cleaned like stored text."""
-    return clean_text(_cell_text(value))
-
-
-_TRUE = {"true", "yes", "y", "1", "x"}
-_FALSE = {"false", "no", "n", "0", ""}
+    return clean_text(unescape_cell(as_text(value)))
 
 
 def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    text = _as_text(value).lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    return None
+    return as_bool(value, default=False)
 
 
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = _as_text(value)
-    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else None
-
-
-def _read_sheets(data: bytes, problems: _Problems, progress: Progress) -> dict[str, list[tuple]]:
-    """Every expected sheet's data rows (header checked), as raw cell values.
-
-    The workbook is read without `data_only` so that a formula shows up as a
-    formula (an error here), not as whatever value Excel cached for it.
-    """
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        found: dict[str, list[tuple]] = {}
-        for index, (sheet_name, expected) in enumerate(COLUMNS.items()):
-            progress(f"Reading {sheet_name}", 0.05 + 0.4 * index / len(COLUMNS))
-            if sheet_name not in workbook.sheetnames:
-                problems.add(sheet_name, "", f"The sheet {sheet_name!r} is missing.")
+def _sheet_rows(parsed: ParsedWorkbook, problems: _Problems) -> dict[str, list[tuple]]:
+    """Every expected sheet's data rows (header checked), as cell values."""
+    found: dict[str, list[tuple]] = {}
+    for sheet_name, expected in COLUMNS.items():
+        sheet = parsed.sheet(sheet_name)
+        if sheet is None:
+            problems.add(sheet_name, "", f"The sheet {sheet_name!r} is missing.")
+            continue
+        missing = sheet.missing(expected)
+        if missing:
+            problems.add(
+                f"{sheet_name} {sheet.header_row or 1}",
+                ", ".join(missing),
+                "Missing column(s) in the header row.",
+            )
+            continue
+        positions = [sheet.column(c) for c in expected]
+        values: list[tuple] = []
+        for row in sheet.rows:
+            picked = tuple(None if p is None else row.get(p) for p in positions)
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in picked):
                 continue
-            sheet = workbook[sheet_name]
-            rows = sheet.iter_rows()
-            header_cells = next(rows, ())
-            header = [_as_text(c.value).lower() for c in header_cells]
-            missing = [c for c in expected if c not in header]
-            if missing:
-                problems.add(
-                    f"{sheet_name} 1", ", ".join(missing), "Missing column(s) in the header row."
-                )
-                continue
-            positions = [header.index(c) for c in expected]
-            values: list[tuple] = []
-            for number, row in enumerate(rows, start=2):
-                cells = list(row)
-                if number - 1 > MAX_ROWS_PER_SHEET:
-                    problems.add(
-                        sheet_name, "", f"More than {MAX_ROWS_PER_SHEET:,} rows; split the file."
-                    )
-                    break
-                for cell in cells:
-                    if getattr(cell, "data_type", None) == "f":
-                        column = (
-                            header[cells.index(cell)] if cells.index(cell) < len(header) else ""
-                        )
-                        problems.add(
-                            f"{sheet_name} {number}",
-                            column,
-                            "A formula: type the value itself (formulas are not imported).",
-                        )
-                picked = tuple(cells[p].value if p < len(cells) else None for p in positions)
-                if all(v is None or (isinstance(v, str) and not v.strip()) for v in picked):
-                    continue
-                values.append((number, *picked))
-            found[sheet_name] = values
-        return found
-    finally:
-        workbook.close()
+            values.append((row.number, *picked))
+        found[sheet_name] = values
+    for formula in parsed.formula_errors():
+        problems.add(formula.row, formula.column, formula.message)
+    return found
 
 
 def parse_workbook(data: bytes, *, progress: Progress | None = None) -> FrameworkBundle:
@@ -388,13 +296,16 @@ def parse_workbook(data: bytes, *, progress: Progress | None = None) -> Framewor
     every problem found (missing sheets or columns, wrong types, unknown
     references, cycles, duplicates, formulas)."""
     report = progress or (lambda _label, _share: None)
-    check_upload_size(data)
-    _check_zip(data)
+    parsed = read_upload(
+        data,
+        "framework.xlsx",
+        sheets=list(COLUMNS),
+        progress=lambda label, share: report(label, 0.05 + 0.4 * share),
+    )
+    if parsed.kind != "xlsx":
+        raise ValidationError("This is not an Excel workbook (.xlsx).")
     problems = _Problems()
-    try:
-        sheets = _read_sheets(data, problems, report)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as bad:
-        raise ValidationError(f"The workbook could not be read ({type(bad).__name__}).") from bad
+    sheets = _sheet_rows(parsed, problems)
     problems.raise_if_any()
 
     report("Checking the framework", 0.5)
@@ -495,7 +406,7 @@ def _parse_scales(rows: list[tuple], problems: _Problems) -> list[ScaleSpec]:
         scale, level = _as_text(scale), _as_text(level)
         _require_text(problems, where, "scale", scale, SCALE_NAME_MAX)
         _require_text(problems, where, "level", level, LEVEL_NAME_MAX)
-        rank_value = _as_int(rank)
+        rank_value = as_int(rank)
         if rank_value is None or rank_value < 1:
             problems.add(where, "rank", "A whole number from 1 (the lowest level).")
         flags = [_as_bool(proficient), _as_bool(default)]
@@ -623,15 +534,6 @@ def _header_key(header: str) -> str:
     return re.sub(r"[^a-z]", "", text)
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError("The file's encoding is neither UTF-8 nor Windows-1252.")
-
-
 def _moodle_scale(
     values_text: str, config_text: str, *, where: str, problems: _Problems
 ) -> ScaleSpec | None:
@@ -682,20 +584,18 @@ def parse_moodle_csv(
     clusters and leaves `leaf_kind`; rules and cross-references are not part of
     Stride's model and are left out (the bundle's notes say so)."""
     report = progress or (lambda _label, _share: None)
-    check_upload_size(data)
     if leaf_kind not in KINDS or leaf_kind == "cluster":
         raise ValidationError("Leaves must be core, specialist or skill competencies.")
-    text = _decode(data)
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    problems = _Problems()
-    header = next(reader, None)
-    if not header:
+    upload = read_upload(
+        data, "framework.csv", progress=lambda label, share: report(label, 0.4 * share)
+    )
+    if not upload.sheets or not upload.sheets[0].header:
         raise ValidationError("The file has no header row.")
-    keys = [_header_key(h) for h in header]
+    sheet = upload.sheets[0]
+    problems = _Problems()
+    for formula in upload.formula_errors():
+        problems.add(formula.row, formula.column, formula.message)
+    keys = [_header_key(h) for h in sheet.header]
     missing = [c for c in MOODLE_REQUIRED if c not in keys]
     if missing:
         raise RowProblems(
@@ -703,7 +603,7 @@ def parse_moodle_csv(
             rows=[RowError(1, c, "Missing column.") for c in missing],
         )
     index = {c: keys.index(c) for c in MOODLE_COLUMNS if c in keys}
-    rows = list(reader)
+    rows = sheet.rows
     if len(rows) > MAX_ROWS_PER_SHEET:
         raise RowProblems(
             f"More than {MAX_ROWS_PER_SHEET:,} rows; split the file.",
@@ -716,12 +616,11 @@ def parse_moodle_csv(
     framework_scale: ScaleSpec | None = None
     records: list[tuple[int, dict[str, str]]] = []
     ignored_rules = ignored_links = 0
-    for number, raw in enumerate(rows, start=2):
-        if number % 500 == 0:
-            report("Reading rows", 0.8 * number / max(len(rows), 1))
-        if not any(cell.strip() for cell in raw):
-            continue
-        record = {c: (raw[i] if i < len(raw) else "") for c, i in index.items()}
+    for done, line in enumerate(rows):
+        number = line.number
+        if done % 500 == 0:
+            report("Reading rows", 0.4 + 0.4 * done / max(len(rows), 1))
+        record = {c: as_text(line.get(i)) for c, i in index.items()}
         where = str(number)
         flag = _as_bool(record["isframework"].strip())
         if flag is None:

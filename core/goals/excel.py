@@ -5,21 +5,20 @@ never an exception for a row; our own export imports back exactly."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
 from core.access import (
     Actor,
 )
 from core.audit import record_event
+from core.cells import as_date
 from core.errors import RowError, ValidationError
 from core.export import unescape_cell, workbook_bytes
 from core.goals.commands import _add_key_result_row
@@ -34,6 +33,7 @@ from core.goals.validation import (
 )
 from core.grid import is_blank, text_or_none
 from core.imports import MAX_ERRORS, errors_frame
+from core.uploads import ParsedWorkbook, UploadLimits, read_upload
 from db.models import (
     Goal,
     GoalCycle,
@@ -164,31 +164,29 @@ def export_goals(session: Session, *, actor: Actor, cycle_id: int) -> bytes:
     )
 
 
-def _read_sheet(
-    workbook: Any, name: str, required: list[str], cap: int, errors: list[RowError]
+def _sheet_records(
+    upload: ParsedWorkbook, name: str, required: list[str], cap: int, errors: list[RowError]
 ) -> list[tuple[int, dict[str, Any]]]:
-    if name not in workbook.sheetnames:
+    sheet = upload.sheet(name)
+    if sheet is None:
         errors.append(RowError(name, "", f"The workbook has no sheet called {name!r}."))
         return []
-    rows = workbook[name].iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
+    if not sheet.header_row:
         return []
-    columns = [str(c).strip().lower() if c is not None else "" for c in header]
-    missing = [c for c in required if c not in columns]
+    missing = sheet.missing(required)
     if missing:
-        errors.append(RowError(f"{name} 1", ", ".join(missing), "Missing column(s)."))
+        errors.append(
+            RowError(f"{name} {sheet.header_row}", ", ".join(missing), "Missing column(s).")
+        )
         return []
     result: list[tuple[int, dict[str, Any]]] = []
-    for number, values in enumerate(rows, start=2):
-        if all(is_blank(v) for v in values):
+    for number, values in sheet.records():
+        if all(is_blank(v) for v in values.values()):
             continue
         if len(result) >= cap:
             errors.append(RowError(f"{name} {number}", "", f"At most {cap:,} rows per import."))
             break
-        result.append(
-            (number, {c: unescape_cell(v) for c, v in zip(columns, values, strict=False) if c})
-        )
+        result.append((number, {c: unescape_cell(v) for c, v in values.items()}))
     return result
 
 
@@ -201,38 +199,21 @@ class _PlannedGoal:
     goal: Goal | None = None
 
 
-def _as_date(value: Any) -> date | None:
-    if is_blank(value):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(str(value).strip()).date()
-
-
 _Sheets = tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]], list[RowError]]
 
 
 def _read_goal_file(content: bytes) -> _Sheets:
     """The Goals and Key results rows of an upload, and the problems of its
     layout; raises `ValidationError` only for a file that cannot be read."""
-    errors: list[RowError] = []
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as problem:  # openpyxl raises many kinds for a bad file
-        raise ValidationError(f"That is not an Excel workbook (.xlsx): {problem}") from problem
-    try:
-        goal_rows = _read_sheet(
-            workbook, GOAL_SHEET, IMPORT_GOAL_REQUIRED, MAX_IMPORT_GOALS, errors
-        )
-        kr_rows = _read_sheet(
-            workbook, KR_SHEET, IMPORT_KR_REQUIRED, MAX_IMPORT_KEY_RESULTS, errors
-        )
-    finally:
-        workbook.close()
+    upload = read_upload(
+        content,
+        "goals.xlsx",
+        limits=UploadLimits(max_file_bytes=MAX_IMPORT_BYTES),
+        sheets=[GOAL_SHEET, KR_SHEET],
+    )
+    errors = upload.formula_errors()
+    goal_rows = _sheet_records(upload, GOAL_SHEET, IMPORT_GOAL_REQUIRED, MAX_IMPORT_GOALS, errors)
+    kr_rows = _sheet_records(upload, KR_SHEET, IMPORT_KR_REQUIRED, MAX_IMPORT_KEY_RESULTS, errors)
     return goal_rows, kr_rows, errors
 
 
@@ -328,7 +309,7 @@ def _plan_import(session: Session, actor: Actor, sheets: _Sheets) -> _Plan:
         if cycle_name and cycle is None:
             row_errors.append(("cycle", f"No goal cycle called {cycle_name!r}."))
         try:
-            due_on = _as_date(values.get("due_on"))
+            due_on = as_date(values.get("due_on"))
         except (TypeError, ValueError):
             row_errors.append(("due_on", "A date (YYYY-MM-DD)."))
             due_on = None

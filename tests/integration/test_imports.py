@@ -298,6 +298,20 @@ def test_own_goal_export_imports_back_exactly(session: Session) -> None:
     assert sorted(g.description for g in imported) == sorted("+" + t for t in tricky)
 
 
+def test_goal_formula_after_a_blank_cell_is_a_row_error(session: Session) -> None:
+    org = make_small_org(session)
+    make_cycle(session, name="Q4 formula")
+    content = _goal_workbook(
+        [["t1", "Team OKR", "team", None, org.team_a.code, None, "Q4 formula"]],
+        description="=1+1",
+    )
+    preview = goal_service.preview_goal_import(
+        session, actor=actor_for(session, org.manager), content=content
+    )
+    assert [(str(e.row), e.column) for e in preview.errors] == [("Goals 2", "description")]
+    assert "formulas are refused" in preview.errors[0].message
+
+
 @pytest.mark.parametrize("refusal", ["Other team"])
 def test_commit_with_row_errors_writes_nothing_and_raises_nothing(
     session: Session, refusal: str

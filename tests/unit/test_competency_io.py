@@ -187,6 +187,24 @@ def test_formula_cell_is_an_error() -> None:
     assert any("Competencies 3|name|A formula" in p for p in problems)
 
 
+def test_formula_after_a_blank_cell_is_refused_not_a_crash() -> None:
+    def add_formula(wb):  # type: ignore[no-untyped-def]
+        wb["Competencies"].append(["B", None, None, None, None, "=1+1"])
+
+    problems = _problems(_edit(bundle_to_workbook(sample_bundle()), add_formula))
+    assert any("|description|" in p and "formulas are refused" in p for p in problems)
+
+
+def test_csv_field_over_128_kb_is_refused_with_its_row() -> None:
+    lines = FIXTURE.read_text().splitlines()
+    huge = "x" * (129 * 1024)
+    data = "\n".join(
+        [*lines, f'"DW-COMM","DW-BIG","Big","{huge}","1","","","","0","null","","30","0",""']
+    )
+    with pytest.raises(ValidationError, match="longer than"):
+        parse_moodle_csv(data.encode())
+
+
 def test_file_over_the_size_cap() -> None:
     with pytest.raises(ValidationError, match="limit"):
         parse_workbook(b"x" * (MAX_FILE_BYTES + 1))
@@ -204,7 +222,7 @@ def test_zip_bomb_like_workbook_is_refused_unopened() -> None:
 
 
 def test_not_a_workbook() -> None:
-    with pytest.raises(ValidationError, match="not an Excel"):
+    with pytest.raises(ValidationError, match="Excel workbook but is not one"):
         parse_workbook(b"hello, world")
 
 
