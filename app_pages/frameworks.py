@@ -8,6 +8,7 @@ from app_pages import _auth, _ui
 from core import competencies as comp
 from core.competencies.files import KINDS, MAX_FILE_BYTES
 from core.errors import ValidationError
+from core.imports import file_digest
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -241,9 +242,10 @@ with files_tab:
     st.caption(
         "A Stride workbook (sheets Framework, Scales, Competencies, Level descriptors, Role "
         "map — export one to see the layout) or a Moodle / Totara competency framework CSV. "
-        "A framework with the same code is replaced by the file: competencies it leaves out "
-        "are deleted. You see a preview first; nothing is written until you confirm. "
-        f"At most {MAX_FILE_BYTES // 1024 // 1024} MB."
+        "A framework with the same code is merged by competency code: competencies still in "
+        "the file keep their role-map cells, level descriptors and assessments. What the "
+        "file leaves out is kept unless you choose to remove it. You see a preview first; "
+        f"nothing is written until you confirm. At most {MAX_FILE_BYTES // 1024 // 1024} MB."
     )
     file_format = st.radio(
         "Format",
@@ -259,77 +261,126 @@ with files_tab:
             options=["skill", "core", "specialist"],
             key="frameworks_import_leaf_kind",
         )
+    remove_missing = st.checkbox(
+        "Remove what the file leaves out (competencies, and for a Stride workbook also "
+        "level descriptors and role-map cells)",
+        key="frameworks_import_remove_missing",
+    )
     upload = st.file_uploader(
         "File",
         type=["xlsx"] if file_format == "workbook" else ["csv", "txt"],
         key="frameworks_import_file",
     )
     if upload is not None:
-        token = (upload.file_id, file_format, leaf_kind)
+        data = upload.getvalue()
+        # Keyed by the file's content: a rerun shows the preview it already has.
+        token = (file_digest(data), file_format, leaf_kind)
+        preview = st.session_state.get("frameworks_import_preview")
         if st.session_state.get("frameworks_import_token") != token:
             st.session_state["frameworks_import_token"] = token
-            _ui.forget("frameworks_import_preview", "frameworks_import_errors")
+            _ui.forget("frameworks_import_preview", "frameworks_import_unreadable")
             bar, reading = _ui.progress_bar("Reading the file…")
             try:
                 with unit_of_work() as session:
-                    st.session_state["frameworks_import_preview"] = comp.preview_import(
+                    preview = comp.preview_import(
                         session=session,
                         actor=actor,
-                        data=upload.getvalue(),
+                        data=data,
                         file_format=file_format,
                         leaf_kind=leaf_kind,
+                        remove_missing=remove_missing,
                         progress=reading,
                     )
-            except ValidationError as invalid:
-                st.session_state["frameworks_import_errors"] = invalid
+                st.session_state["frameworks_import_preview"] = preview
+            except ValidationError as problem:
+                st.session_state["frameworks_import_unreadable"] = problem.message
             bar.empty()
-        problem = st.session_state.get("frameworks_import_errors")
-        preview = st.session_state.get("frameworks_import_preview")
-        if problem is not None:
-            st.error(problem.message)
-            errors = pd.DataFrame(
-                [
-                    {"row": str(r.row), "column": r.column, "problem": r.message}
-                    for r in problem.rows
-                ]
-            )
-            if not errors.empty:
-                st.dataframe(errors, hide_index=True, width="stretch")
-                _ui.excel_download(
-                    errors,
-                    file_name="import-errors.xlsx",
-                    label="Download the errors",
-                    sheet_name="Errors",
-                    key="frameworks_import_errors_download",
+        elif (
+            preview is not None
+            and preview.bundle is not None
+            and preview.remove_missing != remove_missing
+        ):
+            # Only the choice changed: check the parsed file again, don't re-read it.
+            preview = None
+            with _ui.shown_errors(), unit_of_work() as session:
+                preview = comp.import_framework(
+                    session=session,
+                    actor=actor,
+                    bundle=st.session_state["frameworks_import_preview"].bundle,
+                    dry_run=True,
+                    remove_missing=remove_missing,
                 )
-        elif preview is not None:
-            verb = "create" if preview.summary.framework_created else "update"
-            st.info(
-                f"Preview: this would {verb} the framework "
-                f"“{preview.bundle.name}” ({preview.bundle.code})."
+            st.session_state["frameworks_import_preview"] = preview
+        unreadable = st.session_state.get("frameworks_import_unreadable")
+        preview = st.session_state.get("frameworks_import_preview")
+        if unreadable is not None:
+            st.error(unreadable)
+        elif preview is not None and not preview.valid:
+            st.error(
+                f"{len(preview.errors)} problems; nothing can be imported until they are fixed."
             )
-            for note in preview.summary.notes:
-                st.caption(note)
+            for note in preview.notes:
+                st.caption(_ui.md(note))
+            st.dataframe(preview.errors_frame(), hide_index=True, width="stretch")
+            st.download_button(
+                "Download the errors",
+                data=preview.errors_workbook,
+                file_name="import-errors.xlsx",
+                mime=_ui.XLSX_MIME,
+                icon=":material/download:",
+                key="frameworks_import_errors_download",
+            )
+        elif preview is not None and preview.bundle is not None:
+            verb = "create" if preview.framework_created else "update"
+            st.info(
+                _ui.md(
+                    f"Preview: this would {verb} the framework "
+                    f"“{preview.bundle.name}” ({preview.bundle.code})."
+                )
+            )
+            for note in preview.notes:
+                st.caption(_ui.md(note))
             left, right = st.columns(2)
             left.dataframe(preview.contents, hide_index=True)
-            right.dataframe(preview.summary.as_frame(), hide_index=True)
+            right.dataframe(preview.counts_frame(), hide_index=True)
+            if preview.removals:
+                if preview.remove_missing:
+                    st.warning(
+                        f"The import removes {len(preview.removals)} rows the file leaves out:"
+                    )
+                else:
+                    st.caption(
+                        f"The file leaves out {len(preview.removals)} rows; they are kept "
+                        "(tick “Remove what the file leaves out” to remove them):"
+                    )
+                st.dataframe(
+                    pd.DataFrame({"left out of the file": list(preview.removals)}),
+                    hide_index=True,
+                    width="stretch",
+                )
             if st.button("Import", type="primary", key="frameworks_import_go"):
-                summary = None
+                result = None
                 _, importing = _ui.progress_bar("Importing…")
                 with _ui.shown_errors(), unit_of_work() as session:
-                    summary = comp.import_framework(
+                    result = comp.import_framework(
                         session=session,
                         actor=actor,
                         bundle=preview.bundle,
                         dry_run=False,
+                        remove_missing=remove_missing,
                         progress=importing,
                     )
-                if summary is not None:
+                if result is not None and result.committed:
                     _ui.forget(
                         "frameworks_import_preview",
+                        "frameworks_import_token",
                         "frameworks_fw_shown",
                         "frameworks_scales_shown",
                         "frameworks_comp_shown",
                     )
                     _ui.flash(f"Imported {preview.bundle.name}.")
+                    st.rerun()
+                elif result is not None:
+                    # The database changed since the preview: show why, keep the file.
+                    st.session_state["frameworks_import_preview"] = result
                     st.rerun()

@@ -8,6 +8,7 @@ from app_pages import _auth, _goals_ui, _ui
 from core import access
 from core import goals as goal_service
 from core.goals.rules import PROGRESS_BUCKETS
+from core.imports import file_digest
 from core.runtime import unit_of_work
 from db.models import GoalCycleCreate
 
@@ -103,6 +104,9 @@ with excel_tab:
     )
     st.divider()
     st.markdown("**Goals and key results** (two sheets: Goals, Key results)")
+    # The prepared workbook belongs to the cycle and the person it was made
+    # for; another cycle or viewer needs its own.
+    export_key = (actor.person_id, cycle_id)
     if st.button("Prepare export of goals", key="goal_report_prepare_export"):
         with (
             st.spinner("Writing the workbook (about 30 s for 30,000 goals)…", show_time=True),
@@ -112,10 +116,12 @@ with excel_tab:
             st.session_state["goal_report_export"] = goal_service.export_goals(
                 session=session, actor=actor, cycle_id=cycle_id
             )
-    if export := st.session_state.get("goal_report_export"):
+            st.session_state["goal_report_export_for"] = export_key
+    prepared = st.session_state.get("goal_report_export")
+    if prepared is not None and st.session_state.get("goal_report_export_for") == export_key:
         st.download_button(
             "Download goals",
-            data=export,
+            data=prepared,
             file_name="goals.xlsx",
             mime=_ui.XLSX_MIME,
             icon=":material/download:",
@@ -131,16 +137,23 @@ with excel_tab:
     st.caption(
         "Import creates new goals. `ref` names a row so others can align to it "
         "(`parent_ref`) and key results can point to it (`goal_ref`); `G<id>` points "
-        "to a goal already in Stride. Nothing is written unless every row is valid."
+        "to a goal already in Stride. Descriptions hold at most "
+        f"{goal_service.DESCRIPTION_MAX:,} characters. Nothing is written unless every "
+        "row is valid."
     )
     upload = st.file_uploader("Import goals", type=["xlsx"], key="goal_report_upload")
     if upload is not None:
         content = upload.getvalue()
-        preview = None
-        with _ui.shown_errors(), unit_of_work() as session:
-            preview = goal_service.preview_goal_import(
-                session=session, actor=actor, content=content
-            )
+        # Parsed once per file (and viewer): reruns reuse the preview.
+        token = (file_digest(content), actor.person_id)
+        if st.session_state.get("goal_report_import_token") != token:
+            _ui.forget("goal_report_import_preview")
+            with _ui.shown_errors(), unit_of_work() as session:
+                st.session_state["goal_report_import_preview"] = goal_service.preview_goal_import(
+                    session=session, actor=actor, content=content
+                )
+            st.session_state["goal_report_import_token"] = token
+        preview = st.session_state.get("goal_report_import_preview")
         if preview is not None:
             st.markdown(
                 f"Dry run: {len(preview.goals)} goals, {len(preview.key_results)} key results."
@@ -148,14 +161,16 @@ with excel_tab:
             st.dataframe(preview.goals, hide_index=True, width="stretch")
             st.dataframe(preview.key_results, hide_index=True, width="stretch")
             if preview.errors:
-                errors = goal_service.import_errors_frame(preview.errors)
-                st.error(f"{len(errors)} problems; nothing can be imported until they are fixed.")
-                st.dataframe(errors, hide_index=True, width="stretch")
-                _ui.excel_download(
-                    errors,
+                st.error(
+                    f"{len(preview.errors)} problems; nothing can be imported until they are fixed."
+                )
+                st.dataframe(preview.errors_frame(), hide_index=True, width="stretch")
+                st.download_button(
+                    "Download the problems",
+                    data=preview.errors_workbook,
                     file_name="goal-import-problems.xlsx",
-                    label="Download the problems",
-                    sheet_name="Problems",
+                    mime=_ui.XLSX_MIME,
+                    icon=":material/download:",
                     key="goal_report_import_errors",
                 )
             elif st.button("Import", type="primary", key="goal_report_import"):
@@ -169,12 +184,21 @@ with excel_tab:
                     result = goal_service.commit_goal_import(
                         session=session,
                         actor=actor,
-                        content=content,
+                        preview=preview,
                         progress=show_share,
                     )
-                if result is not None:
+                if result is not None and result.committed:
                     _ui.flash(
-                        f"Imported {result.goals} goals and {result.key_results} key results."
+                        f"Imported {result.goals_added} goals and "
+                        f"{result.key_results_added} key results."
                     )
-                    st.session_state.pop("goal_report_upload", None)
+                    _ui.forget(
+                        "goal_report_upload",
+                        "goal_report_import_preview",
+                        "goal_report_import_token",
+                    )
+                    st.rerun()
+                elif result is not None:
+                    # Something changed since the dry run: show the new problems.
+                    st.session_state["goal_report_import_preview"] = result
                     st.rerun()

@@ -21,13 +21,30 @@ MAX_COLUMN_WIDTH = 60
 
 def escape_cell(value: Any) -> Any:
     """Strings come back inert: control characters stripped, and a leading
-    formula trigger prefixed with an apostrophe. Other values pass through."""
+    formula trigger prefixed with an apostrophe. Other values pass through.
+
+    A text that already starts with apostrophes and then a trigger gets one
+    more too, so that `unescape_cell` can strip exactly one apostrophe from
+    every text of that shape and our own exports import back exactly."""
     if not isinstance(value, str):
         return value
     cleaned = _CONTROL_CHARS.sub("", value)
-    if cleaned.startswith(FORMULA_TRIGGERS):
+    if cleaned.startswith(FORMULA_TRIGGERS) or _apostrophes_then_trigger(cleaned):
         return "'" + cleaned
     return cleaned
+
+
+def unescape_cell(value: Any) -> Any:
+    """The inverse of `escape_cell` for text read back from a workbook; every
+    importer reads text cells through it."""
+    if isinstance(value, str) and value.startswith("'") and _apostrophes_then_trigger(value):
+        return value[1:]
+    return value
+
+
+def _apostrophes_then_trigger(value: str) -> bool:
+    rest = value.lstrip("'")
+    return rest != value and rest.startswith(FORMULA_TRIGGERS)
 
 
 def _plain(value: Any) -> Any:

@@ -27,7 +27,7 @@ from core.competencies.grids import (
     Progress,
 )
 from core.competencies.import_export import (
-    ImportPreview,
+    FrameworkImportPreview,
     ImportSummary,
     describe_import,
     export_framework_bundle,
@@ -81,8 +81,8 @@ __all__ = [
     "SCALE_VALUE_COLUMNS",
     "CompetencyGrid",
     "FrameworkGrid",
+    "FrameworkImportPreview",
     "GridSaveResult",
-    "ImportPreview",
     "ImportSummary",
     "Progress",
     "RequirementRow",

@@ -6,43 +6,47 @@ Two formats:
 - Moodle's competency-framework CSV (`tool_lpimportcsv`), which Totara and
   Moodle sites export.
 
-Parsing returns a `FrameworkBundle` (plain values) or raises `ValidationError`
-with one `RowError` per problem; `core.competencies` checks the bundle against
+Parsing returns a `FrameworkBundle` (plain values), raises `RowProblems` with
+one `RowError` per problem of the rows, or `ValidationError` for a file that
+cannot be read at all; `core.competencies` checks the bundle against
 the database and writes it.
 """
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
 import pandas as pd
-from openpyxl import load_workbook
 
+from core.cells import as_bool, as_int, as_text
 from core.errors import RowError, ValidationError
-from core.export import FORMULA_TRIGGERS, workbook_bytes
+from core.export import unescape_cell, workbook_bytes
+from core.imports import MAX_ERRORS, RowProblems, column_limit
+from core.uploads import DEFAULT_LIMITS, ParsedWorkbook, read_upload
+from db.models import Competency, Framework, Position, Scale, ScaleValue
 
 Progress = Callable[[str, float], None]
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+# Size, zip-bomb and cell caps are `core.uploads`'s; this is what pages show.
+MAX_FILE_BYTES = DEFAULT_LIMITS.max_file_bytes
 MAX_ROWS_PER_SHEET = 20_000
-# A workbook is a zip: refuse one that would inflate beyond this, or whose
-# parts inflate suspiciously well (a "zip bomb").
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 200
-MAX_ERRORS = 200
 
-CODE_MAX = 100
-NAME_MAX = 200
-SCALE_NAME_MAX = 120
+# Limits the database enforces, read from the columns so they never drift.
+FRAMEWORK_CODE_MAX = column_limit(Framework, "code")
+FRAMEWORK_NAME_MAX = column_limit(Framework, "name")
+SOURCE_MAX = column_limit(Framework, "source")
+CODE_MAX = column_limit(Competency, "code")
+NAME_MAX = column_limit(Competency, "name")
+SCALE_NAME_MAX = column_limit(Scale, "name")
+LEVEL_NAME_MAX = column_limit(ScaleValue, "name")
+POSITION_CODE_MAX = column_limit(Position, "code")
+# Descriptions are unbounded text columns; this keeps them readable.
 TEXT_MAX = 10_000
 KINDS = ("cluster", "core", "specialist", "skill")
 
@@ -105,6 +109,9 @@ class FrameworkBundle:
     descriptors: tuple[DescriptorSpec, ...] = ()
     requirements: tuple[RequirementSpec, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # Moodle's CSV has no level descriptors and no role map: an import of it
+    # must leave those as HR made them in Stride.
+    has_descriptors_and_role_map: bool = field(default=True, compare=False)
 
 
 # --- text helpers ------------------------------------------------------------
@@ -116,28 +123,10 @@ def clean_text(value: object) -> str:
     return _CONTROL_CHARS.sub("", "" if value is None else str(value)).strip()
 
 
-def escape_for_workbook(value: str) -> str:
-    """Our half of the formula escaping, so the round trip is exact.
-
-    `core.export.escape_cell` prefixes an apostrophe to text starting with a
-    formula trigger. A text that already starts with apostrophes and then a
-    trigger gets one more here, so that reading strips exactly one apostrophe
-    from every text of the form '…'<trigger>.
-    """
-    if _apostrophes_then_trigger(value):
-        return "'" + value
-    return value
-
-
 def unescape_from_workbook(value: str) -> str:
-    if value.startswith("'") and _apostrophes_then_trigger(value):
-        return value[1:]
-    return value
-
-
-def _apostrophes_then_trigger(value: str) -> bool:
-    rest = value.lstrip("'")
-    return rest != value and rest.startswith(FORMULA_TRIGGERS)
+    """The people importer's name for `core.export.unescape_cell`, the one
+    implementation every importer shares."""
+    return str(unescape_cell(value))
 
 
 class _TextExtractor(HTMLParser):
@@ -151,9 +140,17 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self._skip_depth = 0
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":  # <br/> reaches here, not handle_starttag
+            self.parts.append("\n")
+        else:
+            self.handle_starttag(tag, attrs)
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._SKIPPED:
             self._skip_depth += 1
+        elif tag == "br":
+            self.parts.append("\n")
         elif tag in self._BLOCKS:
             self.parts.append("\n")
             if tag == "li":
@@ -162,17 +159,20 @@ class _TextExtractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self._SKIPPED:
             self._skip_depth = max(0, self._skip_depth - 1)
-        elif tag in self._BLOCKS and tag != "li":  # the next item starts its own line
+        elif tag in self._BLOCKS and tag not in ("li", "br"):  # an item starts its own line
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self._skip_depth:
-            self.parts.append(data)
+            # A line break in the markup is only where an editor wrapped the
+            # text: browsers show it as a space, and so do we.
+            self.parts.append(re.sub(r"[\r\n]+", " ", data))
 
 
 def html_to_text(markup: str) -> str:
     """Moodle stores descriptions as HTML; we keep plain text: no tags, no
-    scripts, entities decoded, paragraphs as blank-line breaks."""
+    scripts, entities decoded, paragraphs as blank-line breaks, `<br>` as a
+    line break and the markup's own line wrapping as spaces."""
     extractor = _TextExtractor()
     extractor.feed(markup)
     extractor.close()
@@ -201,8 +201,7 @@ COLUMNS: dict[str, list[str]] = {
 
 def bundle_to_sheets(bundle: FrameworkBundle) -> dict[str, pd.DataFrame]:
     def frame(sheet: str, rows: Iterable[list[Any]]) -> pd.DataFrame:
-        escaped = [[escape_for_workbook(v) if isinstance(v, str) else v for v in r] for r in rows]
-        return pd.DataFrame(escaped, columns=COLUMNS[sheet], dtype=object)
+        return pd.DataFrame(list(rows), columns=COLUMNS[sheet], dtype=object)
 
     return {
         SHEET_FRAMEWORK: frame(
@@ -251,132 +250,45 @@ class _Problems:
 
     def raise_if_any(self, message: str = "Nothing was imported: fix the rows below.") -> None:
         if self.rows:
-            raise ValidationError(message, rows=self.rows)
-
-
-def check_upload_size(data: bytes) -> None:
-    if len(data) > MAX_FILE_BYTES:
-        raise ValidationError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB."
-        )
-    if not data:
-        raise ValidationError("The file is empty.")
-
-
-def _check_zip(data: bytes) -> None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as bad:
-        raise ValidationError("This is not an Excel workbook (.xlsx).") from bad
-    total = 0
-    with archive:
-        for info in archive.infolist():
-            total += info.file_size
-            ratio = info.file_size / max(info.compress_size, 1)
-            if total > MAX_UNCOMPRESSED_BYTES or (
-                info.file_size > 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO
-            ):
-                raise ValidationError(
-                    "The workbook unpacks to far more data than it holds; it was refused "
-                    "without being opened."
-                )
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return unescape_from_workbook(clean_text(value) if not isinstance(value, str) else value)
+            raise RowProblems(message, rows=self.rows)
 
 
 def _as_text(value: Any) -> str:
     """Text as the workbook holds it, unescaped and cleaned like stored text."""
-    return clean_text(_cell_text(value))
-
-
-_TRUE = {"true", "yes", "y", "1", "x"}
-_FALSE = {"false", "no", "n", "0", ""}
+    return clean_text(unescape_cell(as_text(value)))
 
 
 def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    text = _as_text(value).lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    return None
+    return as_bool(value, default=False)
 
 
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = _as_text(value)
-    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else None
-
-
-def _read_sheets(data: bytes, problems: _Problems, progress: Progress) -> dict[str, list[tuple]]:
-    """Every expected sheet's data rows (header checked), as raw cell values.
-
-    The workbook is read without `data_only` so that a formula shows up as a
-    formula (an error here), not as whatever value Excel cached for it.
-    """
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        found: dict[str, list[tuple]] = {}
-        for index, (sheet_name, expected) in enumerate(COLUMNS.items()):
-            progress(f"Reading {sheet_name}", 0.05 + 0.4 * index / len(COLUMNS))
-            if sheet_name not in workbook.sheetnames:
-                problems.add(sheet_name, "", f"The sheet {sheet_name!r} is missing.")
+def _sheet_rows(parsed: ParsedWorkbook, problems: _Problems) -> dict[str, list[tuple]]:
+    """Every expected sheet's data rows (header checked), as cell values."""
+    found: dict[str, list[tuple]] = {}
+    for sheet_name, expected in COLUMNS.items():
+        sheet = parsed.sheet(sheet_name)
+        if sheet is None:
+            problems.add(sheet_name, "", f"The sheet {sheet_name!r} is missing.")
+            continue
+        missing = sheet.missing(expected)
+        if missing:
+            problems.add(
+                f"{sheet_name} {sheet.header_row or 1}",
+                ", ".join(missing),
+                "Missing column(s) in the header row.",
+            )
+            continue
+        positions = [sheet.column(c) for c in expected]
+        values: list[tuple] = []
+        for row in sheet.rows:
+            picked = tuple(None if p is None else row.get(p) for p in positions)
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in picked):
                 continue
-            sheet = workbook[sheet_name]
-            rows = sheet.iter_rows()
-            header_cells = next(rows, ())
-            header = [_as_text(c.value).lower() for c in header_cells]
-            missing = [c for c in expected if c not in header]
-            if missing:
-                problems.add(
-                    f"{sheet_name} 1", ", ".join(missing), "Missing column(s) in the header row."
-                )
-                continue
-            positions = [header.index(c) for c in expected]
-            values: list[tuple] = []
-            for number, row in enumerate(rows, start=2):
-                cells = list(row)
-                if number - 1 > MAX_ROWS_PER_SHEET:
-                    problems.add(
-                        sheet_name, "", f"More than {MAX_ROWS_PER_SHEET:,} rows; split the file."
-                    )
-                    break
-                for cell in cells:
-                    if getattr(cell, "data_type", None) == "f":
-                        column = (
-                            header[cells.index(cell)] if cells.index(cell) < len(header) else ""
-                        )
-                        problems.add(
-                            f"{sheet_name} {number}",
-                            column,
-                            "A formula: type the value itself (formulas are not imported).",
-                        )
-                picked = tuple(cells[p].value if p < len(cells) else None for p in positions)
-                if all(v is None or (isinstance(v, str) and not v.strip()) for v in picked):
-                    continue
-                values.append((number, *picked))
-            found[sheet_name] = values
-        return found
-    finally:
-        workbook.close()
+            values.append((row.number, *picked))
+        found[sheet_name] = values
+    for formula in parsed.formula_errors():
+        problems.add(formula.row, formula.column, formula.message)
+    return found
 
 
 def parse_workbook(data: bytes, *, progress: Progress | None = None) -> FrameworkBundle:
@@ -384,13 +296,16 @@ def parse_workbook(data: bytes, *, progress: Progress | None = None) -> Framewor
     every problem found (missing sheets or columns, wrong types, unknown
     references, cycles, duplicates, formulas)."""
     report = progress or (lambda _label, _share: None)
-    check_upload_size(data)
-    _check_zip(data)
+    parsed = read_upload(
+        data,
+        "framework.xlsx",
+        sheets=list(COLUMNS),
+        progress=lambda label, share: report(label, 0.05 + 0.4 * share),
+    )
+    if parsed.kind != "xlsx":
+        raise ValidationError("This is not an Excel workbook (.xlsx).")
     problems = _Problems()
-    try:
-        sheets = _read_sheets(data, problems, report)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as bad:
-        raise ValidationError(f"The workbook could not be read ({type(bad).__name__}).") from bad
+    sheets = _sheet_rows(parsed, problems)
     problems.raise_if_any()
 
     report("Checking the framework", 0.5)
@@ -401,8 +316,11 @@ def parse_workbook(data: bytes, *, progress: Progress | None = None) -> Framewor
     number, code, name, source, description, scale_name = framework_rows[0]
     where = f"{SHEET_FRAMEWORK} {number}"
     code, name = _as_text(code), _as_text(name)
-    _require_text(problems, where, "code", code, CODE_MAX)
-    _require_text(problems, where, "name", name, NAME_MAX)
+    _require_text(problems, where, "code", code, FRAMEWORK_CODE_MAX)
+    _require_text(problems, where, "name", name, FRAMEWORK_NAME_MAX)
+    source = _as_text(source) or "excel"
+    if len(source) > SOURCE_MAX:
+        problems.add(where, "source", f"At most {SOURCE_MAX} characters.")
     scale_name = _as_text(scale_name)
 
     report("Checking scales", 0.55)
@@ -440,7 +358,7 @@ def parse_workbook(data: bytes, *, progress: Progress | None = None) -> Framewor
     for number, position, title, comp_code, level, critical in sheets[SHEET_ROLE_MAP]:
         where = f"{SHEET_ROLE_MAP} {number}"
         position, comp_code, level = _as_text(position), _as_text(comp_code), _as_text(level)
-        _require_text(problems, where, "position code", position, 40)
+        _require_text(problems, where, "position code", position, POSITION_CODE_MAX)
         if comp_code not in levels_of:
             problems.add(where, "competency code", f"Unknown competency {comp_code!r}.")
         elif kinds[comp_code] == "cluster":
@@ -464,7 +382,7 @@ def parse_workbook(data: bytes, *, progress: Progress | None = None) -> Framewor
     return FrameworkBundle(
         code=code,
         name=name,
-        source=_as_text(source) or "excel",
+        source=source,
         description=_as_text(description),
         scale_name=scale_name,
         scales=tuple(scales),
@@ -487,8 +405,8 @@ def _parse_scales(rows: list[tuple], problems: _Problems) -> list[ScaleSpec]:
         where = f"{SHEET_SCALES} {number}"
         scale, level = _as_text(scale), _as_text(level)
         _require_text(problems, where, "scale", scale, SCALE_NAME_MAX)
-        _require_text(problems, where, "level", level, SCALE_NAME_MAX)
-        rank_value = _as_int(rank)
+        _require_text(problems, where, "level", level, LEVEL_NAME_MAX)
+        rank_value = as_int(rank)
         if rank_value is None or rank_value < 1:
             problems.add(where, "rank", "A whole number from 1 (the lowest level).")
         flags = [_as_bool(proficient), _as_bool(default)]
@@ -616,15 +534,6 @@ def _header_key(header: str) -> str:
     return re.sub(r"[^a-z]", "", text)
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError("The file's encoding is neither UTF-8 nor Windows-1252.")
-
-
 def _moodle_scale(
     values_text: str, config_text: str, *, where: str, problems: _Problems
 ) -> ScaleSpec | None:
@@ -634,6 +543,9 @@ def _moodle_scale(
     names = [clean_text(v) for v in values_text.split(",")]
     if not names or any(not n for n in names):
         problems.add(where, "Scale values", "Comma-separated level names, lowest first.")
+        return None
+    if any(len(n) > LEVEL_NAME_MAX for n in names):
+        problems.add(where, "Scale values", f"Level names of at most {LEVEL_NAME_MAX} characters.")
         return None
     flags: dict[int, tuple[bool, bool]] = {}
     if config_text.strip():
@@ -672,30 +584,31 @@ def parse_moodle_csv(
     clusters and leaves `leaf_kind`; rules and cross-references are not part of
     Stride's model and are left out (the bundle's notes say so)."""
     report = progress or (lambda _label, _share: None)
-    check_upload_size(data)
     if leaf_kind not in KINDS or leaf_kind == "cluster":
         raise ValidationError("Leaves must be core, specialist or skill competencies.")
-    text = _decode(data)
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    problems = _Problems()
-    header = next(reader, None)
-    if not header:
+    upload = read_upload(
+        data, "framework.csv", progress=lambda label, share: report(label, 0.4 * share)
+    )
+    if not upload.sheets or not upload.sheets[0].header:
         raise ValidationError("The file has no header row.")
-    keys = [_header_key(h) for h in header]
+    sheet = upload.sheets[0]
+    problems = _Problems()
+    for formula in upload.formula_errors():
+        problems.add(formula.row, formula.column, formula.message)
+    keys = [_header_key(h) for h in sheet.header]
     missing = [c for c in MOODLE_REQUIRED if c not in keys]
     if missing:
-        raise ValidationError(
+        raise RowProblems(
             "This is not a Moodle competency framework CSV.",
             rows=[RowError(1, c, "Missing column.") for c in missing],
         )
     index = {c: keys.index(c) for c in MOODLE_COLUMNS if c in keys}
-    rows = list(reader)
+    rows = sheet.rows
     if len(rows) > MAX_ROWS_PER_SHEET:
-        raise ValidationError(f"More than {MAX_ROWS_PER_SHEET:,} rows; split the file.")
+        raise RowProblems(
+            f"More than {MAX_ROWS_PER_SHEET:,} rows; split the file.",
+            rows=[RowError(MAX_ROWS_PER_SHEET + 2, "", "Rows beyond the limit.")],
+        )
 
     framework: dict[str, str] | None = None
     framework_row = 0
@@ -703,12 +616,11 @@ def parse_moodle_csv(
     framework_scale: ScaleSpec | None = None
     records: list[tuple[int, dict[str, str]]] = []
     ignored_rules = ignored_links = 0
-    for number, raw in enumerate(rows, start=2):
-        if number % 500 == 0:
-            report("Reading rows", 0.8 * number / max(len(rows), 1))
-        if not any(cell.strip() for cell in raw):
-            continue
-        record = {c: (raw[i] if i < len(raw) else "") for c, i in index.items()}
+    for done, line in enumerate(rows):
+        number = line.number
+        if done % 500 == 0:
+            report("Reading rows", 0.4 + 0.4 * done / max(len(rows), 1))
+        record = {c: as_text(line.get(i)) for c, i in index.items()}
         where = str(number)
         flag = _as_bool(record["isframework"].strip())
         if flag is None:
@@ -745,8 +657,8 @@ def parse_moodle_csv(
     code = clean_text(framework["idnumber"])
     name = clean_text(framework["shortname"])
     where = str(framework_row)
-    _require_text(problems, where, "ID number", code, CODE_MAX)
-    _require_text(problems, where, "Short name", name, NAME_MAX)
+    _require_text(problems, where, "ID number", code, FRAMEWORK_CODE_MAX)
+    _require_text(problems, where, "Short name", name, FRAMEWORK_NAME_MAX)
 
     nodes: list[tuple[int | str, str, str | None]] = []
     seen: dict[str, int] = {}
@@ -799,9 +711,10 @@ def parse_moodle_csv(
                 description=text,
             )
         )
-    problems.raise_if_any()
     if framework_scale is None:
-        raise ValidationError("The framework row has no scale values.")
+        problems.add(framework_row, "Scale values", "The framework row has no scale values.")
+    problems.raise_if_any()
+    assert framework_scale is not None
     notes = []
     if ignored_rules:
         notes.append(f"{ignored_rules} competency rules were left out (Stride has no rules).")
@@ -817,4 +730,5 @@ def parse_moodle_csv(
         scales=tuple(scales.values()),
         competencies=tuple(competencies),
         notes=tuple(notes),
+        has_descriptors_and_role_map=False,
     )

@@ -1,5 +1,5 @@
 """A framework bundle to and from the database: export, dry-run
-preview and import (`core.competencies.files` parses and writes the files)."""
+preview and merging import (`core.competencies.files` parses and writes the files)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from core.access import Actor
 from core.audit import record_event
 from core.competencies.commands import _delete_competencies
 from core.competencies.files import (
+    SCALE_NAME_MAX,
     CompetencySpec,
     DescriptorSpec,
     FrameworkBundle,
@@ -29,6 +30,7 @@ from core.competencies.files import (
 from core.competencies.grids import Progress, _require_editor
 from core.competencies.queries import _framework
 from core.errors import RowError, ValidationError
+from core.imports import MAX_ERRORS, ImportPreview, RowProblems
 from db.models import (
     Competency,
     Framework,
@@ -147,6 +149,8 @@ class ImportSummary:
     dry_run: bool
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    problems: list[RowError] = field(default_factory=list)
+    removals: list[str] = field(default_factory=list)
 
     def bump(self, key: str, by: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + by
@@ -155,17 +159,38 @@ class ImportSummary:
         return pd.DataFrame(sorted(self.counts.items()), columns=["change", "rows"])
 
 
+@dataclass(frozen=True, kw_only=True)
+class FrameworkImportPreview(ImportPreview):
+    """The shared import contract, plus the parsed file (None when it could
+    not be parsed) and what it holds."""
+
+    bundle: FrameworkBundle | None = None
+    contents: pd.DataFrame = field(default_factory=pd.DataFrame)
+    framework_created: bool = False
+    remove_missing: bool = False
+
+
+IN_USE = (
+    "A competency or level the file leaves out is still in use (for example by "
+    "assessments); keep it in the file, or import without removing what it leaves out."
+)
+
+
 def import_framework(
     session: Session,
     *,
     actor: Actor,
     bundle: FrameworkBundle,
     dry_run: bool,
+    remove_missing: bool = False,
     progress: Progress | None = None,
-) -> ImportSummary:
-    """Make the framework in the database match the bundle: its scales'
-    levels, its competencies (missing ones are deleted), their level
-    descriptors and their role-map cells. All or nothing.
+) -> FrameworkImportPreview:
+    """Merge the bundle into the framework with its code, by competency code:
+    scales' levels, competencies, their level descriptors and role-map cells
+    are added or changed. What the file leaves out stays unless
+    `remove_missing` (the preview lists it by name either way). Moodle files
+    carry no descriptors or role map, so those are never removed by one.
+    All or nothing: with any row error nothing is written.
 
     A dry run does exactly the same work inside a savepoint and rolls it back,
     so the preview meets every check a real import would.
@@ -174,31 +199,48 @@ def import_framework(
     report = progress or (lambda _label, _share: None)
     nested = session.begin_nested()
     try:
-        summary = _write_bundle(session, bundle, report, dry_run=dry_run)
+        summary = _write_bundle(
+            session, bundle, report, dry_run=dry_run, remove_missing=remove_missing
+        )
         session.flush()
-    except IntegrityError as clash:
+    except IntegrityError:
         nested.rollback()
-        raise ValidationError(
-            "Nothing was imported: a competency or level the file leaves out is still in use "
-            "(for example by assessments)."
-        ) from clash
+        summary = ImportSummary(bundle.code, False, dry_run, notes=list(bundle.notes))
+        summary.problems.append(RowError("", "", IN_USE))
     except BaseException:
         nested.rollback()
         raise
-    if dry_run:
-        nested.rollback()
-        return summary
-    nested.commit()
-    record_event(
-        session,
-        actor_id=actor.person_id,
-        action="framework.imported",
-        entity="framework",
-        entity_id=bundle.code,
-        detail={"source": bundle.source, "counts": summary.counts},
+    else:
+        if dry_run or summary.problems:
+            nested.rollback()
+        else:
+            nested.commit()
+    committed = not dry_run and not summary.problems
+    if committed:
+        record_event(
+            session,
+            actor_id=actor.person_id,
+            action="framework.imported",
+            entity="framework",
+            entity_id=bundle.code,
+            detail={
+                "source": bundle.source,
+                "counts": summary.counts,
+                "removed": summary.removals[:MAX_ERRORS] if remove_missing else [],
+            },
+        )
+        report("Imported", 1.0)
+    return FrameworkImportPreview(
+        errors=tuple(summary.problems[:MAX_ERRORS]),
+        counts=dict(summary.counts),
+        notes=tuple(summary.notes),
+        removals=tuple(summary.removals),
+        committed=committed,
+        bundle=bundle,
+        contents=describe_import(bundle),
+        framework_created=summary.framework_created,
+        remove_missing=remove_missing,
     )
-    report("Imported", 1.0)
-    return summary
 
 
 def write_framework_bundle(
@@ -206,13 +248,58 @@ def write_framework_bundle(
 ) -> ImportSummary:
     """The import's writer without an actor, for the demo seeders and the
     generator (trusted bundles built in code)."""
-    return _write_bundle(session, bundle, progress or (lambda _l, _s: None), dry_run=False)
+    summary = _write_bundle(
+        session, bundle, progress or (lambda _l, _s: None), dry_run=False, remove_missing=True
+    )
+    if summary.problems:
+        raise ValidationError("The bundle does not fit the database.", rows=summary.problems)
+    return summary
+
+
+def _scale_matches(session: Session, scale: Scale, spec: ScaleSpec) -> bool:
+    values = session.exec(select(ScaleValue).where(ScaleValue.scale_id == scale.id)).all()
+    return scale.description == spec.description and {
+        (v.name, v.rank, v.proficient, v.is_default) for v in values
+    } == {(v.name, v.rank, v.proficient, v.is_default) for v in spec.values}
+
+
+def _scale_users(session: Session, scale_id: int, framework_id: int | None) -> list[str]:
+    """Codes of the other frameworks that use a scale (as theirs or a
+    competency's)."""
+    direct = session.exec(
+        select(Framework.code).where(
+            Framework.scale_id == scale_id, col(Framework.id) != (framework_id or 0)
+        )
+    ).all()
+    through = session.exec(
+        select(Framework.code)
+        .join(Competency, col(Competency.framework_id) == col(Framework.id))
+        .where(Competency.scale_id == scale_id, col(Framework.id) != (framework_id or 0))
+    ).all()
+    return sorted(set(direct) | set(through))
+
+
+def _own_scale_name(session: Session, name: str, framework_code: str) -> str:
+    """A name for a new scale of this framework when another scale already has
+    the file's name (scale names are unique across frameworks)."""
+    taken = set(session.exec(select(Scale.name)).all())
+    for attempt in range(1, 100):
+        number = "" if attempt == 1 else f" {attempt}"
+        suffix = f" ({framework_code[:40]}{number})"
+        candidate = name[: SCALE_NAME_MAX - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+    raise ValidationError(f"No free name for the scale {name!r}.")
 
 
 def _write_bundle(
-    session: Session, bundle: FrameworkBundle, report: Progress, *, dry_run: bool
+    session: Session,
+    bundle: FrameworkBundle,
+    report: Progress,
+    *,
+    dry_run: bool,
+    remove_missing: bool,
 ) -> ImportSummary:
-    problems: list[RowError] = []
     report("Scales", 0.1)
     existing_framework = session.exec(
         select(Framework).where(Framework.code == bundle.code)
@@ -220,14 +307,51 @@ def _write_bundle(
     summary = ImportSummary(
         bundle.code, existing_framework is None, dry_run, notes=list(bundle.notes)
     )
+    problems = summary.problems
+    # Scales belong to their framework: a file's scale is matched by name among
+    # the scales this framework already uses, never among other frameworks'.
+    own_ids: set[int] = set()
+    if existing_framework is not None:
+        own_ids = {existing_framework.scale_id} | {
+            sid
+            for sid in session.exec(
+                select(Competency.scale_id).where(Competency.framework_id == existing_framework.id)
+            ).all()
+            if sid is not None
+        }
+    own = {s.name: s for s in session.exec(select(Scale).where(col(Scale.id).in_(own_ids))).all()}
+    framework_id = existing_framework.id if existing_framework is not None else None
     scale_ids: dict[str, int] = {}
     value_ids: dict[tuple[str, str], int] = {}
     for spec in bundle.scales:
-        scale = session.exec(select(Scale).where(Scale.name == spec.name)).first()
-        if scale is None:
-            scale = Scale(name=spec.name, description=spec.description)
-            summary.bump("scales added")
-        elif scale.description != spec.description:
+        scale = own.get(spec.name)
+        if scale is not None:
+            assert scale.id is not None
+            others = _scale_users(session, scale.id, framework_id)
+            if others and not _scale_matches(session, scale, spec):
+                problems.append(
+                    RowError(
+                        "Scales",
+                        "scale",
+                        f"The scale {spec.name!r} is shared with {', '.join(others)}; "
+                        "changing it here would change those too. Edit it on the Scales tab, "
+                        "or give this file's scale another name.",
+                    )
+                )
+                return summary
+        else:
+            namesake = session.exec(select(Scale).where(Scale.name == spec.name)).first()
+            if namesake is not None and _scale_matches(session, namesake, spec):
+                scale = namesake  # identical: sharing it changes nothing of anyone's
+            else:
+                name = (
+                    spec.name
+                    if namesake is None
+                    else _own_scale_name(session, spec.name, bundle.code)
+                )
+                scale = Scale(name=name, description=spec.description)
+                summary.bump("scales added")
+        if scale.id is not None and scale.description != spec.description:
             scale.description = spec.description
             summary.bump("scales changed")
         session.add(scale)
@@ -282,7 +406,8 @@ def _write_bundle(
         ).all()
     }
     wanted_codes = {c.code for c in bundle.competencies}
-    doomed = {c.id for code, c in current_comps.items() if code not in wanted_codes}
+    missing = [c for code, c in current_comps.items() if code not in wanted_codes]
+    summary.removals.extend(f"Competency {c.name} ({c.code})" for c in missing)
     total = max(len(bundle.competencies), 1)
     rows: dict[str, Competency] = {}
     for index, comp_spec in enumerate(bundle.competencies):
@@ -320,10 +445,16 @@ def _write_bundle(
             rows[comp_spec.code].parent_id = parent_id
             session.add(rows[comp_spec.code])
     session.flush()
-    if doomed:
-        summary.bump("competencies removed", len(doomed))
-    _delete_competencies(session, doomed)
-    session.flush()
+    if remove_missing and missing:
+        summary.bump("competencies removed", len(missing))
+        _delete_competencies(session, {c.id for c in missing})
+        session.flush()
+
+    # Only a file that carries descriptors and a role map may remove them;
+    # otherwise what HR typed in Stride is kept.
+    remove_details = remove_missing and bundle.has_descriptors_and_role_map
+    names = {r.id: f"{r.name} ({r.code})" for r in rows.values()}
+    level_names = {vid: level for (_, level), vid in value_ids.items()}
 
     report("Level descriptors", 0.65)
     framework_scale = bundle.scale_name
@@ -348,11 +479,17 @@ def _write_bundle(
             for d in bundle.descriptors
         },
         lambda key, values: LevelDescriptor(competency_id=key[0], scale_value_id=key[1], **values),
+        remove=remove_details,
+        removable=bundle.has_descriptors_and_role_map,
+        label=lambda key: (
+            f"Level descriptor {names.get(key[0], key[0])}: {level_names.get(key[1], key[1])}"
+        ),
     )
     session.flush()
 
     report("Role map", 0.8)
     positions = dict(session.exec(select(Position.code, Position.id)).all())
+    position_codes = {pid: code for code, pid in positions.items()}
     current_req = {
         (r.position_id, r.competency_id): r
         for r in session.exec(
@@ -380,9 +517,12 @@ def _write_bundle(
         current_req,
         wanted_cells,
         lambda key, values: RoleRequirement(position_id=key[0], competency_id=key[1], **values),
+        remove=remove_details,
+        removable=bundle.has_descriptors_and_role_map,
+        label=lambda key: (
+            f"Role-map cell {position_codes.get(key[0], key[0])}: {names.get(key[1], key[1])}"
+        ),
     )
-    if problems:
-        raise ValidationError("Nothing was imported: fix the rows below.", rows=problems)
     session.flush()
     return summary
 
@@ -394,9 +534,14 @@ def _sync_rows(
     current: dict[tuple[int, int], Any],
     wanted: dict[tuple[int, int], dict[str, Any]],
     new_row: Callable[[tuple[int, int], dict[str, Any]], Any],
+    *,
+    remove: bool,
+    removable: bool,
+    label: Callable[[tuple[int, int]], str],
 ) -> None:
     """Make the rows under `current` match `wanted` (key -> column values):
-    add the missing, change those that differ (next version), delete the rest."""
+    add the missing, change those that differ (next version); the rest are
+    listed as removable when the file could hold them, and deleted if asked."""
     for key, values in wanted.items():
         row = current.get(key)
         if row is None:
@@ -407,10 +552,14 @@ def _sync_rows(
                 setattr(row, column, value)
             session.add(row)
             summary.bump(f"{what} changed")
+    if not removable:
+        return
     for key, row in current.items():
         if key not in wanted:
-            session.delete(row)
-            summary.bump(f"{what} removed")
+            summary.removals.append(label(key))
+            if remove:
+                session.delete(row)
+                summary.bump(f"{what} removed")
 
 
 def describe_import(bundle: FrameworkBundle) -> pd.DataFrame:
@@ -427,13 +576,6 @@ def describe_import(bundle: FrameworkBundle) -> pd.DataFrame:
     )
 
 
-@dataclass(frozen=True)
-class ImportPreview:
-    bundle: FrameworkBundle
-    contents: pd.DataFrame
-    summary: ImportSummary
-
-
 def preview_import(
     session: Session,
     *,
@@ -441,25 +583,40 @@ def preview_import(
     data: bytes,
     file_format: str,
     leaf_kind: str = "skill",
+    remove_missing: bool = False,
     progress: Progress | None = None,
-) -> ImportPreview:
+) -> FrameworkImportPreview:
     """Parse an upload ("workbook" or "moodle") and dry-run it against the
-    database; nothing is written. Raises `ValidationError` with row errors."""
+    database; nothing is written. Problems of rows come back in the preview;
+    only a file that cannot be read at all raises `ValidationError`."""
     _require_editor(session, actor, "import", "framework")
     report = progress or (lambda _label, _share: None)
 
     def parsing(label: str, share: float) -> None:
         report(label, share * 0.6)
 
-    if file_format == "moodle":
-        bundle = parse_moodle_csv(data, leaf_kind=leaf_kind, progress=parsing)
-    elif file_format == "workbook":
-        bundle = parse_workbook(data, progress=parsing)
-    else:
-        raise ValidationError(f"Unknown file format {file_format!r}.")
+    try:
+        if file_format == "moodle":
+            bundle = parse_moodle_csv(data, leaf_kind=leaf_kind, progress=parsing)
+        elif file_format == "workbook":
+            bundle = parse_workbook(data, progress=parsing)
+        else:
+            raise ValidationError(f"Unknown file format {file_format!r}.")
+    except RowProblems as problems:
+        return FrameworkImportPreview(
+            errors=tuple(problems.rows[:MAX_ERRORS]) or (RowError("", "", problems.message),),
+            notes=(problems.message,),
+            remove_missing=remove_missing,
+        )
 
     def checking(label: str, share: float) -> None:
         report(label, 0.6 + share * 0.4)
 
-    summary = import_framework(session, actor=actor, bundle=bundle, dry_run=True, progress=checking)
-    return ImportPreview(bundle=bundle, contents=describe_import(bundle), summary=summary)
+    return import_framework(
+        session,
+        actor=actor,
+        bundle=bundle,
+        dry_run=True,
+        remove_missing=remove_missing,
+        progress=checking,
+    )

@@ -21,6 +21,7 @@ from core.goals.commands import (
     update_key_result,
 )
 from core.goals.excel import (
+    DESCRIPTION_MAX,
     GOAL_COLUMNS,
     GOAL_SHEET,
     IMPORT_GOAL_REQUIRED,
@@ -62,7 +63,6 @@ from core.goals.read_models import (
     AlignmentBranch,
     GoalDetail,
     GoalImportPreview,
-    GoalImportResult,
     GoalReport,
     GoalView,
     KeyResultView,
@@ -78,6 +78,7 @@ __all__ = [
     "ALIGNMENT_COLUMNS",
     "CONFIDENCES",
     "CREATE_REFUSAL",
+    "DESCRIPTION_MAX",
     "FOCUS_LIMIT",
     "GOAL_COLUMNS",
     "GOAL_SHEET",
@@ -99,7 +100,6 @@ __all__ = [
     "AlignmentBranch",
     "GoalDetail",
     "GoalImportPreview",
-    "GoalImportResult",
     "GoalReport",
     "GoalView",
     "KeyResultView",

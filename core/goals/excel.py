@@ -1,30 +1,39 @@
-"""Goals in and out of Excel: export, template, dry-run import and commit."""
+"""Goals in and out of Excel: export, template, dry-run import and commit.
+
+The import follows `core.imports`: a preview with row errors and counts,
+never an exception for a row; our own export imports back exactly."""
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
 from core.access import (
     Actor,
 )
 from core.audit import record_event
+from core.cells import as_date
 from core.errors import RowError, ValidationError
-from core.export import workbook_bytes
+from core.export import unescape_cell, workbook_bytes
 from core.goals.commands import _add_key_result_row
 from core.goals.queries import _cycle_numbers, _visible, current_cycle_id
-from core.goals.read_models import OPEN_STATUSES, GoalImportPreview, GoalImportResult, GoalReport
+from core.goals.read_models import OPEN_STATUSES, GoalImportPreview, GoalReport
 from core.goals.scope import _get_cycle, _Scope
-from core.goals.validation import MAX_KEY_RESULTS_PER_GOAL, _validate_goal, _validate_key_result
+from core.goals.validation import (
+    CREATE_REFUSAL,
+    MAX_KEY_RESULTS_PER_GOAL,
+    _validate_goal,
+    _validate_key_result,
+)
 from core.grid import is_blank, text_or_none
+from core.imports import MAX_ERRORS, errors_frame
+from core.uploads import ParsedWorkbook, UploadLimits, read_upload
 from db.models import (
     Goal,
     GoalCycle,
@@ -38,6 +47,9 @@ from db.models import (
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_GOALS = 5_000
 MAX_IMPORT_KEY_RESULTS = 20_000
+# Excel holds at most 32,767 characters in a cell and cuts the rest when the
+# file is saved; a limit well below it means an export never loses text.
+DESCRIPTION_MAX = 10_000
 
 
 def goal_report_workbook(report: GoalReport) -> bytes:
@@ -152,29 +164,29 @@ def export_goals(session: Session, *, actor: Actor, cycle_id: int) -> bytes:
     )
 
 
-def _read_sheet(
-    workbook: Any, name: str, required: list[str], cap: int, errors: list[RowError]
+def _sheet_records(
+    upload: ParsedWorkbook, name: str, required: list[str], cap: int, errors: list[RowError]
 ) -> list[tuple[int, dict[str, Any]]]:
-    if name not in workbook.sheetnames:
+    sheet = upload.sheet(name)
+    if sheet is None:
         errors.append(RowError(name, "", f"The workbook has no sheet called {name!r}."))
         return []
-    rows = workbook[name].iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
+    if not sheet.header_row:
         return []
-    columns = [str(c).strip().lower() if c is not None else "" for c in header]
-    missing = [c for c in required if c not in columns]
+    missing = sheet.missing(required)
     if missing:
-        errors.append(RowError(f"{name} 1", ", ".join(missing), "Missing column(s)."))
+        errors.append(
+            RowError(f"{name} {sheet.header_row}", ", ".join(missing), "Missing column(s).")
+        )
         return []
     result: list[tuple[int, dict[str, Any]]] = []
-    for number, values in enumerate(rows, start=2):
-        if all(is_blank(v) for v in values):
+    for number, values in sheet.records():
+        if all(is_blank(v) for v in values.values()):
             continue
         if len(result) >= cap:
             errors.append(RowError(f"{name} {number}", "", f"At most {cap:,} rows per import."))
             break
-        result.append((number, {c: v for c, v in zip(columns, values, strict=False) if c}))
+        result.append((number, {c: unescape_cell(v) for c, v in values.items()}))
     return result
 
 
@@ -187,41 +199,38 @@ class _PlannedGoal:
     goal: Goal | None = None
 
 
-def _as_date(value: Any) -> date | None:
-    if is_blank(value):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(str(value).strip()).date()
+_Sheets = tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, dict[str, Any]]], list[RowError]]
 
 
-def _plan_import(
-    session: Session, actor: Actor, content: bytes
-) -> tuple[
-    list[_PlannedGoal],
-    list[tuple[int, str, KeyResultCreate | None]],
-    list[RowError],
-    pd.DataFrame,
-    pd.DataFrame,
-]:
-    errors: list[RowError] = []
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as problem:  # openpyxl raises many kinds for a bad file
-        raise ValidationError(f"That is not an Excel workbook (.xlsx): {problem}") from problem
-    try:
-        goal_rows = _read_sheet(
-            workbook, GOAL_SHEET, IMPORT_GOAL_REQUIRED, MAX_IMPORT_GOALS, errors
-        )
-        kr_rows = _read_sheet(
-            workbook, KR_SHEET, IMPORT_KR_REQUIRED, MAX_IMPORT_KEY_RESULTS, errors
-        )
-    finally:
-        workbook.close()
+def _read_goal_file(content: bytes) -> _Sheets:
+    """The Goals and Key results rows of an upload, and the problems of its
+    layout; raises `ValidationError` only for a file that cannot be read."""
+    upload = read_upload(
+        content,
+        "goals.xlsx",
+        limits=UploadLimits(max_file_bytes=MAX_IMPORT_BYTES),
+        sheets=[GOAL_SHEET, KR_SHEET],
+    )
+    errors = upload.formula_errors()
+    goal_rows = _sheet_records(upload, GOAL_SHEET, IMPORT_GOAL_REQUIRED, MAX_IMPORT_GOALS, errors)
+    kr_rows = _sheet_records(upload, KR_SHEET, IMPORT_KR_REQUIRED, MAX_IMPORT_KEY_RESULTS, errors)
+    return goal_rows, kr_rows, errors
+
+
+@dataclass
+class _Plan:
+    goals: list[_PlannedGoal]
+    key_results: list[tuple[int, str, KeyResultCreate | None]]
+    errors: list[RowError]
+    refused: list[RowError]
+    goal_preview: pd.DataFrame
+    kr_preview: pd.DataFrame
+
+
+def _plan_import(session: Session, actor: Actor, sheets: _Sheets) -> _Plan:
+    goal_rows, kr_rows, read_errors = sheets
+    errors = list(read_errors)
+    refused: list[RowError] = []
     scope = _Scope.load(session, actor)
     people = {
         code: pid
@@ -253,6 +262,12 @@ def _plan_import(
                     f"{ref} is an existing goal; the import creates new goals, "
                     "so give new rows a new ref.",
                 )
+            )
+            continue
+        description = "" if is_blank(values.get("description")) else str(values["description"])
+        if len(description.strip()) > DESCRIPTION_MAX:
+            errors.append(
+                RowError(label, "description", f"At most {DESCRIPTION_MAX:,} characters.")
             )
             continue
         parent_ref = text_or_none(values.get("parent_ref"))
@@ -294,7 +309,7 @@ def _plan_import(
         if cycle_name and cycle is None:
             row_errors.append(("cycle", f"No goal cycle called {cycle_name!r}."))
         try:
-            due_on = _as_date(values.get("due_on"))
+            due_on = as_date(values.get("due_on"))
         except (TypeError, ValueError):
             row_errors.append(("due_on", "A date (YYYY-MM-DD)."))
             due_on = None
@@ -341,6 +356,9 @@ def _plan_import(
                 )
             )
         errors.extend(RowError(label, column, text) for column, text in row_errors)
+        refused.extend(
+            RowError(label, column, text) for column, text in row_errors if text == CREATE_REFUSAL
+        )
         if not row_errors and cycle is not None:
             plan.goal = Goal(
                 title=str(values.get("title")).strip(),
@@ -385,7 +403,9 @@ def _plan_import(
             pass
         elif existing and (found := session.get(Goal, int(existing.group(1)))) is not None:
             if not scope.can_edit(found.level, found.owner_id, found.org_unit_id):
-                kr_problems.append(("goal_ref", f"You may not edit goal {goal_ref}."))
+                refusal = f"You may not edit goal {goal_ref}."
+                kr_problems.append(("goal_ref", refusal))
+                refused.append(RowError(label, "goal_ref", refusal))
             elif found.status not in OPEN_STATUSES:
                 kr_problems.append(("goal_ref", f"Goal {goal_ref} is closed."))
         else:
@@ -400,39 +420,77 @@ def _plan_import(
         kr_preview.append({"row": row, **{c: values.get(c) for c in KR_COLUMNS if c != "progress"}})
     if not goal_rows and not kr_rows and not errors:
         errors.append(RowError(GOAL_SHEET, "", "The file has no goals or key results."))
-    return (
+    if refused:
+        # A single refused action is audited by `core.access.require`; a file
+        # is one attempt, so it leaves one event naming every refused row.
+        record_event(
+            session,
+            actor_id=actor.person_id,
+            action="goal_import.refused",
+            entity="goal",
+            detail={
+                "refused": len(refused),
+                "rows": [f"{e.row} {e.column}: {e.message}" for e in refused[:MAX_ERRORS]],
+            },
+        )
+    return _Plan(
         list(planned.values()),
         key_results,
         errors,
+        refused,
         pd.DataFrame(goal_preview),
         pd.DataFrame(kr_preview),
     )
 
 
 def import_errors_frame(errors: Sequence[RowError]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [{"row": str(e.row), "column": e.column, "problem": e.message} for e in errors],
-        columns=["row", "column", "problem"],
+    return errors_frame(errors)
+
+
+def _preview(plan: _Plan, sheets: _Sheets) -> GoalImportPreview:
+    return GoalImportPreview(
+        errors=tuple(plan.errors[:MAX_ERRORS]),
+        counts={
+            "goals added": len(plan.goals),
+            "key results added": len(plan.key_results),
+        }
+        if not plan.errors
+        else {},
+        goals=plan.goal_preview,
+        key_results=plan.kr_preview,
+        sheets=sheets,
     )
 
 
 def preview_goal_import(session: Session, *, actor: Actor, content: bytes) -> GoalImportPreview:
-    """Dry run: read and validate everything, write nothing."""
-    _, _, errors, goals, key_results = _plan_import(session, actor, content)
-    return GoalImportPreview(goals=goals, key_results=key_results, errors=errors)
+    """Dry run: read and validate everything, write nothing but the audit of
+    rows refused for lack of permission."""
+    sheets = _read_goal_file(content)
+    return _preview(_plan_import(session, actor, sheets), sheets)
 
 
 def commit_goal_import(
     session: Session,
     *,
     actor: Actor,
-    content: bytes,
+    content: bytes | None = None,
+    preview: GoalImportPreview | None = None,
     progress: Callable[[float], None] | None = None,
-) -> GoalImportResult:
-    """All or nothing: any row error raises ValidationError and nothing is written."""
-    plans, key_results, errors, _, _ = _plan_import(session, actor, content)
-    if errors:
-        raise ValidationError("Nothing was imported: fix the rows below.", rows=errors)
+) -> GoalImportPreview:
+    """All or nothing. The rows come from an earlier preview (the file is not
+    read again) or from `content`; they are checked again against the
+    database as it is now. With any row error nothing is written and the
+    result carries the errors, `committed` False."""
+    if preview is not None and preview.sheets is not None:
+        sheets = preview.sheets
+    elif content is not None:
+        sheets = _read_goal_file(content)
+    else:
+        raise ValidationError("Nothing to import.")
+    planned = _plan_import(session, actor, sheets)
+    if planned.errors:
+        return _preview(planned, sheets)
+    plans, key_results = planned.goals, planned.key_results
     report = progress or (lambda _share: None)
     ids: dict[str, int] = {}
     pending = list(plans)
@@ -463,16 +521,16 @@ def commit_goal_import(
         _add_key_result_row(session, actor, goal_id, kr)
         created_krs += 1
     report(1.0)
-    result = GoalImportResult(goals=len(ids), key_results=created_krs)
+    counts = {"goals added": len(ids), "key results added": created_krs}
     record_event(
         session,
         actor_id=actor.person_id,
         action="goal.imported",
         entity="goal",
-        detail=result.__dict__,
+        detail={"goals": len(ids), "key_results": created_krs},
     )
     session.flush()
-    return result
+    return replace(_preview(planned, sheets), counts=counts, committed=True)
 
 
 def import_template() -> bytes:

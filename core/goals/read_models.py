@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 
-from core.errors import RowError
 from core.goals import rules as pm
+from core.imports import ImportPreview
 from db.models import (
     Confidence,
     GoalKind,
@@ -132,18 +133,19 @@ class GoalReport:
     goals: int
 
 
-@dataclass(frozen=True)
-class GoalImportPreview:
-    goals: pd.DataFrame
-    key_results: pd.DataFrame
-    errors: list[RowError]
+@dataclass(frozen=True, kw_only=True)
+class GoalImportPreview(ImportPreview):
+    """The shared import contract, plus the rows read (for the preview
+    tables) and the parsed sheets, so a commit does not read the file again."""
+
+    goals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    key_results: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sheets: Any = field(default=None, repr=False, compare=False)
 
     @property
-    def valid(self) -> bool:
-        return not self.errors
+    def goals_added(self) -> int:
+        return self.counts.get("goals added", 0)
 
-
-@dataclass(frozen=True)
-class GoalImportResult:
-    goals: int
-    key_results: int
+    @property
+    def key_results_added(self) -> int:
+        return self.counts.get("key results added", 0)

@@ -23,11 +23,9 @@ from core.competencies.files import (
     ScaleValueSpec,
     bundle_to_workbook,
     clean_text,
-    escape_for_workbook,
     html_to_text,
     parse_moodle_csv,
     parse_workbook,
-    unescape_from_workbook,
 )
 from core.errors import ValidationError
 
@@ -101,10 +99,10 @@ def test_workbook_round_trips_exactly(bundle: FrameworkBundle) -> None:
 
 @given(text)
 def test_formula_escaping_is_undone_exactly(value: str) -> None:
-    from core.export import escape_cell
+    from core.export import escape_cell, unescape_cell
 
-    assert unescape_from_workbook(escape_cell(escape_for_workbook(value))) == value
-    assert not str(escape_cell(escape_for_workbook(value))).startswith(("=", "+", "-", "@"))
+    assert unescape_cell(escape_cell(value)) == value
+    assert not str(escape_cell(value)).startswith(("=", "+", "-", "@"))
 
 
 def sample_bundle() -> FrameworkBundle:
@@ -189,6 +187,24 @@ def test_formula_cell_is_an_error() -> None:
     assert any("Competencies 3|name|A formula" in p for p in problems)
 
 
+def test_formula_after_a_blank_cell_is_refused_not_a_crash() -> None:
+    def add_formula(wb):  # type: ignore[no-untyped-def]
+        wb["Competencies"].append(["B", None, None, None, None, "=1+1"])
+
+    problems = _problems(_edit(bundle_to_workbook(sample_bundle()), add_formula))
+    assert any("|description|" in p and "formulas are refused" in p for p in problems)
+
+
+def test_csv_field_over_128_kb_is_refused_with_its_row() -> None:
+    lines = FIXTURE.read_text().splitlines()
+    huge = "x" * (129 * 1024)
+    data = "\n".join(
+        [*lines, f'"DW-COMM","DW-BIG","Big","{huge}","1","","","","0","null","","30","0",""']
+    )
+    with pytest.raises(ValidationError, match="longer than"):
+        parse_moodle_csv(data.encode())
+
+
 def test_file_over_the_size_cap() -> None:
     with pytest.raises(ValidationError, match="limit"):
         parse_workbook(b"x" * (MAX_FILE_BYTES + 1))
@@ -206,7 +222,7 @@ def test_zip_bomb_like_workbook_is_refused_unopened() -> None:
 
 
 def test_not_a_workbook() -> None:
-    with pytest.raises(ValidationError, match="not an Excel"):
+    with pytest.raises(ValidationError, match="Excel workbook but is not one"):
         parse_workbook(b"hello, world")
 
 
@@ -219,6 +235,21 @@ def test_html_becomes_plain_text() -> None:
     assert html_to_text("<p>A &amp; B</p><script>alert(1)</script><ul><li>x</li></ul>") == (
         "A & B\n\n- x"
     )
+
+
+def test_html_soft_line_breaks_are_spaces_and_br_is_a_line_break() -> None:
+    markup = "<p>Works well\nwith others,\r\nand listens.</p><p>First<br>second<br/>third</p>"
+    assert html_to_text(markup) == "Works well with others, and listens.\n\nFirst\nsecond\nthird"
+
+
+def test_row_problems_are_told_apart_from_unreadable_files() -> None:
+    from core.imports import RowProblems
+
+    with pytest.raises(RowProblems):
+        parse_moodle_csv(b"ID number,Short name\nA,B\n")
+    with pytest.raises(ValidationError) as unreadable:
+        parse_workbook(b"hello, world")
+    assert not isinstance(unreadable.value, RowProblems)
 
 
 def test_moodle_fixture_multi_level() -> None:
