@@ -16,7 +16,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import _ui
 from core import assessments
 from core.access import Actor
 from core.runtime import unit_of_work
@@ -165,14 +164,12 @@ def level_form(
     return LevelEntry(value_id=int(value_id or 0), comment=comment, evidence=evidence)
 
 
-def level_saved(key: str, message: str) -> None:
-    """After a saved rating (outside the unit of work): fresh heatmaps, an
-    empty form, the message, a rerun."""
+def level_saved(key: str) -> None:
+    """After a saved rating (outside the unit of work): fresh heatmaps and an
+    empty form for the next one."""
     clear_caches()
     for part in ("level", "comment", "evidence"):
         st.session_state.pop(f"{key}_{part}", None)
-    _ui.flash(message)
-    st.rerun()
 
 
 def _competency_axis(frame: pd.DataFrame) -> alt.X:

@@ -222,11 +222,12 @@ with files_tab:
         key="frameworks_export_id",
     )
     if export_id is not None:
-        workbook = None
-        with _ui.shown_errors(), unit_of_work() as session:
-            workbook = comp.export_framework_workbook(
-                session=session, actor=actor, framework_id=export_id
+        exported: int = export_id
+        workbook = _ui.load(
+            lambda session: comp.export_framework_workbook(
+                session=session, actor=actor, framework_id=exported
             )
+        )
         if workbook is not None:
             st.download_button(
                 "Download workbook",
@@ -286,7 +287,7 @@ with files_tab:
         problem = st.session_state.get("frameworks_import_errors")
         preview = st.session_state.get("frameworks_import_preview")
         if problem is not None:
-            st.error(problem.message)
+            st.error(_ui.md(problem.message))
             errors = pd.DataFrame(
                 [
                     {"row": str(r.row), "column": r.column, "problem": r.message}
@@ -306,30 +307,29 @@ with files_tab:
             verb = "create" if preview.summary.framework_created else "update"
             st.info(
                 f"Preview: this would {verb} the framework "
-                f"“{preview.bundle.name}” ({preview.bundle.code})."
+                f"“{_ui.md(preview.bundle.name)}” ({_ui.md(preview.bundle.code)})."
             )
             for note in preview.summary.notes:
-                st.caption(note)
+                st.caption(_ui.md(note))
             left, right = st.columns(2)
             left.dataframe(preview.contents, hide_index=True)
             right.dataframe(preview.summary.as_frame(), hide_index=True)
             if st.button("Import", type="primary", key="frameworks_import_go"):
-                summary = None
                 _, importing = _ui.progress_bar("Importing…")
-                with _ui.shown_errors(), unit_of_work() as session:
-                    summary = comp.import_framework(
+                bundle = preview.bundle
+                _ui.run_action(
+                    lambda session: comp.import_framework(
                         session=session,
                         actor=actor,
-                        bundle=preview.bundle,
+                        bundle=bundle,
                         dry_run=False,
                         progress=importing,
-                    )
-                if summary is not None:
-                    _ui.forget(
+                    ),
+                    then=lambda _: _ui.forget(
                         "frameworks_import_preview",
                         "frameworks_fw_shown",
                         "frameworks_scales_shown",
                         "frameworks_comp_shown",
-                    )
-                    _ui.flash(f"Imported {preview.bundle.name}.")
-                    st.rerun()
+                    ),
+                    success=f"Imported {_ui.md(bundle.name)}.",
+                )

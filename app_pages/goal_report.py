@@ -23,16 +23,14 @@ if access.has(actor, access.Capability.manage_goal_cycles):
             ends_on = end_col.date_input("Last day", key="goal_report_cycle_end")
             submitted = st.form_submit_button("Create cycle")
         if submitted:
-            created = None
-            with _ui.shown_errors(), unit_of_work() as session:
-                created = goal_service.create_cycle(
+            _ui.run_action(
+                lambda session: goal_service.create_cycle(
                     session=session,
                     actor=actor,
                     cycle_in=GoalCycleCreate(name=name, starts_on=starts_on, ends_on=ends_on),
-                )
-            if created is not None:
-                _ui.flash(f"Cycle {created.name} created.")
-                st.rerun()
+                ),
+                success=lambda created: f"Cycle {_ui.md(created.name)} created.",
+            )
 
 if cycle_id is None:
     st.stop()
@@ -49,8 +47,7 @@ st.caption(f"Individual goals of {scope}; cancelled goals are left out.")
 first, second, third, fourth = st.columns(4)
 first.metric("Goals", report.goals)
 second.metric("People", len(report.by_person))
-average = report.by_person["average progress"].mean() if len(report.by_person) else None
-third.metric("Average progress", _goals_ui.percent(None if average != average else average))
+third.metric("Average progress", _goals_ui.percent(report.average_progress))
 fourth.metric("At risk or stale", len(report.at_risk))
 
 if not report.distribution.empty:
@@ -136,11 +133,11 @@ with excel_tab:
     upload = st.file_uploader("Import goals", type=["xlsx"], key="goal_report_upload")
     if upload is not None:
         content = upload.getvalue()
-        preview = None
-        with _ui.shown_errors(), unit_of_work() as session:
-            preview = goal_service.preview_goal_import(
+        preview = _ui.load(
+            lambda session: goal_service.preview_goal_import(
                 session=session, actor=actor, content=content
             )
+        )
         if preview is not None:
             st.markdown(
                 f"Dry run: {len(preview.goals)} goals, {len(preview.key_results)} key results."
@@ -159,22 +156,20 @@ with excel_tab:
                     key="goal_report_import_errors",
                 )
             elif st.button("Import", type="primary", key="goal_report_import"):
-                result = None
                 bar = st.progress(0.0, text="Importing…")
 
                 def show_share(share: float) -> None:
                     bar.progress(share, text="Importing…")
 
-                with _ui.shown_errors(), unit_of_work() as session:
-                    result = goal_service.commit_goal_import(
+                _ui.run_action(
+                    lambda session: goal_service.commit_goal_import(
                         session=session,
                         actor=actor,
                         content=content,
                         progress=show_share,
-                    )
-                if result is not None:
-                    _ui.flash(
+                    ),
+                    then=lambda _: st.session_state.pop("goal_report_upload", None),
+                    success=lambda result: (
                         f"Imported {result.goals} goals and {result.key_results} key results."
-                    )
-                    st.session_state.pop("goal_report_upload", None)
-                    st.rerun()
+                    ),
+                )

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _auth, _ui
-from core.competencies import compare_positions, get_role_profile, list_positions
+from core.competencies import compare_positions, get_role_profile, growth_steps, list_positions
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -43,8 +43,9 @@ target = st.selectbox(
 )
 if target is not None:
     if profile is None:
-        with _ui.shown_errors(), unit_of_work() as session:
-            target_profile = get_role_profile(session=session, actor=actor, position_id=target)
+        target_profile = _ui.load(
+            lambda session: get_role_profile(session=session, actor=actor, position_id=target)
+        )
         if target_profile is not None:
             st.dataframe(
                 pd.DataFrame(
@@ -57,15 +58,14 @@ if target is not None:
                 hide_index=True,
             )
     else:
-        comparison = None
-        with _ui.shown_errors(), unit_of_work() as session:
-            comparison = compare_positions(
-                session=session,
-                actor=actor,
-                from_position_id=profile.position_id,
-                to_position_id=target,
+        mine: int = profile.position_id
+        wanted: int = target
+        comparison = _ui.load(
+            lambda session: compare_positions(
+                session=session, actor=actor, from_position_id=mine, to_position_id=wanted
             )
+        )
         if comparison is not None:
-            steps = int(comparison["change"].isin(["higher", "new"]).sum())
+            steps = growth_steps(comparison)
             st.metric("Competencies to grow or gain", steps)
             st.dataframe(comparison, hide_index=True, width="stretch")
