@@ -247,14 +247,18 @@ def _opened(goal: GoalView, key: str) -> GoalView:
 
 
 def _stale_notice(key: str) -> None:
-    """A refused edit's explanation, kept (with the input) until a reload."""
+    """A refused edit's explanation, kept (with the input) until a reload. It
+    fills a slot that is there on every run, so the tabs below keep their
+    place and the tab with the kept input stays open."""
+    slot = st.empty()
     notice = st.session_state.get(f"{key}_stale")
     if not notice:
         return
-    st.warning(_ui.md(notice), icon=":material/sync_problem:")
-    if st.button("Reload this goal", key=f"{key}_reload", icon=":material/refresh:"):
-        _forget(f"{key}_", keep=(f"{key}_history",))
-        st.rerun()
+    with slot.container():
+        st.warning(_ui.md(notice), icon=":material/sync_problem:")
+        if st.button("Reload this goal", key=f"{key}_reload", icon=":material/refresh:"):
+            _forget(f"{key}_", keep=(f"{key}_history",))
+            st.rerun()
 
 
 def _act(
