@@ -9,16 +9,13 @@ cost one indexed query per login instead of a table scan per rerun. Decisions
 
 from __future__ import annotations
 
-import importlib
 import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import extra_streamlit_components as stx
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
-from streamlit_authenticator.models import cookie_model as _library_cookie_model
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core import auth
@@ -34,33 +31,6 @@ _ACTOR = "stride_actor"
 _NOTICE = "stride_login_notice"
 _PENDING_COOKIE = "stride_pending_cookie"
 _COOKIE_SET_KEY = "stride_cookie_set"
-
-
-class _CookieWriter(stx.CookieManager):
-    """The library's cookie manager without its read-everything component.
-
-    That component was drawn on every run and, once its iframe loaded, sent
-    the browser's cookies back, which reran the page a moment after it first
-    showed: an edit begun in a grid by then was redrawn away. Cookies are read
-    from st.context; a component is drawn only to set or delete one."""
-
-    def __init__(self, key: str = "init") -> None:
-        self.cookie_manager = _COOKIE_COMPONENT
-        self.cookies: dict[str, Any] = dict(st.context.cookies)
-
-
-_COOKIE_COMPONENT = importlib.import_module(
-    "extra_streamlit_components.CookieManager"
-)._component_func
-
-
-class _LibraryView:
-    """What streamlit-authenticator's cookie model sees as `stx`."""
-
-    CookieManager = _CookieWriter
-
-
-_library_cookie_model.stx = _LibraryView
 
 
 class _AccountDirectory(dict[str, dict[str, Any]]):
@@ -157,10 +127,6 @@ def require_login() -> Actor:
     except ConfigError as problem:
         st.error(f"Stride cannot start: {problem}")
         st.stop()
-    # Cookie components draw into this one slot, first on the page and there
-    # on every run: one appearing or going away moves nothing below it, so a
-    # grid being edited keeps its place and its edit.
-    cookie_slot = st.empty()
     authenticator = _authenticator(cookie_key)
     was_signed_in = bool(st.session_state.get("authentication_status"))
     cookie = _cookie_issued_at(cookie_key)
@@ -210,8 +176,7 @@ def require_login() -> Actor:
         if notice := st.session_state.pop(_NOTICE, None):
             st.info(notice)
         if refused_cookie or st.session_state.get("logout"):
-            with cookie_slot.container():
-                _delete_cookie(authenticator)
+            _delete_cookie(authenticator)
         st.stop()
 
     login_slot.empty()
@@ -225,8 +190,7 @@ def require_login() -> Actor:
             with unit_of_work() as session:
                 auth.register_successful_login(session, username=username)
             _remember_new_cookie(authenticator)
-    with cookie_slot.container():
-        _keep_setting_cookie(authenticator)
+    _keep_setting_cookie(authenticator)
     try:
         with unit_of_work() as session:
             actor = auth.resolve_actor(

@@ -49,8 +49,8 @@ login_form(page), dashboard_title(page), navigation_link(page, title)
     (navigation_link unfolds the list first: Streamlit shows 10 entries and
     hides the rest behind "View N more"; see expand_navigation(page)).
 wait_for_cookie_manager(page)
-    Waits until the login page's run has ended (sign_in does this before
-    submitting).
+    Waits until the cookie component of the login page has reported and the
+    rerun it causes has ended (sign_in does this before submitting).
 wait_for_session_cookie(context) -> dict
     Polls the context's cookies until the re-login cookie (`stride_session`)
     is there; it is set by a component in an iframe, after the page renders.
@@ -114,6 +114,7 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 COOKIE_NAME = "stride_session"  # app_pages/_auth.py COOKIE_NAME
+COOKIE_MANAGER_TITLE = "extra_streamlit_components.CookieManager.cookie_manager"
 # The first page load of a new server imports the app and seeds the demo
 # organisation (about 5 s here); later runs take well under a second.
 FIRST_LOAD_TIMEOUT_MS = 60_000
@@ -468,14 +469,18 @@ def wait_for_app_idle(page: Page) -> None:
 
 
 def wait_for_cookie_manager(page: Page) -> None:
-    """Wait until the login page's run has ended.
+    """Wait until the cookie component has loaded, reported and its rerun ended.
 
-    The login page used to draw a component that read the browser's cookies
-    and reran the page when it reported; a form submitted before that rerun
-    lost its cookie. Cookies are now read from the request (app_pages/_auth.py
-    draws a cookie component only to set or delete one), so an idle app is
-    ready; the name stays for the tests that call it.
+    streamlit-authenticator writes the re-login cookie through a component
+    that exists only in the run that accepted the form. The component's first
+    report (the browser's cookies) triggers a rerun; a form submitted before
+    that rerun is overtaken by it, the setter is unmounted before its iframe
+    ran, and no cookie is written (see the report on app_pages/_auth.py). A person
+    is never that quick; a test is.
     """
+    assert expect is not None
+    manager = page.frame_locator(f'iframe[title="{COOKIE_MANAGER_TITLE}"]').first
+    expect(manager.locator("#root > div")).to_be_attached()
     wait_for_app_idle(page)
 
 
