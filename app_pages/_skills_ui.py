@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app_pages import _ui
 from core import assessments
 from core.access import Actor
 from core.runtime import unit_of_work
@@ -152,8 +153,8 @@ def level_form(
     value_id = st.radio(
         level_label,
         options=list(levels),
-        format_func=lambda v: levels[v].name,
-        captions=[levels[v].descriptor for v in levels],
+        format_func=lambda v: _ui.md(levels[v].name),
+        captions=[_ui.md(levels[v].descriptor) for v in levels],
         index=None,
         key=f"{key}_level",
     )

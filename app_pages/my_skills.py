@@ -17,7 +17,7 @@ with _ui.shown_errors(stop=True), unit_of_work() as session:
 if profile.position_title is None:
     st.info("You don't hold a position yet, so there is no role profile to assess against.")
     st.stop()
-st.subheader(profile.position_title, anchor=False)
+st.subheader(_ui.md(profile.position_title), anchor=False)
 st.caption(profile.rule)
 if not profile.rows:
     st.info("HR hasn't mapped competencies to your role yet.")

@@ -57,7 +57,7 @@ with record_tab:
                 )
             )
             first, second, third = st.columns(3)
-            first.metric("Employee code", record.employee_code)
+            first.metric("Employee code", _ui.md(record.employee_code))
             second.metric("Hire date", str(record.hire_date or "—"))
             third.metric("Years of experience", f"{record.years_experience or 0:g}")
             st.text(

@@ -17,16 +17,16 @@ with _ui.shown_errors(stop=True), unit_of_work() as session:
 if profile is None:
     st.info("You don't hold a position yet, so there is no role profile to show.")
 else:
-    st.subheader(f"{profile.position_title} · {profile.job_family}", anchor=False)
+    st.subheader(_ui.md(f"{profile.position_title} · {profile.job_family}"), anchor=False)
     if not profile.rows:
         st.info("HR hasn't mapped competencies to your role yet.")
     for framework in dict.fromkeys(r.framework_name for r in profile.rows):
         st.markdown(f"#### {_ui.md(framework)}")
         for row in (r for r in profile.rows if r.framework_name == framework):
             badge = " · critical" if row.critical else ""
-            with st.expander(f"{row.competency_name} — {row.required_value_name}{badge}"):
+            with st.expander(_ui.md(f"{row.competency_name} — {row.required_value_name}{badge}")):
                 if row.cluster_name:
-                    st.caption(row.cluster_name)
+                    st.caption(_ui.md(row.cluster_name))
                 st.markdown(_ui.md(row.descriptor or "No description of this level yet."))
 
 st.divider()

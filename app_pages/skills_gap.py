@@ -92,7 +92,8 @@ if view == "My team":
         )
         st.altair_chart(_skills_ui.team_heatmap(team.cells), width="stretch")
         if st.toggle("Show as a table", key="skills_gap_team_table"):
-            st.table(_skills_ui.team_table(team.cells))
+            # st.table renders Markdown in its cells; a data frame shows names as typed.
+            st.dataframe(_skills_ui.team_table(team.cells), width="stretch")
         _pages_and_download(
             team.pages,
             team.cells.drop(columns=["person_id", "competency_id", "column_order"]),
