@@ -10,14 +10,16 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from app_pages import _ui
 from core import goals as goal_service
 from core.access import Actor
+from core.errors import StaleEdit
 from core.goals import GoalView
-from core.goals.rules import GOAL_RATINGS
+from core.goals.rules import GOAL_RATINGS, STALE_AFTER_TEXT
 from core.runtime import unit_of_work
-from db.models import GoalCreate, GoalUpdate
+from db.models import GoalCreate, GoalStatus, GoalUpdate
 
 KR_SLOTS = 3
 METRIC_LABELS = {
@@ -112,10 +114,10 @@ def new_goal_form(
         description = st.text_area("Why it matters (optional)", key=f"{prefix}_description")
         kind_col, status_col, due_col = st.columns(3)
         kind = kind_col.radio(
-            "Kind", ["performance", "development"], horizontal=True, key=f"{prefix}_kind"
+            "Kind", list(goal_service.KINDS), horizontal=True, key=f"{prefix}_kind"
         )
         status = status_col.radio(
-            "Status", ["active", "draft"], horizontal=True, key=f"{prefix}_status"
+            "Status", list(goal_service.STATUS_CHOICES), horizontal=True, key=f"{prefix}_status"
         )
         due_on = due_col.date_input("Due", value=None, key=f"{prefix}_due")
         parent_id = st.selectbox(
@@ -131,30 +133,30 @@ def new_goal_form(
         submitted = st.form_submit_button("Create goal", type="primary")
     if not submitted:
         return
-    created = None
-    with _ui.shown_errors(), unit_of_work() as session:
-        created = goal_service.create_goal(
-            session=session,
-            actor=actor,
-            goal_in=GoalCreate(
-                title=title,
-                description=description,
-                level=level,
-                kind=kind,
-                status=status,
-                owner_id=owner_id,
-                org_unit_id=unit_id,
-                parent_id=parent_id,
-                cycle_id=cycle_id,
-                due_on=due_on,
-            ),
-            key_results=key_results,
-        )
-    if created is not None:
-        for name in [k for k in st.session_state if str(k).startswith(f"{prefix}_")]:
-            del st.session_state[name]
-        _ui.flash(f"Goal created: {created.title}")
-        st.rerun()
+    goal_in = GoalCreate(
+        title=title,
+        description=description,
+        level=level,
+        kind=kind,
+        status=status,
+        owner_id=owner_id,
+        org_unit_id=unit_id,
+        parent_id=parent_id,
+        cycle_id=cycle_id,
+        due_on=due_on,
+    )
+    _ui.run_action(
+        lambda session: goal_service.create_goal(
+            session=session, actor=actor, goal_in=goal_in, key_results=key_results
+        ),
+        then=lambda _: _forget(f"{prefix}_"),
+        success=lambda created: f"Goal created: {_ui.md(created.title)}",
+    )
+
+
+def _forget(prefix: str, *, keep: tuple[str, ...] = ()) -> None:
+    for name in [k for k in st.session_state if str(k).startswith(prefix) and k not in keep]:
+        del st.session_state[name]
 
 
 def _flags(goal: GoalView) -> str:
@@ -162,7 +164,7 @@ def _flags(goal: GoalView) -> str:
     if goal.at_risk:
         flags.append("⚠ at risk")
     if goal.stale:
-        flags.append("⏱ no update in 3 weeks")
+        flags.append(f"⏱ no update in {STALE_AFTER_TEXT}")
     if goal.final_rating:
         flags.append(f"rated {goal.final_rating} · {GOAL_RATINGS[goal.final_rating]}")
     return " · ".join(flags)
@@ -201,11 +203,17 @@ def key_result_table(goal: GoalView) -> None:
     )
 
 
-def goal_card(goal: GoalView, *, actor: Actor, prefix: str, expanded: bool = False) -> str | None:
+def goal_card(
+    goal: GoalView,
+    *,
+    actor: Actor,
+    prefix: str,
+    expanded: bool = False,
+    on_closed: Callable[[str], object] | None = None,
+) -> None:
     """One goal with its key results and, if the actor may edit it, actions.
-    Returns the status the goal was just closed as, if it was."""
+    `on_closed(status)` runs after the goal was closed, before the rerun."""
     key = f"{prefix}_{goal.id}"
-    closed_as: str | None = None
     with st.container(border=True, key=f"{key}_card"):
         head, number = st.columns([5, 1])
         head.markdown(f"**{_ui.md(goal.title)}**")
@@ -226,35 +234,77 @@ def goal_card(goal: GoalView, *, actor: Actor, prefix: str, expanded: bool = Fal
                 st.markdown(_ui.md(goal.description))
             key_result_table(goal)
             if goal.can_edit:
-                closed_as = _actions(goal, actor=actor, key=key)
+                _actions(goal, actor=actor, key=key, on_closed=on_closed)
             history(goal, actor=actor, key=key)
-    return closed_as
 
 
-def _on_goal(action: Callable[..., Any], goal: GoalView, *, actor: Actor, **changes: Any) -> Any:
-    """Run one action on the goal as the card shows it (its version guards against
-    lost edits); None when it failed and the error is shown."""
-    result = None
-    with _ui.shown_errors(), unit_of_work() as session:
-        result = action(
-            session=session, actor=actor, goal_id=goal.id, version=goal.version, **changes
+def _opened(goal: GoalView, key: str) -> GoalView:
+    """The goal as this person first saw it on this card. Its versions go with
+    every action, so a change someone made since is refused, not overwritten;
+    it is kept until this person saves or reloads."""
+    opened: GoalView = st.session_state.setdefault(f"{key}_opened", goal)
+    return opened
+
+
+def _stale_notice(key: str) -> None:
+    """A refused edit's explanation, kept (with the input) until a reload. It
+    fills a slot that is there on every run, so the tabs below keep their
+    place and the tab with the kept input stays open."""
+    slot = st.empty()
+    notice = st.session_state.get(f"{key}_stale")
+    if not notice:
+        return
+    with slot.container():
+        st.warning(_ui.md(notice), icon=":material/sync_problem:")
+        if st.button("Reload this goal", key=f"{key}_reload", icon=":material/refresh:"):
+            _forget(f"{key}_", keep=(f"{key}_history",))
+            st.rerun()
+
+
+def _act(
+    key: str,
+    opened: GoalView,
+    actor: Actor,
+    action: Callable[[Session], object],
+    *,
+    on_done: Callable[[], object] | None = None,
+) -> None:
+    """Run one card action; after a save the card starts afresh (new versions,
+    empty forms); a stale edit is explained and the input kept."""
+
+    def refused(_: StaleEdit) -> None:
+        explained = _ui.load(
+            lambda session: goal_service.describe_goal_change(
+                session=session, actor=actor, opened=opened
+            )
         )
-    return result
+        st.session_state[f"{key}_stale"] = explained or "Someone else changed this goal."
+        st.rerun()
+
+    def done(_: object) -> None:
+        _forget(f"{key}_", keep=(f"{key}_history",))
+        if on_done is not None:
+            on_done()
+
+    _ui.run_action(action, then=done, on_stale=refused, success="Saved.")
 
 
-def _actions(goal: GoalView, *, actor: Actor, key: str) -> str | None:
+def _actions(
+    goal: GoalView, *, actor: Actor, key: str, on_closed: Callable[[str], object] | None
+) -> None:
+    opened = _opened(goal, key)
+    _stale_notice(key)
     update_tab, add_tab, edit_tab, close_tab = st.tabs(
         ["Update progress", "Add key result", "Edit", "Close"]
     )
-    result: Any = None
-    closed_as: str | None = None
-    krs = {kr.id: kr for kr in goal.key_results}
+    krs = {kr.id: kr for kr in opened.key_results}
     with update_tab:
-        if goal.status not in ("active", "draft"):
+        if not opened.is_open:
             st.caption("This goal is closed; reopen it under Edit to update it.")
         elif not krs:
             st.caption("Add a key result first.")
         else:
+            # Selectbox options are plain text: no escaping.
             kr_id = st.selectbox(
                 "Key result",
                 list(krs),
@@ -267,7 +317,7 @@ def _actions(goal: GoalView, *, actor: Actor, key: str) -> str | None:
                     value = 1.0 if st.checkbox("Done", value=chosen.current_value >= 0.5) else 0.0
                 else:
                     value = st.number_input(
-                        f"New value ({chosen.unit or chosen.metric})",
+                        f"New value ({_ui.md(chosen.unit or chosen.metric)})",
                         value=float(chosen.current_value),
                         key=f"{key}_update_value_{kr_id}",
                     )
@@ -279,64 +329,93 @@ def _actions(goal: GoalView, *, actor: Actor, key: str) -> str | None:
                 )
                 note = st.text_input("Note", key=f"{key}_update_note", max_chars=2000)
                 if st.form_submit_button("Save update", type="primary"):
-                    with _ui.shown_errors(), unit_of_work() as session:
-                        result = goal_service.record_progress(
+                    _act(
+                        key,
+                        opened,
+                        actor,
+                        lambda session: goal_service.record_progress(
                             session=session,
                             actor=actor,
-                            key_result_id=kr_id,
+                            key_result_id=chosen.id,
                             version=chosen.version,
                             value=value,
                             confidence=confidence,
                             note=note,
-                        )
+                        ),
+                    )
     with add_tab, st.form(f"{key}_add_form"):
         new_krs = key_result_inputs(f"{key}_add", slots=1)
         if st.form_submit_button("Add key result"):
             if not new_krs:
                 st.warning("Give the key result a title.")
             else:
-                result = _on_goal(
-                    goal_service.add_key_result, goal, actor=actor, key_result=new_krs[0]
+                _act(
+                    key,
+                    opened,
+                    actor,
+                    lambda session: goal_service.add_key_result(
+                        session=session,
+                        actor=actor,
+                        goal_id=opened.id,
+                        version=opened.version,
+                        key_result=new_krs[0],
+                    ),
                 )
     with edit_tab, st.form(f"{key}_edit_form"):
-        title = st.text_input("Goal", value=goal.title, max_chars=200, key=f"{key}_edit_title")
+        # Defaults come from the opened goal: they stay put while someone else
+        # saves, so the widgets keep this person's input across reruns.
+        title = st.text_input("Goal", value=opened.title, max_chars=200, key=f"{key}_edit_title")
         description = st.text_area(
-            "Why it matters", value=goal.description, key=f"{key}_edit_description"
+            "Why it matters", value=opened.description, key=f"{key}_edit_description"
         )
-        kinds = ["performance", "development"]
+        kinds = list(goal_service.KINDS)
         kind = st.radio(
-            "Kind", kinds, index=kinds.index(goal.kind), horizontal=True, key=f"{key}_edit_kind"
+            "Kind",
+            kinds,
+            index=kinds.index(opened.kind),
+            horizontal=True,
+            key=f"{key}_edit_kind",
         )
-        statuses = ["active", "draft"]
+        statuses = list(goal_service.STATUS_CHOICES)
         status = st.radio(
             "Status",
             statuses,
-            index=statuses.index(goal.status) if goal.status in statuses else 0,
+            index=statuses.index(opened.status) if opened.status in statuses else 0,
             horizontal=True,
             key=f"{key}_edit_status",
             help="Choosing a status here reopens a closed goal.",
         )
-        due_on = st.date_input("Due", value=goal.due_on, key=f"{key}_edit_due")
+        due_on = st.date_input("Due", value=opened.due_on, key=f"{key}_edit_due")
         if st.form_submit_button("Save goal"):
-            result = _on_goal(
-                goal_service.update_goal,
-                goal,
-                actor=actor,
-                changes=GoalUpdate(
-                    title=title,
-                    description=description,
-                    kind=kind,
-                    status=status if status != goal.status else None,
-                    due_on=due_on,
+            changes = GoalUpdate(
+                title=title,
+                description=description,
+                kind=kind,
+                status=status if status != opened.status else None,
+                due_on=due_on,
+            )
+            _act(
+                key,
+                opened,
+                actor,
+                lambda session: goal_service.update_goal(
+                    session=session,
+                    actor=actor,
+                    goal_id=opened.id,
+                    version=opened.version,
+                    changes=changes,
                 ),
             )
     with close_tab:
-        if goal.status not in ("active", "draft"):
+        if not opened.is_open:
             st.caption("Already closed.")
         else:
             with st.form(f"{key}_close_form"):
                 outcome = st.radio(
-                    "Outcome", ["completed", "cancelled"], horizontal=True, key=f"{key}_outcome"
+                    "Outcome",
+                    list(goal_service.CLOSING_STATUSES),
+                    horizontal=True,
+                    key=f"{key}_outcome",
                 )
                 rating = st.select_slider(
                     "Final rating",
@@ -346,27 +425,29 @@ def _actions(goal: GoalView, *, actor: Actor, key: str) -> str | None:
                     key=f"{key}_rating",
                 )
                 if st.form_submit_button("Close goal"):
-                    result = _on_goal(
-                        goal_service.close_goal,
-                        goal,
-                        actor=actor,
-                        status=outcome,
-                        final_rating=rating if outcome == "completed" else None,
+                    _act(
+                        key,
+                        opened,
+                        actor,
+                        lambda session: goal_service.close_goal(
+                            session=session,
+                            actor=actor,
+                            goal_id=opened.id,
+                            version=opened.version,
+                            status=outcome,
+                            final_rating=rating if outcome == GoalStatus.completed else None,
+                        ),
+                        on_done=None if on_closed is None else lambda: on_closed(outcome),
                     )
-                    if result is not None:
-                        closed_as = outcome
-    if result is not None:
-        _ui.flash("Saved.")
-        if closed_as is None:
-            st.rerun()
-    return closed_as if result is not None else None
 
 
 def history(goal: GoalView, *, actor: Actor, key: str) -> None:
     if not st.toggle("Show history", key=f"{key}_history"):
         return
-    with _ui.shown_errors(), unit_of_work() as session:
-        detail = goal_service.get_goal(session=session, actor=actor, goal_id=goal.id)
+    detail = _ui.load(
+        lambda session: goal_service.get_goal(session=session, actor=actor, goal_id=goal.id)
+    )
+    if detail is not None:
         frame = detail.history_frame()
         if not frame.empty:
             chart = (

@@ -153,8 +153,8 @@ def level_form(
     value_id = st.radio(
         level_label,
         options=list(levels),
-        format_func=lambda v: levels[v].name,
-        captions=[levels[v].descriptor for v in levels],
+        format_func=lambda v: _ui.md(levels[v].name),
+        captions=[_ui.md(levels[v].descriptor) for v in levels],
         index=None,
         key=f"{key}_level",
     )
@@ -165,14 +165,12 @@ def level_form(
     return LevelEntry(value_id=int(value_id or 0), comment=comment, evidence=evidence)
 
 
-def level_saved(key: str, message: str) -> None:
-    """After a saved rating (outside the unit of work): fresh heatmaps, an
-    empty form, the message, a rerun."""
+def level_saved(key: str) -> None:
+    """After a saved rating (outside the unit of work): fresh heatmaps and an
+    empty form for the next one."""
     clear_caches()
     for part in ("level", "comment", "evidence"):
         st.session_state.pop(f"{key}_{part}", None)
-    _ui.flash(message)
-    st.rerun()
 
 
 def _competency_axis(frame: pd.DataFrame) -> alt.X:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -17,9 +17,11 @@ from core.errors import PermissionDenied, StaleEdit, StrideError, ValidationErro
 from core.export import dataframe_to_xlsx
 from core.grid import GridChanges
 from core.runtime import unit_of_work
+from core.text import markdown_literal
 from db.engine import resolve_database_url
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+T = TypeVar("T")
 
 
 def _secrets() -> dict[str, object]:
@@ -58,11 +60,12 @@ def start_app() -> Engine:
 @contextmanager
 def shown_errors(*, stop: bool = False) -> Iterator[None]:
     """Turn core's domain errors into messages; anything else is a real bug.
-    With `stop`, the page ends after the message (nothing below can render)."""
+    With `stop`, the page ends after the message (nothing below can render).
+    Messages quote names and titles people typed, so they are escaped."""
     try:
         yield
     except ValidationError as problem:
-        st.error(problem.message)
+        st.error(md(problem.message))
         if problem.rows:
             st.dataframe(
                 pd.DataFrame(
@@ -74,15 +77,57 @@ def shown_errors(*, stop: bool = False) -> Iterator[None]:
                 hide_index=True,
             )
     except StaleEdit as problem:
-        st.warning(str(problem), icon=":material/sync_problem:")
+        st.warning(md(problem), icon=":material/sync_problem:")
     except PermissionDenied as problem:
-        st.error(str(problem), icon=":material/lock:")
+        st.error(md(problem), icon=":material/lock:")
     except StrideError as problem:
-        st.error(str(problem))
+        st.error(md(problem))
     else:
         return
     if stop:
         st.stop()
+
+
+def run_action(
+    action: Callable[[Session], T],
+    *,
+    success: str | Callable[[T], str] | None = None,
+    then: Callable[[T], object] | None = None,
+    on_stale: Callable[[StaleEdit], object] | None = None,
+    rerun: bool = True,
+) -> T | None:
+    """Run one write in its own unit of work. A domain error is shown and gives
+    None (the form keeps its input); `on_stale`, if given, explains a refused
+    stale edit instead of the generic warning. After a commit, `then` tidies
+    up, the success message is flashed and the page reruns to show the new
+    state (outside the unit of work, which a rerun would roll back)."""
+    outcome: list[T] = []  # empty when the action failed (None can be a success)
+    with shown_errors():
+        try:
+            with unit_of_work() as session:
+                outcome.append(action(session))
+        except StaleEdit as refused:
+            if on_stale is None:
+                raise
+            on_stale(refused)
+    if not outcome:
+        return None
+    result = outcome[0]
+    if then is not None:
+        then(result)
+    if success is not None:
+        flash(success if isinstance(success, str) else success(result))
+    if rerun:
+        st.rerun()
+    return result
+
+
+def load(query: Callable[[Session], T], *, stop: bool = False) -> T | None:
+    """Run one read; a domain error is shown and gives None (with `stop`, the
+    page ends there instead)."""
+    with shown_errors(stop=stop), unit_of_work() as session:
+        return query(session)
+    return None
 
 
 def flash(message: str) -> None:
@@ -115,12 +160,12 @@ def excel_download(
     )
 
 
-_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:"})
-
-
 def md(text: object) -> str:
-    """Escape user text for st.markdown, so a name can't become a link or image."""
-    return str(text).translate(_MARKDOWN_SPECIALS)
+    """User or imported text for anything Streamlit renders as Markdown
+    (labels, captions, radio options, help, messages, st.table cells): shown
+    as typed, never as a link, image or formatting. Selectbox and multiselect
+    options are plain text already and need no escaping."""
+    return markdown_literal(text)
 
 
 def forget(*keys: str) -> None:
@@ -154,10 +199,8 @@ def grid_editor(
         if changes.is_empty:
             st.info("There is nothing to save.")
             return
-        result = None
-        with shown_errors(), unit_of_work() as session:
-            result = save(session, changes)
-        if result is not None:
-            forget(shown_key, editor_key)
-            flash(result.summary())
-            st.rerun()
+        run_action(
+            lambda session: save(session, changes),
+            then=lambda _: forget(shown_key, editor_key),
+            success=lambda result: result.summary(),
+        )

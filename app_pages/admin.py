@@ -81,15 +81,20 @@ with accounts_tab:
             help=f"At least {auth.MIN_PASSWORD_LENGTH} characters. Their open sessions end.",
         )
         if st.form_submit_button("Reset password") and person_id is not None:
-            with _ui.shown_errors(), unit_of_work() as session:
-                auth.reset_password(
-                    session=session, actor=actor, person_id=person_id, new_password=new_password
-                )
-                st.success("Password reset. Give it to them in person or by phone.")
+            chosen_id: int = person_id
+            _ui.run_action(
+                lambda session: auth.reset_password(
+                    session=session, actor=actor, person_id=chosen_id, new_password=new_password
+                ),
+                success="Password reset. Give it to them in person or by phone.",
+            )
     if st.button("Unlock account", key="admin_unlock", disabled=person_id is None):
-        with _ui.shown_errors(), unit_of_work() as session:
-            auth.unlock_account(session=session, actor=actor, person_id=int(person_id or 0))
-            st.success("Account unlocked.")
+        _ui.run_action(
+            lambda session: auth.unlock_account(
+                session=session, actor=actor, person_id=int(person_id or 0)
+            ),
+            success="Account unlocked.",
+        )
 
 with audit_tab:
     with unit_of_work() as session:

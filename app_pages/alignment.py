@@ -79,8 +79,10 @@ for branch in branches:
 
 detail = None
 if selected_id is not None:
-    with _ui.shown_errors(), unit_of_work() as session:
-        detail = goal_service.get_goal(session=session, actor=actor, goal_id=selected_id)
+    picked_id: int = selected_id
+    detail = _ui.load(
+        lambda session: goal_service.get_goal(session=session, actor=actor, goal_id=picked_id)
+    )
 if detail is not None:
     st.subheader("Selected goal", anchor=False)
     _goals_ui.goal_card(detail.goal, actor=actor, prefix="alignment_goal", expanded=True)

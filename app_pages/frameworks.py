@@ -314,7 +314,7 @@ with files_tab:
         unreadable = st.session_state.get("frameworks_import_unreadable")
         preview = st.session_state.get("frameworks_import_preview")
         if unreadable is not None:
-            st.error(unreadable)
+            st.error(_ui.md(unreadable))
         elif preview is not None and not preview.valid:
             st.error(
                 f"{len(preview.errors)} problems; nothing can be imported until they are fixed."
@@ -378,7 +378,7 @@ with files_tab:
                         "frameworks_scales_shown",
                         "frameworks_comp_shown",
                     )
-                    _ui.flash(f"Imported {preview.bundle.name}.")
+                    _ui.flash(f"Imported {_ui.md(preview.bundle.name)}.")
                     st.rerun()
                 elif result is not None:
                     # The database changed since the preview: show why, keep the file.

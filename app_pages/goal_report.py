@@ -24,16 +24,14 @@ if access.has(actor, access.Capability.manage_goal_cycles):
             ends_on = end_col.date_input("Last day", key="goal_report_cycle_end")
             submitted = st.form_submit_button("Create cycle")
         if submitted:
-            created = None
-            with _ui.shown_errors(), unit_of_work() as session:
-                created = goal_service.create_cycle(
+            _ui.run_action(
+                lambda session: goal_service.create_cycle(
                     session=session,
                     actor=actor,
                     cycle_in=GoalCycleCreate(name=name, starts_on=starts_on, ends_on=ends_on),
-                )
-            if created is not None:
-                _ui.flash(f"Cycle {created.name} created.")
-                st.rerun()
+                ),
+                success=lambda created: f"Cycle {_ui.md(created.name)} created.",
+            )
 
 if cycle_id is None:
     st.stop()
@@ -50,8 +48,7 @@ st.caption(f"Individual goals of {scope}; cancelled goals are left out.")
 first, second, third, fourth = st.columns(4)
 first.metric("Goals", report.goals)
 second.metric("People", len(report.by_person))
-average = report.by_person["average progress"].mean() if len(report.by_person) else None
-third.metric("Average progress", _goals_ui.percent(None if average != average else average))
+third.metric("Average progress", _goals_ui.percent(report.average_progress))
 fourth.metric("At risk or stale", len(report.at_risk))
 
 if not report.distribution.empty:

@@ -100,8 +100,11 @@ with fit_tab:
         key="insights_fit_position",
     )
     if position_id is not None:
-        with _ui.shown_errors(), unit_of_work() as session:
-            fit = get_role_fit(session=session, actor=actor, position_id=position_id)
+        chosen: int = position_id
+        fit = _ui.load(
+            lambda session: get_role_fit(session=session, actor=actor, position_id=chosen)
+        )
+        if fit is not None:
             st.caption(
                 "Fit: how much of the role's required levels a person reaches (critical "
                 "competencies count double; unassessed ones count as not reached)."

@@ -37,24 +37,30 @@ with shown_tabs["My learning"]:
         )
         status = st.radio(
             "Status",
-            options=["assigned", "in progress", "completed"],
+            options=learning.SELF_STATUSES,
             horizontal=True,
             key="learning_mine_status",
         )
+        if chosen is not None:
+            # The version this person saw when choosing it, not the one on the
+            # run that saves: someone else's change meanwhile is refused.
+            opened_key = f"learning_mine_opened_{chosen}"
+            version = st.session_state.setdefault(
+                opened_key, int(mine.loc[mine["id"] == chosen, "version"].iloc[0])
+            )
         if st.button("Save status", key="learning_mine_save") and chosen is not None:
-            version = int(mine.loc[mine["id"] == chosen, "version"].iloc[0])
-            saved = None
-            with _ui.shown_errors(), unit_of_work() as session:
-                saved = learning.update_assignment_status(
+            assignment_id: int = chosen
+            _ui.run_action(
+                lambda session: learning.update_assignment_status(
                     session=session,
                     actor=actor,
-                    assignment_id=chosen,
+                    assignment_id=assignment_id,
                     status=status,
                     version=version,
-                )
-            if saved is not None:
-                _ui.flash("Status saved.")
-                st.rerun()
+                ),
+                then=lambda _: _ui.forget(opened_key),
+                success="Status saved.",
+            )
     st.subheader("Recommended for my gaps", anchor=False)
     if recommended.empty:
         st.info("No known gaps with matching learning items. Assess yourself under *My skills*.")
@@ -96,22 +102,19 @@ with shown_tabs["Catalogue"]:
             )
             hours = st.number_input("Hours", min_value=0.0, max_value=1000.0, value=2.0, step=0.5)
             if st.form_submit_button("Add item") and competency_id is not None:
-                created = None
-                with _ui.shown_errors(), unit_of_work() as session:
-                    created = learning.create_learning_item(
-                        session=session,
-                        actor=actor,
-                        item_in=LearningItemCreate(
-                            title=title,
-                            url=url,
-                            competency_id=competency_id,
-                            target_value_id=int(target or 0),
-                            hours=hours,
-                        ),
-                    )
-                if created is not None:
-                    _ui.flash(f"Added “{created.title}”.")
-                    st.rerun()
+                item_in = LearningItemCreate(
+                    title=title,
+                    url=url,
+                    competency_id=competency_id,
+                    target_value_id=int(target or 0),
+                    hours=hours,
+                )
+                _ui.run_action(
+                    lambda session: learning.create_learning_item(
+                        session=session, actor=actor, item_in=item_in
+                    ),
+                    success=lambda created: f"Added “{_ui.md(created.title)}”.",
+                )
 
 if "Assign to my team" in shown_tabs:
     with shown_tabs["Assign to my team"]:
@@ -148,18 +151,17 @@ if "Assign to my team" in shown_tabs:
                     )
                     due_on = st.date_input("Due on", value=date.today() + timedelta(days=30))
                     if st.form_submit_button("Assign", type="primary"):
-                        made = None
-                        with _ui.shown_errors(), unit_of_work() as session:
-                            made = learning.assign_learning(
+                        assigned_item: int = item_id
+                        _ui.run_action(
+                            lambda session: learning.assign_learning(
                                 session=session,
                                 actor=actor,
-                                item_id=item_id,
+                                item_id=assigned_item,
                                 person_ids=[int(p) for p in people],
                                 due_on=due_on,
-                            )
-                        if made is not None:
-                            _ui.flash(f"Assigned to {made} people.")
-                            st.rerun()
+                            ),
+                            success=lambda made: f"Assigned to {made} people.",
+                        )
         with _ui.shown_errors(stop=True), unit_of_work() as session:
             team_assignments = learning.list_assignments(session=session, actor=actor, team=True)
         st.subheader("My team's learning", anchor=False)

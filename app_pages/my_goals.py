@@ -5,6 +5,7 @@ import streamlit as st
 from app_pages import _auth, _goals_ui, _ui
 from core import goals as goal_service
 from core.runtime import unit_of_work
+from db.models import GoalStatus
 
 actor = _auth.current_actor()
 # Set when a goal was just completed: ask for the next one (once).
@@ -16,14 +17,11 @@ if cycle_id is None:
 with _ui.shown_errors(stop=True), unit_of_work() as session:
     goals = goal_service.list_person_goals(session=session, actor=actor, cycle_id=cycle_id)
 
-open_goals = [g for g in goals if g.status in ("active", "draft")]
+open_goals = [g for g in goals if g.is_open]
 first, second, third, fourth = st.columns(4)
 first.metric("Open goals", len(open_goals))
-second.metric("Completed", sum(g.status == "completed" for g in goals))
-measured = [g.rolled_up for g in open_goals if g.rolled_up is not None]
-third.metric(
-    "Average progress", _goals_ui.percent(sum(measured) / len(measured) if measured else None)
-)
+second.metric("Completed", sum(g.status == GoalStatus.completed for g in goals))
+third.metric("Average progress", _goals_ui.percent(goal_service.average_progress(goals)))
 fourth.metric("Need attention", sum(g.at_risk or g.stale for g in goals))
 
 if prompt_next:
@@ -44,10 +42,11 @@ with st.expander("New goal", expanded=prompt_next or not open_goals):
 
 if not goals:
     st.info("You have no goals in this cycle yet.")
-closed_now = None
+
+
+def _ask_for_the_next(outcome: str) -> None:
+    st.session_state["my_goals_prompt_next"] = outcome == GoalStatus.completed
+
+
 for goal in goals:
-    closed = _goals_ui.goal_card(goal, actor=actor, prefix="my_goals_goal")
-    closed_now = closed_now or closed
-if closed_now is not None:
-    st.session_state["my_goals_prompt_next"] = closed_now == "completed"
-    st.rerun()
+    _goals_ui.goal_card(goal, actor=actor, prefix="my_goals_goal", on_closed=_ask_for_the_next)

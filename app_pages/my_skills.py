@@ -17,7 +17,7 @@ with _ui.shown_errors(stop=True), unit_of_work() as session:
 if profile.position_title is None:
     st.info("You don't hold a position yet, so there is no role profile to assess against.")
     st.stop()
-st.subheader(profile.position_title, anchor=False)
+st.subheader(_ui.md(profile.position_title), anchor=False)
 st.caption(profile.rule)
 if not profile.rows:
     st.info("HR hasn't mapped competencies to your role yet.")
@@ -62,20 +62,26 @@ if competency_id is not None:
         save_label="Save self-assessment",
     )
     if entry is not None:
-        saved = None
-        with _ui.shown_errors(), unit_of_work() as session:
-            saved = record_self_assessment(
+        assessed: int = competency_id
+        level: _skills_ui.LevelEntry = entry
+        _ui.run_action(
+            lambda session: record_self_assessment(
                 session=session,
                 actor=actor,
-                competency_id=competency_id,
-                value_id=entry.value_id,
-                comment=entry.comment,
-                evidence=entry.evidence,
-            )
-        if saved is not None:
-            _skills_ui.level_saved("my_skills", f"Self-assessment saved for {row.competency}.")
+                competency_id=assessed,
+                value_id=level.value_id,
+                comment=level.comment,
+                evidence=level.evidence,
+            ),
+            then=lambda _: _skills_ui.level_saved("my_skills"),
+            success=f"Self-assessment saved for {_ui.md(row.competency)}.",
+        )
 
 if st.toggle("Show my assessment history", key="my_skills_history"):
-    with _ui.shown_errors(), unit_of_work() as session:
-        history = list_assessment_history(session=session, actor=actor, person_id=actor.person_id)
-    st.dataframe(history, hide_index=True, width="stretch")
+    history = _ui.load(
+        lambda session: list_assessment_history(
+            session=session, actor=actor, person_id=actor.person_id
+        )
+    )
+    if history is not None:
+        st.dataframe(history, hide_index=True, width="stretch")

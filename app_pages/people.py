@@ -3,7 +3,6 @@
 import streamlit as st
 
 from app_pages import _auth, _ui
-from core.errors import StrideError
 from core.people import get_org_chart, get_person_record, list_directory, org_chart_dot
 from core.runtime import unit_of_work
 
@@ -45,8 +44,11 @@ with record_tab:
     if person_id is None:
         st.caption("Select someone in the directory to open their record.")
     else:
-        with _ui.shown_errors(), unit_of_work() as session:
-            record = get_person_record(session=session, actor=actor, person_id=person_id)
+        shown_id: int = person_id
+        record = _ui.load(
+            lambda session: get_person_record(session=session, actor=actor, person_id=shown_id)
+        )
+        if record is not None:
             st.subheader(_ui.md(record.card.full_name), anchor=False)
             st.caption(
                 _ui.md(
@@ -55,7 +57,7 @@ with record_tab:
                 )
             )
             first, second, third = st.columns(3)
-            first.metric("Employee code", record.employee_code)
+            first.metric("Employee code", _ui.md(record.employee_code))
             second.metric("Hire date", str(record.hire_date or "—"))
             third.metric("Years of experience", f"{record.years_experience or 0:g}")
             st.text(
@@ -67,11 +69,9 @@ with record_tab:
 
 with chart_tab:
     depth = st.slider("Levels below", 1, 3, 2, key="people_chart_depth")
-    try:
-        with unit_of_work() as session:
-            nodes = get_org_chart(session=session, actor=actor, root_id=person_id, depth=depth)
-    except StrideError as problem:
-        st.error(str(problem))
-    else:
+    nodes = _ui.load(
+        lambda session: get_org_chart(session=session, actor=actor, root_id=person_id, depth=depth)
+    )
+    if nodes is not None:
         st.graphviz_chart(org_chart_dot(nodes), width="stretch")
         st.caption(f"{len(nodes)} people; the chart shows at most 150.")

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _auth, _ui
-from core.competencies import compare_positions, get_role_profile, list_positions
+from core.competencies import compare_positions, get_role_profile, growth_steps, list_positions
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -17,16 +17,16 @@ with _ui.shown_errors(stop=True), unit_of_work() as session:
 if profile is None:
     st.info("You don't hold a position yet, so there is no role profile to show.")
 else:
-    st.subheader(f"{profile.position_title} · {profile.job_family}", anchor=False)
+    st.subheader(_ui.md(f"{profile.position_title} · {profile.job_family}"), anchor=False)
     if not profile.rows:
         st.info("HR hasn't mapped competencies to your role yet.")
     for framework in dict.fromkeys(r.framework_name for r in profile.rows):
         st.markdown(f"#### {_ui.md(framework)}")
         for row in (r for r in profile.rows if r.framework_name == framework):
             badge = " · critical" if row.critical else ""
-            with st.expander(f"{row.competency_name} — {row.required_value_name}{badge}"):
+            with st.expander(_ui.md(f"{row.competency_name} — {row.required_value_name}{badge}")):
                 if row.cluster_name:
-                    st.caption(row.cluster_name)
+                    st.caption(_ui.md(row.cluster_name))
                 st.markdown(_ui.md(row.descriptor or "No description of this level yet."))
 
 st.divider()
@@ -43,8 +43,9 @@ target = st.selectbox(
 )
 if target is not None:
     if profile is None:
-        with _ui.shown_errors(), unit_of_work() as session:
-            target_profile = get_role_profile(session=session, actor=actor, position_id=target)
+        target_profile = _ui.load(
+            lambda session: get_role_profile(session=session, actor=actor, position_id=target)
+        )
         if target_profile is not None:
             st.dataframe(
                 pd.DataFrame(
@@ -57,15 +58,14 @@ if target is not None:
                 hide_index=True,
             )
     else:
-        comparison = None
-        with _ui.shown_errors(), unit_of_work() as session:
-            comparison = compare_positions(
-                session=session,
-                actor=actor,
-                from_position_id=profile.position_id,
-                to_position_id=target,
+        mine: int = profile.position_id
+        wanted: int = target
+        comparison = _ui.load(
+            lambda session: compare_positions(
+                session=session, actor=actor, from_position_id=mine, to_position_id=wanted
             )
+        )
         if comparison is not None:
-            steps = int(comparison["change"].isin(["higher", "new"]).sum())
+            steps = growth_steps(comparison)
             st.metric("Competencies to grow or gain", steps)
             st.dataframe(comparison, hide_index=True, width="stretch")

@@ -92,7 +92,8 @@ if view == "My team":
         )
         st.altair_chart(_skills_ui.team_heatmap(team.cells), width="stretch")
         if st.toggle("Show as a table", key="skills_gap_team_table"):
-            st.table(_skills_ui.team_table(team.cells))
+            # st.table renders Markdown in its cells; a data frame shows names as typed.
+            st.dataframe(_skills_ui.team_table(team.cells), width="stretch")
         _pages_and_download(
             team.pages,
             team.cells.drop(columns=["person_id", "competency_id", "column_order"]),
@@ -134,22 +135,23 @@ if view == "My team":
                 save_label="Save rating",
             )
             if entry is not None:
-                saved = None
-                with _ui.shown_errors(), unit_of_work() as session:
-                    saved = record_manager_rating(
+                rated, assessed = int(person_id), int(competency_id)
+                level: _skills_ui.LevelEntry = entry
+                _ui.run_action(
+                    lambda session: record_manager_rating(
                         session=session,
                         actor=actor,
-                        person_id=person_id,
-                        competency_id=competency_id,
-                        value_id=entry.value_id,
-                        comment=entry.comment,
-                        evidence=entry.evidence,
-                    )
-                if saved is not None:
-                    _skills_ui.level_saved(
-                        "skills_gap_rate",
-                        f"Rating saved: {row.competency} for {profile.person_name}.",
-                    )
+                        person_id=rated,
+                        competency_id=assessed,
+                        value_id=level.value_id,
+                        comment=level.comment,
+                        evidence=level.evidence,
+                    ),
+                    then=lambda _: _skills_ui.level_saved("skills_gap_rate"),
+                    success=(
+                        f"Rating saved: {_ui.md(row.competency)} for {_ui.md(profile.person_name)}."
+                    ),
+                )
 
 else:
     with _ui.shown_errors(stop=True), unit_of_work() as session:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages import _auth, _goals_ui, _ui
 from core import goals as goal_service
+from core.goals.rules import AT_RISK_MARGIN, STALE_AFTER_TEXT
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -28,7 +29,7 @@ first, second, third, fourth = st.columns(4)
 first.metric("Goals", len(grid))
 second.metric("People", grid["person"].nunique())
 third.metric("At risk", int(grid["at risk"].sum()))
-fourth.metric("Stale (3 weeks)", int(grid["stale"].sum()))
+fourth.metric(f"Stale ({STALE_AFTER_TEXT})", int(grid["stale"].sum()))
 
 selection = st.dataframe(
     grid,
@@ -43,20 +44,21 @@ selection = st.dataframe(
             "progress", min_value=0, max_value=100, format="%.0f%%"
         ),
         "at risk": st.column_config.CheckboxColumn("at risk"),
-        "stale": st.column_config.CheckboxColumn("stale", help="No update in 3 weeks"),
+        "stale": st.column_config.CheckboxColumn("stale", help=f"No update in {STALE_AFTER_TEXT}"),
         "last update": st.column_config.DatetimeColumn("last update", format="D MMM YYYY"),
     },
 )
 st.caption(
     "Select a row to open the goal. At risk: an off-track or at-risk update, or progress "
-    "more than 25 points behind the time gone in the cycle."
+    f"more than {AT_RISK_MARGIN:.0f} points behind the time gone in the cycle."
 )
 
 detail = None
 if selection and selection.selection.rows:
     goal_id = int(grid.iloc[selection.selection.rows[0]]["id"])
-    with _ui.shown_errors(), unit_of_work() as session:
-        detail = goal_service.get_goal(session=session, actor=actor, goal_id=goal_id)
+    detail = _ui.load(
+        lambda session: goal_service.get_goal(session=session, actor=actor, goal_id=goal_id)
+    )
 if detail is not None:
     _goals_ui.goal_card(detail.goal, actor=actor, prefix="team_goals_goal", expanded=True)
 

@@ -212,6 +212,15 @@ COMPARE_COLUMNS = [
 ]
 
 
+GROWTH_CHANGES = ("higher", "new")
+
+
+def growth_steps(comparison: pd.DataFrame) -> int:
+    """Competencies a move between roles asks to grow or gain (of a
+    `compare_positions` table)."""
+    return int(comparison["change"].isin(GROWTH_CHANGES).sum())
+
+
 def compare_positions(
     session: Session, *, actor: Actor, from_position_id: int, to_position_id: int
 ) -> pd.DataFrame:

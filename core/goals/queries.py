@@ -23,11 +23,19 @@ from core.access import (
 )
 from core.errors import NotFound
 from core.goals import rules as pm
-from core.goals.read_models import AlignmentBranch, GoalDetail, GoalReport, GoalView, KeyResultView
+from core.goals.read_models import (
+    AlignmentBranch,
+    GoalDetail,
+    GoalReport,
+    GoalView,
+    KeyResultView,
+    goal_changes,
+)
 from core.goals.scope import _get_cycle, _get_goal, _require_view, _Scope
 from core.goals.validation import _parent_problem
 from core.org import list_units, report_ids, unit_chain
 from db.models import (
+    AuditEvent,
     Goal,
     GoalCycle,
     GoalCycleRead,
@@ -401,6 +409,39 @@ def get_goal(session: Session, *, actor: Actor, goal_id: int) -> GoalDetail:
         for update, name in rows
     ]
     return GoalDetail(goal=view, history=history)
+
+
+def describe_goal_change(session: Session, *, actor: Actor, opened: GoalView) -> str:
+    """Why an edit of a goal opened as `opened` was refused: who changed it
+    last, when, and what differs from what the editor saw."""
+    current = get_goal(session, actor=actor, goal_id=opened.id).goal
+    key_result_ids = [str(kr.id) for kr in current.key_results] + [
+        str(kr.id) for kr in opened.key_results
+    ]
+    latest = session.exec(
+        select(AuditEvent.at, Person.full_name)
+        .join(Person, col(Person.id) == col(AuditEvent.actor_id), isouter=True)
+        .where(
+            ((col(AuditEvent.entity) == "goal") & (col(AuditEvent.entity_id) == str(opened.id)))
+            | (
+                (col(AuditEvent.entity) == "key_result")
+                & col(AuditEvent.entity_id).in_(key_result_ids)
+            )
+        )
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+        .limit(1)
+    ).first()
+    who, when = "Someone else", ""
+    if latest is not None:
+        at, name = latest
+        who = "You (in another window)" if name == actor.full_name else name or who
+        when = f" at {at:%H:%M} UTC"
+    changes = goal_changes(opened, current)
+    what = f" ({', '.join(changes)})" if changes else ""
+    return (
+        f"{who} changed this goal{when}{what} after you opened it. Nothing was saved; "
+        "your edit is kept below — reload to see theirs."
+    )
 
 
 def list_alignment_targets(

@@ -20,6 +20,9 @@ from db.models import (
 )
 
 OPEN_STATUSES = (GoalStatus.draft.value, GoalStatus.active.value)
+# What a goal form offers, the default first: a new goal is a commitment.
+STATUS_CHOICES = (GoalStatus.active.value, GoalStatus.draft.value)
+CLOSING_STATUSES = (GoalStatus.completed.value, GoalStatus.cancelled.value)
 LEVELS = [level.value for level in GoalLevel]
 KINDS = [kind.value for kind in GoalKind]
 METRICS = [metric.value for metric in MetricType]
@@ -81,6 +84,51 @@ class GoalView:
     def holder(self) -> str:
         return self.owner_name or self.unit_name or ""
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def average_progress(goals: list[GoalView]) -> float | None:
+    """Mean rolled-up progress of the open goals that have one (None: none has)."""
+    measured = [g.rolled_up for g in goals if g.is_open and g.rolled_up is not None]
+    return sum(measured) / len(measured) if measured else None
+
+
+_COMPARED_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "kind": "kind",
+    "status": "status",
+    "due_on": "due date",
+    "parent_id": "alignment",
+    "final_rating": "rating",
+}
+
+
+def goal_changes(before: GoalView, after: GoalView) -> list[str]:
+    """What differs between two views of one goal, in words ("title",
+    "key result Latency: progress")."""
+    changed = [
+        label
+        for name, label in _COMPARED_FIELDS.items()
+        if getattr(before, name) != getattr(after, name)
+    ]
+    old_krs = {kr.id: kr for kr in before.key_results}
+    new_krs = {kr.id: kr for kr in after.key_results}
+    for kr_id, kr in new_krs.items():
+        old = old_krs.get(kr_id)
+        if old is None:
+            changed.append(f"new key result {kr.title}")
+        elif old.current_value != kr.current_value:
+            changed.append(f"progress of {kr.title}")
+        elif old.version != kr.version:
+            changed.append(f"key result {kr.title}")
+    changed.extend(
+        f"removed key result {kr.title}" for i, kr in old_krs.items() if i not in new_krs
+    )
+    return changed
+
 
 @dataclass(frozen=True)
 class GoalDetail:
@@ -131,6 +179,14 @@ class GoalReport:
     at_risk: pd.DataFrame
     distribution: pd.DataFrame
     goals: int
+
+    @property
+    def average_progress(self) -> float | None:
+        """The mean of the people's average progress (None: nobody has any)."""
+        if self.by_person.empty:
+            return None
+        value = self.by_person["average progress"].mean()
+        return None if pd.isna(value) else float(value)
 
 
 @dataclass(frozen=True, kw_only=True)

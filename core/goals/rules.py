@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 STALE_AFTER = timedelta(weeks=3)
+STALE_AFTER_TEXT = f"{STALE_AFTER.days // 7} weeks"  # how pages say it
 AT_RISK_MARGIN = 25.0
 AT_RISK_EARLIEST_SHARE = 0.25
 ROLLUP_OWN_SHARE = 0.5

@@ -33,6 +33,8 @@ from db.models import (
 
 OPEN_STATUSES = (LearningStatus.assigned.value, LearningStatus.in_progress.value)
 STATUSES = [s.value for s in LearningStatus]
+# What the learner sets; cancelling is the manager's call.
+SELF_STATUSES = [s.value for s in LearningStatus if s is not LearningStatus.cancelled]
 
 
 CATALOGUE_COLUMNS = [
