@@ -92,8 +92,12 @@ if view == "My team":
         )
         st.altair_chart(_skills_ui.team_heatmap(team.cells), width="stretch")
         if st.toggle("Show as a table", key="skills_gap_team_table"):
-            # st.table renders Markdown in its cells; a data frame shows names as typed.
-            st.dataframe(_skills_ui.team_table(team.cells), width="stretch")
+            # st.table renders Markdown in its cells and headers: escape both.
+            shown = _skills_ui.team_table(team.cells)
+            shown = shown.rename(index=_ui.md, columns=_ui.md).map(
+                lambda cell: _ui.md(cell) if isinstance(cell, str) else cell
+            )
+            st.table(shown)
         _pages_and_download(
             team.pages,
             team.cells.drop(columns=["person_id", "competency_id", "column_order"]),

@@ -20,12 +20,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from core.errors import StaleEdit
-
-SAVED_MEANWHILE = (
-    "Someone else was saving at the same moment, so nothing was saved. Reload to see "
-    "their change and try again."
-)
+from core.errors import Busy, StaleEdit
 
 # PostgreSQL: a serialization failure or a deadlock between two saves.
 _LOST_RACE_SQLSTATES = {"40001", "40P01"}
@@ -75,7 +70,9 @@ def refuse_if_stale(message: str) -> Iterator[None]:
         raise StaleEdit(message) from error
     except OperationalError as error:
         if lost_race(error):
-            raise StaleEdit(SAVED_MEANWHILE) from error
+            # With writers queueing (BEGIN IMMEDIATE), this is a lock that could
+            # not be had in time, not a lost edit: the user can simply retry.
+            raise Busy() from error
         raise
 
 

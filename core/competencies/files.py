@@ -123,12 +123,6 @@ def clean_text(value: object) -> str:
     return _CONTROL_CHARS.sub("", "" if value is None else str(value)).strip()
 
 
-def unescape_from_workbook(value: str) -> str:
-    """The people importer's name for `core.export.unescape_cell`, the one
-    implementation every importer shares."""
-    return str(unescape_cell(value))
-
-
 class _TextExtractor(HTMLParser):
     _BLOCKS = frozenset(
         {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6"}

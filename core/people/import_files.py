@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.cells import as_bool, as_date, as_text
-from core.competencies.files import unescape_from_workbook
 from core.errors import RowError
+from core.export import unescape_cell
 from core.people.import_rules import ImportBatch, PersonRecord, PositionRecord, UnitRecord
 from core.uploads import ParsedWorkbook, Sheet
 
@@ -136,7 +136,7 @@ def _text(value: object) -> str | None:
 
 def _cell(value: object) -> str:
     """Text from Stride's own workbook, with the export's formula escaping undone."""
-    return unescape_from_workbook(as_text(value))
+    return str(unescape_cell(as_text(value)))
 
 
 def _flag(value: object, where: str, column: str, errors: list[RowError]) -> bool:

@@ -6,8 +6,9 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from core.auth import NO_PASSWORD
-from core.people.invitations import create_invitations
+from core.people.invitations import REFUSED, create_invitations
 from core.runtime import unit_of_work
+from core.text import markdown_literal as _ui_md
 from db.engine import make_engine
 from db.models import Person, UserAccount
 from tests.app.conftest import HOME, open_page, sign_in
@@ -62,8 +63,5 @@ def test_a_forged_link_gets_one_neutral_message(demo_database_url: str) -> None:
     at.query_params["invite"] = "forged"
     at.run()
     assert not at.exception
-    assert [e.value for e in at.error] == [
-        "This sign-in link is not valid: it may have been used already or expired. "
-        "Ask HR for a new one."
-    ]
+    assert [e.value for e in at.error] == [_ui_md(REFUSED)]
     assert not at.text_input

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.auth import MAX_FAILED_LOGINS
 from core.errors import BUSY_MESSAGE
+from core.text import markdown_literal
 from db import engine as db_engine
 from db.engine import make_engine
 from db.models import ProgressUpdate, UserAccount
@@ -90,7 +91,7 @@ def test_a_busy_database_keeps_the_progress_form(
         holder.execute("ROLLBACK")
         holder.close()
     assert not at.exception, at.exception
-    assert BUSY_MESSAGE in [e.value for e in at.error]
+    assert markdown_literal(BUSY_MESSAGE) in [e.value for e in at.error]
     assert at.text_input(key=note_key).value == "Runbook drafted"
     with Session(make_engine(demo_database_url)) as session:
         assert not session.exec(

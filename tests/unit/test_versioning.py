@@ -1,4 +1,4 @@
-"""How a concurrent save's refusal becomes StaleEdit (core.versioning)."""
+"""How a concurrent save's refusal becomes StaleEdit or Busy (core.versioning)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from core.errors import StaleEdit
-from core.versioning import SAVED_MEANWHILE, lost_race, refuse_if_stale
+from core.errors import Busy, StaleEdit
+from core.versioning import lost_race, refuse_if_stale
 
 
 class _SqliteError(Exception):
@@ -43,8 +43,8 @@ def test_lost_race(original: Exception, lost: bool) -> None:
 def test_refusals_become_stale_edits_and_other_errors_pass() -> None:
     with pytest.raises(StaleEdit, match="Ann changed"), refuse_if_stale("Ann changed it"):
         raise StaleDataError("0 rows matched")
-    with pytest.raises(StaleEdit) as stale, refuse_if_stale("Ann changed it"):
+    # A lock not had in time is "busy, try again", never "someone changed it".
+    with pytest.raises(Busy), refuse_if_stale("Ann changed it"):
         raise _wrapped(_SqliteError(5))
-    assert str(stale.value) == SAVED_MEANWHILE
     with pytest.raises(OperationalError), refuse_if_stale("Ann changed it"):
         raise _wrapped(_SqliteError(10))
