@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -130,14 +131,26 @@ def load(query: Callable[[Session], T], *, stop: bool = False) -> T | None:
     return None
 
 
+FLASH_SECONDS = 8.0
+
+
 def flash(message: str) -> None:
     """A success message that survives the rerun after a save."""
-    st.session_state["stride_flash"] = message
+    st.session_state["stride_flash"] = (message, time.monotonic() + FLASH_SECONDS)
 
 
 def show_flash() -> None:
-    if message := st.session_state.pop("stride_flash", None):
-        st.success(message, icon=":material/check_circle:")
+    """Show the last success message on every run for a few seconds, not on
+    one run only: a rerun the browser triggers by itself (a component
+    reporting back) would otherwise wipe it before anyone could read it."""
+    flashed = st.session_state.get("stride_flash")
+    if not flashed:
+        return
+    message, until = flashed
+    if time.monotonic() > until:
+        del st.session_state["stride_flash"]
+        return
+    st.success(message, icon=":material/check_circle:")
 
 
 def excel_download(

@@ -188,7 +188,7 @@ class Setting(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------
-# Competencies (issue 3) — add tables below this line
+# Competencies: frameworks, scales, descriptors, role maps
 # --------------------------------------------------------------------------
 
 
@@ -330,7 +330,7 @@ class RoleRequirementRead(RoleRequirementBase):
 
 
 # --------------------------------------------------------------------------
-# Goals and OKRs (issue 5) — add tables below this line
+# Goals and OKRs: cycles, goals, key results, progress history
 # --------------------------------------------------------------------------
 
 
@@ -492,7 +492,7 @@ class ProgressUpdateRead(SQLModel):
 
 
 # --------------------------------------------------------------------------
-# Assessments, gaps and learning (issue 4) — add tables below this line
+# Assessments, current levels and learning
 # --------------------------------------------------------------------------
 
 

@@ -251,7 +251,7 @@ def make_requirement(
     return requirement
 
 
-# --- goals and OKRs (issue 5) ---
+# --- goals and OKRs ---
 
 
 def make_cycle(
