@@ -236,6 +236,15 @@ def resolve_actor(session: Session, *, username: str, authenticated_at: datetime
     )
 
 
+def set_password(session: Session, *, account: UserAccount, password: str) -> None:
+    """A new password: any lock lifts and sessions opened before now end."""
+    account.password_hash = hash_password(password)
+    account.failed_logins = 0
+    account.locked_until = None
+    account.sessions_valid_after = utcnow()
+    session.add(account)
+
+
 def reset_password(session: Session, *, actor: Actor, person_id: int, new_password: str) -> None:
     """HR sets a new password; the person's open sessions end and a lock lifts."""
     require(
@@ -248,11 +257,7 @@ def reset_password(session: Session, *, actor: Actor, person_id: int, new_passwo
     )
     validate_password(new_password)
     account = _account_by_person(session, person_id)
-    account.password_hash = hash_password(new_password)
-    account.failed_logins = 0
-    account.locked_until = None
-    account.sessions_valid_after = utcnow()
-    session.add(account)
+    set_password(session, account=account, password=new_password)
     record_event(
         session,
         actor_id=actor.person_id,

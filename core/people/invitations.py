@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from core.access import Actor, can_administer_people, require
 from core.audit import record_event
-from core.auth import hash_password, validate_password
+from core.auth import set_password, validate_password
 from core.errors import AuthError
 from db.models import Invitation, Person, UserAccount, utcnow
 
@@ -208,11 +208,7 @@ def accept_invitation(session: Session, *, token: str, password: str) -> str:
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise AuthError(REFUSED)
-    account.password_hash = hash_password(password)
-    account.failed_logins = 0
-    account.locked_until = None
-    account.sessions_valid_after = utcnow()
-    session.add(account)
+    set_password(session, account=account, password=password)
     record_event(
         session,
         actor_id=person.id,
