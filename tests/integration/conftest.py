@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine
@@ -12,8 +13,8 @@ from seed.bench_concurrency import fresh_postgres, fresh_sqlite
 from tests.conftest import postgres_url
 
 
-@pytest.fixture
-def committing_engine(backend: str) -> Iterator[Engine]:
+@contextmanager
+def own_database(backend: str) -> Iterator[Engine]:
     """A fresh, migrated SQLite file or PostgreSQL schema, dropped afterwards."""
     if backend == "sqlite":
         with fresh_sqlite() as engine:
@@ -22,4 +23,10 @@ def committing_engine(backend: str) -> Iterator[Engine]:
     url = postgres_url()
     assert url is not None
     with fresh_postgres(url) as engine:
+        yield engine
+
+
+@pytest.fixture
+def committing_engine(backend: str) -> Iterator[Engine]:
+    with own_database(backend) as engine:
         yield engine

@@ -9,14 +9,13 @@ each save in its own thread and unit of work.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from core.assessments import record_manager_rating, record_self_assessment
@@ -26,8 +25,6 @@ from core.goals import update_goal
 from core.grid import GridChanges
 from core.people import get_people_grid, save_people_grid
 from core.runtime import unit_of_work
-from db.engine import make_engine
-from db.migrate import upgrade_to_head
 from db.models import (
     CurrentLevel,
     Goal,
@@ -37,7 +34,6 @@ from db.models import (
     RoleRequirement,
     Scale,
 )
-from tests.conftest import postgres_url
 from tests.factories import (
     actor_for,
     make_competency,
@@ -51,34 +47,16 @@ from tests.factories import (
     make_small_org,
     scale_value,
 )
+from tests.integration.conftest import own_database
 
 TRIALS = 20
 
 
 @pytest.fixture(scope="module")
-def committed_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A migrated database of its own whose commits are real."""
-    if backend == "sqlite":
-        built = make_engine(f"sqlite:///{tmp_path_factory.mktemp('race') / 'race.db'}")
-        upgrade_to_head(built)
-        yield built
-        built.dispose()
-        return
-    url = postgres_url()
-    assert url is not None
-    schema = f"stride_race_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    built = make_engine(url, schema=schema)
-    try:
-        upgrade_to_head(built)
-        yield built
-    finally:
-        built.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def committed_engine(backend: str) -> Iterator[Engine]:
+    """A migrated database of its own whose commits are real, for the module."""
+    with own_database(backend) as engine:
+        yield engine
 
 
 def race(engine: Engine, saves: list[Callable[[Session], object]]) -> list[str]:
