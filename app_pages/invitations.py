@@ -33,7 +33,7 @@ names = dict(zip(people["person_id"], people["name"], strict=True))
 chosen = st.multiselect(
     "Invite",
     list(names),
-    format_func=lambda person_id: _ui.md(names[person_id]),
+    format_func=names.__getitem__,
     placeholder="Choose people, or invite everyone not yet invited",
     key="invitations_chosen",
 )

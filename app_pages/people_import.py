@@ -26,7 +26,7 @@ st.caption(
     "Nothing is written until you confirm the preview; a file with any error writes nothing."
 )
 
-template_col, export_col, _ = st.columns([1, 1, 2])
+template_col, export_col, _ = st.columns([2, 2, 1])
 template_col.download_button(
     "Stride workbook template",
     data=people_import_template,

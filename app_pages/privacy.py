@@ -28,9 +28,7 @@ names = {
     int(pid): f"{name} ({'active' if active else 'inactive'})"
     for pid, name, active in zip(people["id"], people["name"], people["active"], strict=True)
 }
-person_id = st.selectbox(
-    "Person", list(names), format_func=lambda pid: _ui.md(names[pid]), key="privacy_person"
-)
+person_id = st.selectbox("Person", list(names), format_func=names.__getitem__, key="privacy_person")
 if person_id is None:
     st.stop()
 
