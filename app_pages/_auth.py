@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ COOKIE_EXPIRY_DAYS = 7.0
 _AUTHENTICATED_AT = "stride_authenticated_at"
 _ACTOR = "stride_actor"
 _NOTICE = "stride_login_notice"
+_FAILED_AT = "stride_login_failed_at"
 _PENDING_COOKIE = "stride_pending_cookie"
 _COOKIE_SET_KEY = "stride_cookie_set"
 
@@ -185,6 +187,11 @@ def require_login() -> Actor:
             except Busy:
                 # The answer is the same either way: the password was wrong.
                 log.warning("a failed sign-in could not be counted: database busy")
+        st.session_state[_FAILED_AT] = time.monotonic()
+    failed_at = st.session_state.get(_FAILED_AT)
+    # Shown for a few seconds, not one run: the cookie component's own rerun
+    # right after a refused sign-in would otherwise wipe it unread.
+    if not status and failed_at is not None and time.monotonic() - failed_at < 8:
         st.error(
             "Username or password is incorrect. After "
             f"{auth.MAX_FAILED_LOGINS} failed attempts in a row, new sign-ins to the "

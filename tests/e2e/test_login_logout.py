@@ -19,6 +19,7 @@ from tests.e2e.conftest import (
     login_form,
     navigation_link,
     sign_in,
+    wait_for_app_idle,
     wait_for_session_cookie,
 )
 
@@ -67,6 +68,9 @@ def test_wrong_password_shows_the_error(page: Page, stride_server: str) -> None:
     page.goto(stride_server)
     form = login_form(page)
     expect(form).to_be_visible(timeout=FIRST_LOAD_TIMEOUT_MS)
+    # The sign-in page's first runs (the cookie component reports back) must
+    # be over, or the submit lands in a run that redraws the form.
+    wait_for_app_idle(page)
     form.get_by_role("textbox", name="Username").fill("emma")
     form.get_by_role("textbox", name="Password").fill("not-the-password")
     form.get_by_role("button", name="Sign in").click()

@@ -55,6 +55,8 @@ def test_hr_changes_a_required_level_and_it_persists(page: Page, stride_server: 
         except AssertionError:
             if attempt == 2:
                 raise
+    # The edit's own rerun must have reached the server before Save is pressed.
+    wait_for_app_idle(page)
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_text("Role map saved: 1 cells set")).to_be_visible()
 
