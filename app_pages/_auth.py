@@ -24,6 +24,7 @@ from core import auth, first_run
 from core.access import Actor
 from core.errors import AuthError, Busy, ConfigError
 from core.runtime import unit_of_work
+from core.text import markdown_literal
 from db.engine import DATA_DIR
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def require_login() -> Actor:
     try:
         cookie_key = auth.resolve_cookie_key(configured=configured_cookie_key(), data_dir=DATA_DIR)
     except ConfigError as problem:
-        st.error(f"Stride cannot start: {problem}")
+        st.error(f"Stride cannot start: {markdown_literal(str(problem))}")
         st.stop()
     authenticator = _authenticator(cookie_key)
     was_signed_in = bool(st.session_state.get("authentication_status"))

@@ -210,34 +210,42 @@ def _read_totara(
         ]
 
 
+def _template_rows(
+    workbook: ParsedWorkbook, name: str, errors: list[RowError]
+) -> list[tuple[str, dict[str, object]]] | None:
+    """(where, record) of one template sheet; None when it is absent or lacks
+    a required column (reported)."""
+    sheet = workbook.sheet(name)
+    if sheet is None or _missing(sheet, TEMPLATE_REQUIRED[name], name, errors):
+        return None
+    return [(f"{name} row {n}", dict(r)) for n, r in sheet.records()]
+
+
+def _optional_cell(value: object) -> str | None:
+    return _cell(value) or None
+
+
 def _read_template(upload: UploadedFile, found: _Collected, errors: list[RowError]) -> None:
     """Stride's workbook; its text cells were escaped against formulas on export."""
     workbook = upload.workbook
-    units = workbook.sheet(SHEET_UNITS)
-    if units is not None and not _missing(
-        units, TEMPLATE_REQUIRED[SHEET_UNITS], SHEET_UNITS, errors
-    ):
+    units = _template_rows(workbook, SHEET_UNITS, errors)
+    if units is not None:
         found.units = [
             UnitRecord(
                 _cell(r.get("code")),
                 _cell(r.get("name")),
-                _text(r.get("parent_code")),
-                f"{SHEET_UNITS} row {n}",
+                _optional_cell(r.get("parent_code")),
+                where,
             )
-            for n, r in units.records()
+            for where, r in units
         ]
-    positions = workbook.sheet(SHEET_POSITIONS)
-    if positions is not None and not _missing(
-        positions, TEMPLATE_REQUIRED[SHEET_POSITIONS], SHEET_POSITIONS, errors
-    ):
+    positions = _template_rows(workbook, SHEET_POSITIONS, errors)
+    if positions is not None:
         found.positions = [
             PositionRecord(
-                _cell(r.get("code")),
-                _cell(r.get("title")),
-                _text(r.get("family")),
-                f"{SHEET_POSITIONS} row {n}",
+                _cell(r.get("code")), _cell(r.get("title")), _optional_cell(r.get("family")), where
             )
-            for n, r in positions.records()
+            for where, r in positions
         ]
     people = workbook.sheet(SHEET_PEOPLE)
     if people is None or _missing(people, TEMPLATE_REQUIRED[SHEET_PEOPLE], SHEET_PEOPLE, errors):
