@@ -519,3 +519,6 @@ def sign_in(
     expect(dashboard_title(page)).to_be_visible()
     if wait_for_cookie:
         wait_for_session_cookie(page.context)
+    # The run that draws the re-login cookie reruns the page once more; a
+    # navigation clicked during it is dropped, so callers start from a quiet app.
+    wait_for_app_idle(page)
