@@ -1,0 +1,110 @@
+"""One to-do list for Home, which every feature registers into.
+
+A feature adds a module (for example `core/goals/todos.py`) with one or more
+functions decorated by `@todo_source("goals")`, and names that module in
+`SOURCE_MODULES`. `list_todos` imports the named modules, asks every source for
+the signed-in person's to-dos and returns them in one order: overdue first,
+then by due date, then by priority. Sources check access themselves the way
+queries do (they only ever return the actor's own work), and see the same
+`today` so a list never straddles midnight.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session
+
+from core.access import Actor
+
+# Modules whose import registers to-do sources; a new feature adds its own.
+SOURCE_MODULES: tuple[str, ...] = ()
+
+
+class Urgency(enum.IntEnum):
+    """Lower sorts first."""
+
+    overdue = 0
+    due_soon = 1
+    waiting = 2
+
+
+@dataclass(frozen=True)
+class Todo:
+    """Something the signed-in person should do, and where it is done.
+
+    `title` and `detail` are plain text (pages escape them); `page` is a page
+    key of core.access.PAGES and `query` the query parameters that open the
+    item there (for example {"goal": "12"}).
+    """
+
+    module: str  # the practice it belongs to: goals, competencies, learning, check-ins…
+    kind: str  # stable identifier, e.g. "goals.key_result_stale"
+    title: str
+    page: str
+    urgency: Urgency = Urgency.waiting
+    due_on: date | None = None
+    detail: str = ""
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+TodoSource = Callable[[Session, Actor, date], list[Todo]]
+
+_SOURCES: dict[str, tuple[str, TodoSource]] = {}
+
+
+def todo_source(module: str) -> Callable[[TodoSource], TodoSource]:
+    """Register a function `(session, actor, today) -> list[Todo]`."""
+
+    def register(source: TodoSource) -> TodoSource:
+        _SOURCES[f"{source.__module__}.{source.__qualname__}"] = (module, source)
+        return source
+
+    return register
+
+
+def registered_sources() -> dict[str, str]:
+    """Source name → module, after loading every source module."""
+    _load_sources()
+    return {name: module for name, (module, _source) in _SOURCES.items()}
+
+
+def _load_sources() -> None:
+    for name in SOURCE_MODULES:
+        importlib.import_module(name)
+
+
+def sort_todos(todos: list[Todo]) -> list[Todo]:
+    """Overdue first, then soonest due (undated last), then by kind and title."""
+    return sorted(
+        todos,
+        key=lambda todo: (
+            todo.urgency,
+            todo.due_on is None,
+            todo.due_on or date.max,
+            todo.kind,
+            todo.title,
+        ),
+    )
+
+
+def list_todos(
+    *,
+    session: Session,
+    actor: Actor,
+    today: date,
+    modules: frozenset[str] | None = None,
+) -> list[Todo]:
+    """The actor's to-dos from every registered source (or only those of
+    `modules`, for a unit where some practices are switched off)."""
+    _load_sources()
+    found: list[Todo] = []
+    for module, source in _SOURCES.values():
+        if modules is not None and module not in modules:
+            continue
+        found.extend(source(session, actor, today))
+    return sort_todos(found)
