@@ -9,15 +9,18 @@ cost one indexed query per login instead of a table scan per rerun. Decisions
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.models import cookie_model as library_cookie_model
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core import auth, first_run
@@ -36,7 +39,33 @@ _ACTOR = "stride_actor"
 _NOTICE = "stride_login_notice"
 _FAILED_AT = "stride_login_failed_at"
 _PENDING_COOKIE = "stride_pending_cookie"
-_COOKIE_SET_KEY = "stride_cookie_set"
+
+
+class _ScriptCookies:
+    """Stands in for extra_streamlit_components' CookieManager inside
+    streamlit-authenticator.
+
+    The library's manager draws a component on every run that reports the
+    browser's cookies back; the report reruns the page just after it loads,
+    and a grid edit or a click made in that moment was lost. Cookies are read
+    from `st.context.cookies` instead (the library already does), and written
+    by a script that reports nothing (`_draw_cookie_script`).
+    """
+
+    def __init__(self, key: str = "init") -> None:
+        self.cookies: dict[str, str] = {}
+
+    def get(self, cookie: str) -> str | None:
+        return self.cookies.get(cookie)
+
+    def set(self, cookie: str, val: str, *args: Any, **kwargs: Any) -> None:
+        self.cookies[cookie] = str(val)
+
+    def delete(self, cookie: str, key: str = "delete") -> None:
+        self.cookies.pop(cookie, None)
+
+
+library_cookie_model.stx = SimpleNamespace(CookieManager=_ScriptCookies)
 
 
 class _AccountDirectory(dict[str, dict[str, Any]]):
@@ -101,8 +130,8 @@ def _authenticator(cookie_key: str) -> stauth.Authenticate:
         cookie_key,
         COOKIE_EXPIRY_DAYS,
         auto_hash=False,
-        # The library waits for its cookie component; cookies now come from
-        # st.context, so a short pause is enough.
+        # The library pauses for its cookie component; there is none now
+        # (_ScriptCookies), so the pause is only a formality.
         login_sleep_time=0.05,
     )
     directory = _AccountDirectory()
@@ -190,8 +219,8 @@ def require_login() -> Actor:
                 log.warning("a failed sign-in could not be counted: database busy")
         st.session_state[_FAILED_AT] = time.monotonic()
     failed_at = st.session_state.get(_FAILED_AT)
-    # Shown for a few seconds, not one run: the cookie component's own rerun
-    # right after a refused sign-in would otherwise wipe it unread.
+    # Shown for a few seconds, not one run, so that a rerun right after a
+    # refused sign-in (a widget, a reconnect) does not wipe it unread.
     if not status and failed_at is not None and time.monotonic() - failed_at < 8:
         st.error(
             "Username or password is incorrect. After "
@@ -204,7 +233,7 @@ def require_login() -> Actor:
         if notice := st.session_state.pop(_NOTICE, None):
             st.info(notice)
         if refused_cookie or st.session_state.get("logout"):
-            _delete_cookie(authenticator)
+            _delete_cookie()
         st.stop()
 
     login_slot.empty()
@@ -223,7 +252,7 @@ def require_login() -> Actor:
                 _forget_session(str(busy))
                 st.rerun()
             _remember_new_cookie(authenticator)
-    _keep_setting_cookie(authenticator)
+    _keep_setting_cookie()
     try:
         with unit_of_work(read_only=True) as session:
             actor = auth.resolve_actor(
@@ -237,44 +266,58 @@ def require_login() -> Actor:
     return actor
 
 
-def _cookie_manager(authenticator: stauth.Authenticate) -> Any:
-    return authenticator.cookie_controller.cookie_model.cookie_manager
+def _cookie_manager(authenticator: stauth.Authenticate) -> _ScriptCookies:
+    manager = authenticator.cookie_controller.cookie_model.cookie_manager
+    assert isinstance(manager, _ScriptCookies)
+    return manager
 
 
 def _remember_new_cookie(authenticator: stauth.Authenticate) -> None:
-    """The library draws its cookie-setting component only in the run that
-    accepted the form; a rerun right after removes it before the browser has
-    stored the cookie. Keep the token so later runs can draw it again."""
+    """Keep the token the library signed in the run that accepted the form,
+    so that every later run of this session can draw its writer."""
     token = _cookie_manager(authenticator).cookies.get(COOKIE_NAME)
     expires = authenticator.cookie_controller.cookie_model.exp_date
     if token and expires:
-        attempt = int(st.session_state.get(_PENDING_COOKIE, {}).get("attempt", 0)) + 1
-        st.session_state[_PENDING_COOKIE] = {"token": token, "expires": expires, "attempt": attempt}
+        st.session_state[_PENDING_COOKIE] = {"token": token, "expires": expires}
 
 
-def _keep_setting_cookie(authenticator: stauth.Authenticate) -> None:
+def _keep_setting_cookie() -> None:
+    """Draw the writer in the same place on every run of the session: an
+    identical element is not drawn twice, so it runs once, and a rerun that
+    overtakes the first draw draws it again."""
     pending = st.session_state.get(_PENDING_COOKIE)
-    if not pending:
+    if not pending or st.context.cookies.get(COOKIE_NAME) == pending["token"]:
         return
-    key = f"{_COOKIE_SET_KEY}_{pending['attempt']}"
-    if st.session_state.get(key) is True:  # the browser confirmed it
-        st.session_state.pop(_PENDING_COOKIE, None)
-        return
-    _cookie_manager(authenticator).set(
-        COOKIE_NAME,
-        pending["token"],
-        key=key,
-        expires_at=datetime.fromtimestamp(pending["expires"], tz=UTC),
-    )
+    _draw_cookie_script(COOKIE_NAME, pending["token"], expires_at=float(pending["expires"]))
 
 
-def _delete_cookie(authenticator: stauth.Authenticate) -> None:
+def _delete_cookie() -> None:
     """Remove a refused or signed-out cookie from the browser (the server
     already refuses it; this just tidies up)."""
     st.session_state.pop(_PENDING_COOKIE, None)
-    manager = _cookie_manager(authenticator)
-    manager.cookies.setdefault(COOKIE_NAME, "")
-    manager.delete(COOKIE_NAME, key="stride_cookie_delete")
+    _draw_cookie_script(COOKIE_NAME, "", expires_at=0.0)
+
+
+# One constant script for every cookie write, so a Content-Security-Policy can
+# allow it by its hash (README, security headers); the values ride in data
+# attributes of the script element itself.
+COOKIE_SCRIPT = (
+    "(function (s) { document.cookie = s.dataset.name + '=' + s.dataset.value"
+    " + '; path=/; SameSite=Strict; expires=' + new Date(Number(s.dataset.expires)).toUTCString()"
+    " + (location.protocol === 'https:' ? '; Secure' : ''); })(document.currentScript);"
+)
+
+
+def _draw_cookie_script(name: str, value: str, *, expires_at: float) -> None:
+    # The container hides itself: a zero-height element still takes a row gap.
+    st.html(
+        "<style>div[data-testid=stElementContainer]:has(script.stride-cookie)"
+        "{display:none}</style>"
+        f'<script class="stride-cookie" data-name="{html.escape(name)}"'
+        f' data-value="{html.escape(value)}" data-expires="{expires_at * 1000:.0f}">'
+        f"{COOKIE_SCRIPT}</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def _forget_session(notice: str) -> None:

@@ -48,12 +48,9 @@ login_form(page), dashboard_title(page), navigation_link(page, title)
     Locators for the sign-in form, the dashboard title, a sidebar nav entry
     (navigation_link unfolds the list first: Streamlit shows 10 entries and
     hides the rest behind "View N more"; see expand_navigation(page)).
-wait_for_cookie_manager(page)
-    Waits until the cookie component of the login page has reported and the
-    rerun it causes has ended (sign_in does this before submitting).
 wait_for_session_cookie(context) -> dict
     Polls the context's cookies until the re-login cookie (`stride_session`)
-    is there; it is set by a component in an iframe, after the page renders.
+    is there; a script in the page writes it after the page renders.
 wait_for_app_idle(page)
     Waits until the app is connected and no script run is going on. After a
     click, wait for the visible result first: the run may not have started yet.
@@ -111,10 +108,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
     "--no-first-run",
+    # A document a test serves through page.route (to add response headers)
+    # counts as coming from outside, and Local Network Access would then
+    # refuse its WebSocket to 127.0.0.1.
+    "--disable-features=LocalNetworkAccessChecks",
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 COOKIE_NAME = "stride_session"  # app_pages/_auth.py COOKIE_NAME
-COOKIE_MANAGER_TITLE = "extra_streamlit_components.CookieManager.cookie_manager"
 # The first page load of a new server imports the app and seeds the demo
 # organisation (about 5 s here); later runs take well under a second.
 FIRST_LOAD_TIMEOUT_MS = 60_000
@@ -468,26 +468,10 @@ def wait_for_app_idle(page: Page) -> None:
     expect(app).to_have_attribute("data-test-script-state", "notRunning")
 
 
-def wait_for_cookie_manager(page: Page) -> None:
-    """Wait until the cookie component has loaded, reported and its rerun ended.
-
-    streamlit-authenticator writes the re-login cookie through a component
-    that exists only in the run that accepted the form. The component's first
-    report (the browser's cookies) triggers a rerun; a form submitted before
-    that rerun is overtaken by it, the setter is unmounted before its iframe
-    ran, and no cookie is written (see the report on app_pages/_auth.py). A person
-    is never that quick; a test is.
-    """
-    assert expect is not None
-    manager = page.frame_locator(f'iframe[title="{COOKIE_MANAGER_TITLE}"]').first
-    expect(manager.locator("#root > div")).to_be_attached()
-    wait_for_app_idle(page)
-
-
 def wait_for_session_cookie(
     context: BrowserContext, *, timeout_s: float = EXPECT_TIMEOUT_MS / 1000
 ) -> dict[str, Any]:
-    """The re-login cookie, once the CookieManager component has set it."""
+    """The re-login cookie, once the page's script has written it."""
     deadline = time.monotonic() + timeout_s
     while True:
         for cookie in context.cookies():
@@ -511,14 +495,10 @@ def sign_in(
     page.goto(base_url)
     form = login_form(page)
     expect(form).to_be_visible(timeout=FIRST_LOAD_TIMEOUT_MS)
-    if wait_for_cookie:
-        wait_for_cookie_manager(page)
     form.get_by_role("textbox", name="Username").fill(username)
     form.get_by_role("textbox", name="Password").fill(password)
     form.get_by_role("button", name="Sign in").click()
     expect(dashboard_title(page)).to_be_visible()
     if wait_for_cookie:
         wait_for_session_cookie(page.context)
-    # The run that draws the re-login cookie reruns the page once more; a
-    # navigation clicked during it is dropped, so callers start from a quiet app.
     wait_for_app_idle(page)
