@@ -227,11 +227,6 @@ def test_simultaneous_ratings_leave_the_current_level_a_rebuild_would_choose(
 ) -> None:
     """A manager rating and a self-assessment of one competency at once: both
     are kept, and the current level is the manager's, as the rule says."""
-    if backend == "sqlite":
-        # Both saves can succeed only if SQLite write transactions begin
-        # IMMEDIATE (queued at BEGIN); begun deferred, the second writer is
-        # refused as busy the moment it tries to write.
-        pytest.xfail("waits for SQLite write transactions to begin IMMEDIATE (db/engine.py)")
     failures = []
     for _ in range(TRIALS):
         with unit_of_work(committed_engine) as session:
