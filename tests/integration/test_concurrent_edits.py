@@ -223,7 +223,7 @@ def test_simultaneous_people_grid_saves_one_wins(committed_engine: Engine, world
 
 
 def test_simultaneous_ratings_leave_the_current_level_a_rebuild_would_choose(
-    committed_engine: Engine, world: World, backend: str
+    committed_engine: Engine, world: World
 ) -> None:
     """A manager rating and a self-assessment of one competency at once: both
     are kept, and the current level is the manager's, as the rule says."""
