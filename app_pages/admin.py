@@ -74,11 +74,13 @@ with accounts_tab:
         index=None,
         placeholder="Choose someone",
     )
-    with st.form("admin_reset_password", clear_on_submit=True):
+    # Cleared only once the reset is saved: a refused one keeps its input.
+    with st.form("admin_reset_password"):
         new_password = st.text_input(
             "New password",
             type="password",
             help=f"At least {auth.MIN_PASSWORD_LENGTH} characters. Their open sessions end.",
+            key="admin_new_password",
         )
         if st.form_submit_button("Reset password") and person_id is not None:
             chosen_id: int = person_id
@@ -87,6 +89,7 @@ with accounts_tab:
                     session=session, actor=actor, person_id=chosen_id, new_password=new_password
                 ),
                 success="Password reset. Give it to them in person or by phone.",
+                then=lambda _done: _ui.forget("admin_new_password"),
             )
     if st.button("Unlock account", key="admin_unlock", disabled=person_id is None):
         _ui.run_action(

@@ -94,13 +94,17 @@ with shown_tabs["Catalogue"]:
         levels: dict[int, str] = (
             dict(competencies[competency_id][1]) if competency_id is not None else {}
         )
-        with st.form("learning_new_item", clear_on_submit=True):
-            title = st.text_input("Title", max_chars=200)
-            url = st.text_input("Link (https://…)", max_chars=500)
+        # Cleared only once the item is saved: a refused one keeps its input.
+        item_fields = ("learning_new_title", "learning_new_url", "learning_new_hours")
+        with st.form("learning_new_item"):
+            title = st.text_input("Title", max_chars=200, key=item_fields[0])
+            url = st.text_input("Link (https://…)", max_chars=500, key=item_fields[1])
             target = st.selectbox(
                 "Helps reach", options=list(levels), format_func=lambda v: levels[v]
             )
-            hours = st.number_input("Hours", min_value=0.0, max_value=1000.0, value=2.0, step=0.5)
+            hours = st.number_input(
+                "Hours", min_value=0.0, max_value=1000.0, value=2.0, step=0.5, key=item_fields[2]
+            )
             if st.form_submit_button("Add item") and competency_id is not None:
                 item_in = LearningItemCreate(
                     title=title,
@@ -114,6 +118,7 @@ with shown_tabs["Catalogue"]:
                         session=session, actor=actor, item_in=item_in
                     ),
                     success=lambda created: f"Added “{_ui.md(created.title)}”.",
+                    then=lambda _created: _ui.forget(*item_fields),
                 )
 
 if "Assign to my team" in shown_tabs:

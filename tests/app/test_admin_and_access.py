@@ -129,3 +129,18 @@ def test_manager_opens_a_reports_record(app: AppTest, demo_database_url: str) ->
     at.query_params["person"] = str(emma_id)
     at.run()
     assert "Employee code" in [m.label for m in at.metric]
+
+
+def test_a_refused_password_reset_keeps_what_was_typed(app: AppTest) -> None:
+    at = open_page(sign_in(app, "hana"), "app_pages/admin.py")
+    emma_id = next(o for o in at.selectbox(key="admin_account_person").options if "Emma" in o)
+    at.selectbox(key="admin_account_person").select(emma_id).run()
+    at.text_input(key="admin_new_password").input("short")
+    next(b for b in at.button if b.label == "Reset password").click().run()
+    assert at.error, "a too-short password must be refused"
+    assert at.text_input(key="admin_new_password").value == "short"
+
+    at.text_input(key="admin_new_password").input("a long enough password")
+    next(b for b in at.button if b.label == "Reset password").click().run()
+    assert any("Password reset" in s.value for s in at.success)
+    assert at.text_input(key="admin_new_password").value == ""

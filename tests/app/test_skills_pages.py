@@ -157,3 +157,17 @@ def test_cache_never_serves_one_viewer_to_another(demo_database_url: str) -> Non
     # And back: Maya's rerun still gets her own team.
     maya.run()
     assert _chart_people(maya) == maya_people
+
+
+def test_a_refused_learning_item_keeps_its_input(app: AppTest) -> None:
+    at = open_page(sign_in(app, "hana"), "app_pages/learning.py")
+    at.text_input(key="learning_new_title").input("Threat modelling basics")
+    at.text_input(key="learning_new_url").input("javascript:alert(1)")
+    next(b for b in at.button if b.label == "Add item").click().run()
+    assert at.error, "a link that is not https must be refused"
+    assert at.text_input(key="learning_new_title").value == "Threat modelling basics"
+
+    at.text_input(key="learning_new_url").input("https://example.org/threats")
+    next(b for b in at.button if b.label == "Add item").click().run()
+    assert any("Threat modelling basics" in s.value for s in at.success)
+    assert at.text_input(key="learning_new_title").value == ""
