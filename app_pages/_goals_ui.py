@@ -16,7 +16,7 @@ from app_pages import _ui
 from core import goals as goal_service
 from core.access import Actor
 from core.errors import StaleEdit
-from core.goals import GoalView
+from core.goals import DESCRIPTION_MAX, GoalView
 from core.goals.rules import GOAL_RATINGS, STALE_AFTER_TEXT
 from core.runtime import unit_of_work
 from db.models import GoalCreate, GoalStatus, GoalUpdate
@@ -111,7 +111,9 @@ def new_goal_form(
     target_labels = dict(targets)
     with st.form(f"{prefix}_form", clear_on_submit=False):
         title = st.text_input("Goal", key=f"{prefix}_title", max_chars=200)
-        description = st.text_area("Why it matters (optional)", key=f"{prefix}_description")
+        description = st.text_area(
+            "Why it matters (optional)", key=f"{prefix}_description", max_chars=DESCRIPTION_MAX
+        )
         kind_col, status_col, due_col = st.columns(3)
         kind = kind_col.radio(
             "Kind", list(goal_service.KINDS), horizontal=True, key=f"{prefix}_kind"
@@ -366,7 +368,10 @@ def _actions(
         # saves, so the widgets keep this person's input across reruns.
         title = st.text_input("Goal", value=opened.title, max_chars=200, key=f"{key}_edit_title")
         description = st.text_area(
-            "Why it matters", value=opened.description, key=f"{key}_edit_description"
+            "Why it matters",
+            value=opened.description,
+            key=f"{key}_edit_description",
+            max_chars=DESCRIPTION_MAX,
         )
         kinds = list(goal_service.KINDS)
         kind = st.radio(

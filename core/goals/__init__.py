@@ -21,7 +21,6 @@ from core.goals.commands import (
     update_key_result,
 )
 from core.goals.excel import (
-    DESCRIPTION_MAX,
     GOAL_COLUMNS,
     GOAL_SHEET,
     IMPORT_GOAL_REQUIRED,
@@ -74,6 +73,7 @@ from core.goals.read_models import (
 )
 from core.goals.validation import (
     CREATE_REFUSAL,
+    DESCRIPTION_MAX,
     MAX_KEY_RESULTS_PER_GOAL,
     TITLE_MAX,
     validate_cycle,

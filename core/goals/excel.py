@@ -27,6 +27,7 @@ from core.goals.read_models import OPEN_STATUSES, GoalImportPreview, GoalReport
 from core.goals.scope import _get_cycle, _Scope
 from core.goals.validation import (
     CREATE_REFUSAL,
+    DESCRIPTION_MAX,
     MAX_KEY_RESULTS_PER_GOAL,
     _validate_goal,
     _validate_key_result,
@@ -49,7 +50,6 @@ MAX_IMPORT_GOALS = 5_000
 MAX_IMPORT_KEY_RESULTS = 20_000
 # Excel holds at most 32,767 characters in a cell and cuts the rest when the
 # file is saved; a limit well below it means an export never loses text.
-DESCRIPTION_MAX = 10_000
 
 
 def goal_report_workbook(report: GoalReport) -> bytes:

@@ -24,6 +24,7 @@ from db.models import (
 
 MAX_KEY_RESULTS_PER_GOAL = 10
 TITLE_MAX = 200
+DESCRIPTION_MAX = 10_000
 
 
 def validate_cycle(cycle_in: GoalCycleCreate) -> list[str]:
@@ -80,6 +81,7 @@ def _validate_goal(
     scope: _Scope,
     *,
     title: Any,
+    description: Any = "",
     level: Any,
     kind: Any,
     status: Any,
@@ -96,6 +98,8 @@ def _validate_goal(
         problems.append(("title", "Required."))
     elif len(str(title).strip()) > TITLE_MAX:
         problems.append(("title", f"At most {TITLE_MAX} characters."))
+    if not is_blank(description) and len(str(description).strip()) > DESCRIPTION_MAX:
+        problems.append(("description", f"At most {DESCRIPTION_MAX:,} characters."))
     if level not in LEVELS:
         problems.append(("level", "One of " + ", ".join(LEVELS) + "."))
     if kind not in KINDS:

@@ -71,6 +71,35 @@ def test_employee_creates_and_lists_own_goal(session: Session) -> None:
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "goal.created")).first()
 
 
+def test_a_description_longer_than_the_limit_is_refused_in_forms_too(session: Session) -> None:
+    org = make_small_org(session)
+    cycle = make_cycle(session)
+    actor = actor_for(session, org.report)
+    too_long = "x" * (svc.DESCRIPTION_MAX + 1)
+    with pytest.raises(ValidationError, match="10,000"):
+        svc.create_goal(
+            session,
+            actor=actor,
+            goal_in=GoalCreate(title="Essay", cycle_id=cycle.id, description=too_long),
+            key_results=[],
+        )
+    created = svc.create_goal(
+        session,
+        actor=actor,
+        goal_in=GoalCreate(title="Essay", cycle_id=cycle.id, description="short"),
+        key_results=[],
+    )
+    with pytest.raises(ValidationError, match="10,000"):
+        svc.update_goal(
+            session,
+            actor=actor,
+            goal_id=created.id,
+            version=created.version,
+            changes=GoalUpdate(description=too_long),
+        )
+    assert session.get_one(Goal, created.id).description == "short"
+
+
 @pytest.mark.parametrize(
     ("creator", "owner", "allowed"),
     [
