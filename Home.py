@@ -25,6 +25,7 @@ if _auth.first_run_pending():
     ).run()
     st.stop()
 actor = _auth.require_login()
+st.logo(_auth.LOGO, icon_image=_auth.ICON)
 
 
 # How each page looks in the navigation; which pages a person gets, and in

@@ -166,6 +166,48 @@ def first_run_pending() -> bool:
         return first_run.needs_first_run(session)
 
 
+LOGO = "app_pages/assets/stride-logo.svg"
+ICON = "app_pages/assets/stride-icon.svg"
+
+
+def _sign_in_heading() -> first_run.SignInPage:
+    with unit_of_work(read_only=True) as session:
+        page = first_run.get_sign_in_page(session)
+    st.image(LOGO, width=180)
+    if page.organisation:
+        st.caption(markdown_literal(f"Performance and growth at {page.organisation}"))
+    return page
+
+
+def _sign_in_messages(*, demo_loaded: bool) -> None:
+    failed_at = st.session_state.get(_FAILED_AT)
+    # Shown for a few seconds, not one run, so that a rerun right after a
+    # refused sign-in (a widget, a reconnect) does not wipe it unread.
+    if failed_at is not None and time.monotonic() - failed_at < 8:
+        st.error(
+            "Username or password is incorrect. After "
+            f"{auth.MAX_FAILED_LOGINS} failed attempts in a row, new sign-ins to the "
+            f"account pause for {int(auth.FIRST_LOCKOUT.total_seconds() // 60)} minute, "
+            f"longer if failures go on (at most "
+            f"{int(auth.MAX_LOCKOUT.total_seconds() // 60)} minutes)."
+        )
+    if notice := st.session_state.pop(_NOTICE, None):
+        st.info(notice)
+    if demo_loaded:
+        st.info(DEMO_NOTE, icon=":material/info:")
+
+
+DEMO_NOTE = (
+    "**This is the Northwind Labs demo.** Every demo account's password is "
+    "`stride-demo`: sign in as `emma` (an employee), `maya` (her manager), "
+    "`daniel` (a director) or `hana` (HR)."
+)
+
+
+def _sign_in_placeholder() -> None:
+    """The one page registered while nobody is signed in; never run."""
+
+
 def require_login() -> Actor:
     """Return the signed-in person, or render the login form and stop."""
     try:
@@ -193,16 +235,19 @@ def require_login() -> Actor:
     # first element keeps its place between reruns and the dashboard does not
     # show twice (old and new) while the next run draws it.
     login_slot = st.empty()
-    try:
-        with login_slot.container():
+    with login_slot.container():
+        _margin, form_column, _margin_too = st.columns([1, 1.4, 1])
+    with form_column:
+        page = _sign_in_heading()
+        try:
             authenticator.login(
                 location="main",
                 fields={"Form name": "Sign in to Stride", "Login": "Sign in"},
                 key="stride_login",
             )
-    except LoginError:
-        st.session_state["logout"] = True
-        st.session_state["authentication_status"] = None
+        except LoginError:
+            st.session_state["logout"] = True
+            st.session_state["authentication_status"] = None
 
     status = st.session_state.get("authentication_status")
     directory: _AccountDirectory = (
@@ -218,22 +263,13 @@ def require_login() -> Actor:
                 # The answer is the same either way: the password was wrong.
                 log.warning("a failed sign-in could not be counted: database busy")
         st.session_state[_FAILED_AT] = time.monotonic()
-    failed_at = st.session_state.get(_FAILED_AT)
-    # Shown for a few seconds, not one run, so that a rerun right after a
-    # refused sign-in (a widget, a reconnect) does not wipe it unread.
-    if not status and failed_at is not None and time.monotonic() - failed_at < 8:
-        st.error(
-            "Username or password is incorrect. After "
-            f"{auth.MAX_FAILED_LOGINS} failed attempts in a row, new sign-ins to the "
-            f"account pause for {int(auth.FIRST_LOCKOUT.total_seconds() // 60)} minute, "
-            f"longer if failures go on (at most "
-            f"{int(auth.MAX_LOCKOUT.total_seconds() // 60)} minutes)."
-        )
     if not status:
-        if notice := st.session_state.pop(_NOTICE, None):
-            st.info(notice)
+        with form_column:
+            _sign_in_messages(demo_loaded=page.demo_loaded)
         if refused_cookie or st.session_state.get("logout"):
             _delete_cookie()
+        # Nobody is signed in: no page of the previous person stays offered.
+        st.navigation([st.Page(_sign_in_placeholder, title="Sign in")], position="hidden")
         st.stop()
 
     login_slot.empty()

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.audit import record_event
 from core.auth import hash_password, normalise_username, validate_password
@@ -22,6 +22,8 @@ from db.models import OrgUnit, OrgUnitKind, Person, Setting, UserAccount
 
 FIRST_ADMIN_MIN_PASSWORD = 12
 SETUP_MARKER = "first_run.completed"
+# Written by the demo's first seeding step (seed/demo.py).
+DEMO_MARKER = "demo.organisation"
 COMPANY_CODE = "ORG"
 FIRST_ADMIN_CODE = "HR-0001"
 _SPACES = re.compile(r"\s+")
@@ -48,6 +50,26 @@ class SetupResult:
     person_id: int
     username: str
     organisation_unit_id: int
+
+
+@dataclass(frozen=True)
+class SignInPage:
+    """What the sign-in page says before anyone is known."""
+
+    organisation: str | None  # the top unit's name
+    demo_loaded: bool  # the demo organisation, whose accounts are public
+
+
+def get_sign_in_page(session: Session) -> SignInPage:
+    top_unit = session.exec(
+        select(OrgUnit.name)
+        .where(col(OrgUnit.parent_id).is_(None))
+        .order_by(col(OrgUnit.id))
+        .limit(1)
+    ).first()
+    return SignInPage(
+        organisation=top_unit, demo_loaded=session.get(Setting, DEMO_MARKER) is not None
+    )
 
 
 def needs_first_run(session: Session) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from core.first_run import DEMO_MARKER
 from db.models import OrgUnit, Setting
 from seed.demo_assessments import seed_demo_assessments
 from seed.demo_competencies import seed_competencies
@@ -154,7 +155,7 @@ def seed_organisation(session: Session) -> None:
 
 # Each step: (marker, function). Later features append theirs.
 DEMO_STEPS: list[tuple[str, Callable[[Session], None]]] = [
-    ("demo.organisation", seed_organisation),
+    (DEMO_MARKER, seed_organisation),
     ("demo.competencies", seed_competencies),
     ("demo.goals", seed_demo_goals),
     ("demo.assessments", seed_demo_assessments),

@@ -54,6 +54,9 @@ def test_sign_out_ends_the_session_for_a_copied_cookie(
     expect(login_form(page)).to_be_visible()
     expect(page.get_by_text("You have signed out.")).to_be_visible()
     expect(dashboard_title(page)).to_have_count(0)
+    # None of the previous person's pages stays offered beside the form.
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+    expect(page.get_by_role("link", name="My goals")).to_have_count(0)
 
     after = _open_with_cookie(new_context, stride_server, cookie)
     expect(login_form(after)).to_be_visible(timeout=FIRST_LOAD_TIMEOUT_MS)
