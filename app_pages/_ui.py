@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -38,7 +38,8 @@ def _seed_demo_setting(secrets: dict[str, object]) -> object | None:
     if value is not None:
         return value
     app = secrets.get("app")
-    return app.get("seed_demo") if isinstance(app, dict) else None
+    # A secrets section is Streamlit's AttrDict, a Mapping but no dict.
+    return app.get("seed_demo") if isinstance(app, Mapping) else None
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
