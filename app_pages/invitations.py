@@ -23,6 +23,11 @@ from core.runtime import unit_of_work
 
 MADE, EMAILED = "invitations_made", "invitations_emailed"
 
+
+def _invitations(count: int, what: str = "invitation") -> str:
+    return f"{count:,} {what}{'' if count == 1 else 's'}"
+
+
 actor = _auth.current_actor()
 st.title("Invitations", anchor=False)
 st.caption(
@@ -119,25 +124,28 @@ if targets:
         links = create_invitations(session, actor=actor, person_ids=targets, base_url=base_url)
     if links is not None:
         st.session_state[MADE] = links
-        st.session_state[EMAILED] = _send(links) if send_mail else None
-        st.rerun()  # the table above now shows them as invited
+        st.session_state[EMAILED] = None
+        if send_mail:
+            st.session_state[EMAILED] = _send(links)
+        if not send_mail or st.session_state[EMAILED] is not None:
+            st.rerun()  # the table above now shows them as invited; an error stays shown
 
 made: list[InvitationLink] | None = st.session_state.get(MADE)
 if made:
     emailed: list[EmailedInvitation] | None = st.session_state.get(EMAILED)
     if emailed is None:
         st.success(
-            f"{len(made)} invitation links made. Download them now: they are not stored and "
-            "cannot be shown again."
+            f"{_invitations(len(made), 'invitation link')} made. Download them now: they are "
+            "not stored and cannot be shown again."
         )
     else:
         not_sent = [o for o in emailed if not o.sent]
         sent = len(emailed) - len(not_sent)
         if not not_sent:
-            st.success(f"{sent} invitations e-mailed.", icon=":material/mark_email_read:")
+            st.success(f"{_invitations(sent)} e-mailed.", icon=":material/mark_email_read:")
         else:
             st.warning(
-                f"{sent} invitations e-mailed, {len(not_sent)} not sent. The links not sent "
+                f"{_invitations(sent)} e-mailed, {len(not_sent):,} not sent. The links not sent "
                 "still work: e-mail them again, or download them (they are not stored and "
                 "cannot be shown again once you leave this page). Where the mail server "
                 "refused an address, correct the person's e-mail and invite them again.",
