@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from core import runtime
+from core import mail, runtime
 from core.errors import PermissionDenied, StaleEdit, StrideError, ValidationError
 from core.export import dataframe_to_xlsx
 from core.grid import GridChanges
@@ -38,7 +38,17 @@ def _seed_demo_setting(secrets: dict[str, object]) -> object | None:
     if value is not None:
         return value
     app = secrets.get("app")
-    return app.get("seed_demo") if isinstance(app, dict) else None
+    # A secrets section is Streamlit's AttrDict, a Mapping but no dict.
+    return app.get("seed_demo") if isinstance(app, Mapping) else None
+
+
+def smtp_settings() -> mail.SmtpSettings | None:
+    """Where e-mail goes, if anywhere: STRIDE_SMTP_* in the environment win
+    over the secrets' [smtp] section. Bad settings raise ConfigError."""
+    section = _secrets().get("smtp")
+    return mail.smtp_settings(
+        environ=os.environ, section=section if isinstance(section, Mapping) else None
+    )
 
 
 @st.cache_resource(show_spinner="Preparing the database…")

@@ -1,4 +1,4 @@
-"""Excel downloads, escaped against formula injection."""
+"""Excel and CSV downloads, escaped against formula injection."""
 
 from __future__ import annotations
 
@@ -78,6 +78,12 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def dataframe_to_csv(frame: pd.DataFrame) -> bytes:
+    """CSV for spreadsheet programs and mail merges (UTF-8 with a BOM, so
+    Excel reads the accents), its text escaped like the workbooks'."""
+    return frame.map(escape_cell).to_csv(index=False).encode("utf-8-sig")
 
 
 def dataframe_to_xlsx(frame: pd.DataFrame, *, sheet_name: str = "Data") -> bytes:

@@ -75,20 +75,30 @@ class PeopleImportPreview:
             ("deactivate", self.plan.deactivations),
         ):
             for change in changes:
+                # Whom or what a row is about, not only its code.
+                label = next(
+                    (
+                        str(change.values[key])
+                        for key in ("full_name", "name", "title")
+                        if change.values.get(key)
+                    ),
+                    "",
+                )
+                row = {"change": kind, "entity": change.entity, "id": change.code, "name": label}
                 if change.is_create:
-                    rows.append({"change": kind, "entity": change.entity, "id": change.code})
+                    rows.append(row)
                 for name, before, after in change.fields:
                     rows.append(
                         {
-                            "change": kind,
-                            "entity": change.entity,
-                            "id": change.code,
+                            **row,
                             "field": name,
                             "before": "" if before is None else str(before),
                             "after": "" if after is None else str(after),
                         }
                     )
-        return pd.DataFrame(rows, columns=["change", "entity", "id", "field", "before", "after"])
+        return pd.DataFrame(
+            rows, columns=["change", "entity", "id", "name", "field", "before", "after"]
+        )
 
     def errors_frame(self) -> pd.DataFrame:
         return pd.DataFrame(

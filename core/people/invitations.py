@@ -9,8 +9,10 @@ neutral message that does not say which.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-from collections.abc import Sequence
+import smtplib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +25,10 @@ from core.access import Actor, can_administer_people, require
 from core.audit import record_event
 from core.auth import set_password, validate_password
 from core.errors import AuthError
+from core.mail import OutgoingMessage, Progress, SendResult, SmtpSettings, send_messages
 from db.models import Invitation, Person, UserAccount, utcnow
+
+log = logging.getLogger(__name__)
 
 INVITATION_LIFETIME = timedelta(days=14)
 MAX_AT_ONCE = 5_000
@@ -158,8 +163,24 @@ def create_invitations(
     return links
 
 
-def links_frame(links: Sequence[InvitationLink]) -> pd.DataFrame:
-    """For a mail merge."""
+@dataclass(frozen=True)
+class EmailedInvitation:
+    """One invitation and whether its e-mail went out (the link works either way)."""
+
+    link: InvitationLink
+    sent: bool
+    problem: str | None = None
+
+
+LINK_COLUMNS = ["name", "email", "username", "link", "expires (UTC)"]
+
+
+def links_frame(
+    links: Sequence[InvitationLink], *, emailed: Sequence[EmailedInvitation] | None = None
+) -> pd.DataFrame:
+    """For a mail merge; after e-mailing, with whether each e-mail went out."""
+    status = {o.link.link: "sent" if o.sent else f"not sent: {o.problem}" for o in emailed or ()}
+    columns = [*LINK_COLUMNS, "e-mail"] if emailed is not None else LINK_COLUMNS
     return pd.DataFrame(
         [
             {
@@ -168,11 +189,94 @@ def links_frame(links: Sequence[InvitationLink]) -> pd.DataFrame:
                 "username": link.username,
                 "link": link.link,
                 "expires (UTC)": link.expires_at.strftime("%Y-%m-%d %H:%M"),
+                "e-mail": status.get(link.link, "not sent"),
             }
             for link in links
         ],
-        columns=["name", "email", "username", "link", "expires (UTC)"],
+        columns=columns,
     )
+
+
+def invitation_message(link: InvitationLink, *, inviter: str) -> OutgoingMessage:
+    """The plain-text e-mail that carries one person's link."""
+    expires = link.expires_at.strftime("%d %B %Y, %H:%M UTC")
+    body = (
+        f"Hello {link.full_name},\n"
+        "\n"
+        f"{inviter} has invited you to Stride, where you keep your goals, check-ins\n"
+        "and skills. Open this link to choose your password:\n"
+        "\n"
+        f"{link.link}\n"
+        "\n"
+        f"The link works once, until {expires}. Your username is {link.username}.\n"
+        "\n"
+        "If the link has expired, ask HR for a new one. If you did not expect this\n"
+        "e-mail, you can ignore it.\n"
+    )
+    return OutgoingMessage(
+        to_name=link.full_name,
+        to_address=link.email,
+        subject="Your invitation to Stride: choose your password",
+        body=body,
+    )
+
+
+def _without_link(result: SendResult, link: InvitationLink) -> str | None:
+    """A server's reply is quoted to HR and the audit log: never with a token in it."""
+    if result.problem is None:
+        return None
+    token = link.link.rpartition("invite=")[2]
+    return result.problem.replace(link.link, "[link]").replace(token, "[token]")
+
+
+def email_invitations(
+    session: Session,
+    *,
+    actor: Actor,
+    links: Sequence[InvitationLink],
+    settings: SmtpSettings,
+    progress: Progress | None = None,
+    connect: Callable[[SmtpSettings], smtplib.SMTP] | None = None,
+) -> list[EmailedInvitation]:
+    """E-mail each link to its person; one outcome per link, in order.
+
+    A message that could not be sent leaves its invitation as it was (valid),
+    so HR can send again or hand the link out another way. Everything is
+    sent before the session is first used (for the audit row), so no write
+    lock is held while the mail server is talked to. Neither the audit log
+    nor the server log gets a link.
+    """
+    require(
+        can_administer_people(actor),
+        session=session,
+        actor=actor,
+        action="email",
+        entity="invitation",
+    )
+    messages = [invitation_message(link, inviter=actor.full_name) for link in links]
+    sent = send_messages(messages, settings=settings, progress=progress, connect=connect)
+    outcomes = [
+        EmailedInvitation(link=link, sent=result.sent, problem=_without_link(result, link))
+        for link, result in zip(links, sent, strict=True)
+    ]
+    failed = [o for o in outcomes if not o.sent]
+    for outcome in failed:
+        log.warning(
+            "invitation e-mail to person %s not sent: %s", outcome.link.person_id, outcome.problem
+        )
+    record_event(
+        session,
+        actor_id=actor.person_id,
+        action="invitation.emailed",
+        entity="invitation",
+        detail={
+            "server": settings.host,
+            "sent": [o.link.person_id for o in outcomes if o.sent],
+            "not_sent": {str(o.link.person_id): o.problem for o in failed},
+        },
+    )
+    session.flush()
+    return outcomes
 
 
 def _open_invitation(session: Session, token: str) -> tuple[Invitation, Person, UserAccount]:

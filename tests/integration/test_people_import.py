@@ -67,6 +67,9 @@ def test_totara_files_import_units_positions_people_and_lines(session: Session) 
     assert preview.errors == []
     assert preview.plan.counts()["person"]["create"] == 3
     assert any("E101 has 2 job assignments" in w for w in preview.plan.warnings)
+    creates = preview.changes_frame()
+    # The preview names whom and what it creates, not only their codes.
+    assert {"Zoë Leader", "René Agent", "Team Aurora", "Support agent"} <= set(creates["name"])
 
     commit_people_import(session, actor=hr, files=totara_files())
     people = {p.employee_code: p for p in session.exec(select(Person)).all()}

@@ -34,3 +34,15 @@ OTHER_SQLITE = "sqlite:////srv/stride/stride.db"
 )
 def test_demo_seeding_decision(database_url: str, setting: object, seeds: bool) -> None:
     assert demo_seeding_wanted(database_url=database_url, setting=setting) is seeds
+
+
+def test_the_secrets_app_section_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit hands secrets sections over as AttrDict, a Mapping but no dict."""
+    monkeypatch.delenv("STRIDE_SEED_DEMO", raising=False)
+    from streamlit.runtime.secrets import AttrDict
+
+    from app_pages._ui import _seed_demo_setting
+
+    assert _seed_demo_setting({"app": AttrDict({"seed_demo": False})}) is False
+    assert _seed_demo_setting({"app": {"seed_demo": "yes"}}) == "yes"
+    assert _seed_demo_setting({}) is None

@@ -5,7 +5,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from core.export import FORMULA_TRIGGERS, dataframe_to_xlsx, escape_cell, workbook_bytes
+from core.export import (
+    FORMULA_TRIGGERS,
+    dataframe_to_csv,
+    dataframe_to_xlsx,
+    escape_cell,
+    workbook_bytes,
+)
 
 
 def test_formula_triggers_are_escaped() -> None:
@@ -76,3 +82,14 @@ def test_missing_values_of_every_kind_become_empty_cells() -> None:
     sheet = load_workbook(io.BytesIO(dataframe_to_xlsx(frame))).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert rows == [("a", 1, True), ("b", None, None)]
+
+
+def test_csv_cells_are_inert_and_accents_survive() -> None:
+    frame = pd.DataFrame(
+        {"name": ['=HYPERLINK("http://x")', "Zoë"], "link": ["https://s/?invite=a", "-1"]}
+    )
+    data = dataframe_to_csv(frame)
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM: Excel then reads UTF-8
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
+    assert list(back["name"]) == ['\'=HYPERLINK("http://x")', "Zoë"]
+    assert list(back["link"]) == ["https://s/?invite=a", "'-1"]
