@@ -26,6 +26,8 @@ with _ui.shown_errors(stop=True), unit_of_work() as session:
     home: Home = get_home(session=session, actor=actor, today=today)
 me = home.dashboard.me
 
+# The participation table's column headers (the full label is their tooltip).
+SHORT_LABELS = ("goals", "updated", "self", "manager")
 URGENCY_LOOKS = {
     Urgency.overdue: (":material/error:", "overdue"),
     Urgency.due_soon: (":material/schedule:", "due soon"),
@@ -45,14 +47,13 @@ def when(todo: Todo) -> str:
 
 def todo_row(todo: Todo) -> None:
     icon, _label = URGENCY_LOOKS[todo.urgency]
-    with st.container(border=True):
-        link, due = st.columns([5, 1])
-        with link:
-            _ui.page_link(actor, todo.page, todo.title, query=todo.query, icon=icon)
-            if todo.detail:
-                st.caption(_ui.md(todo.detail))
-        if text := when(todo):
-            due.markdown(f":red[{text}]" if todo.urgency is Urgency.overdue else f":orange[{text}]")
+    link, due = st.columns([5, 1], vertical_alignment="center")
+    with link:
+        _ui.page_link(actor, todo.page, todo.title, query=todo.query, icon=icon)
+    if text := when(todo):
+        due.markdown(f":red[{text}]" if todo.urgency is Urgency.overdue else f":orange[{text}]")
+    if todo.detail:
+        st.caption(_ui.md(todo.detail))
 
 
 def card(person: PersonCard) -> None:
@@ -78,11 +79,11 @@ def goal_glance() -> None:
             _ui.page_link(
                 actor, "my_goals", goal.title, query={"goal": str(goal.id)}, icon=":material/flag:"
             )
-            badges = [goal.status]
+            badges = [] if goal.status == "active" else [goal.status]
             if goal.at_risk:
-                badges.append(":orange[⚠ at risk]")
+                badges.append(":orange[:material/warning: at risk]")
             if goal.stale:
-                badges.append(f":orange[⏱ no update in {STALE_AFTER_TEXT}]")
+                badges.append(f":orange[:material/schedule: no update in {STALE_AFTER_TEXT}]")
             if not goal.key_results:
                 badges.append("no key results yet")
             st.progress(
@@ -115,14 +116,13 @@ def team_panel(team: TeamAttention) -> None:
             )
         for goal in team.flagged:
             flags = [f for f, on in (("at risk", goal.at_risk), ("stale", goal.stale)) if on]
-            _ui.page_link(
-                actor,
-                "team_goals",
-                f"{goal.person}: {goal.title} ({_goals_ui.percent(goal.progress)}, "
-                f"{' and '.join(flags)})",
-                query={"goal": str(goal.id)},
+            _ui.page_link(actor, "team_goals", goal.title, query={"goal": str(goal.id)})
+            st.caption(
+                _ui.md(
+                    f"{goal.person} · {_goals_ui.percent(goal.progress)} · {' and '.join(flags)}"
+                )
             )
-        if team.at_risk + team.stale > len(team.flagged):
+        if team.flagged_count > len(team.flagged):
             st.caption(f"The first {HOME_LIST} shown; Team goals lists all.")
         _ui.page_link(actor, "team_goals", "Open Team goals", icon=":material/group_work:")
     with ratings_col:
@@ -134,6 +134,7 @@ def team_panel(team: TeamAttention) -> None:
                 actor,
                 "skills_gap",
                 f"{person.full_name}: {person.unrated} of {person.required} unrated",
+                icon=":material/person:",
                 query={"person": str(person.person_id)},
             )
         _ui.page_link(actor, "skills_gap", "Open Skills gap", icon=":material/grid_view:")
@@ -162,7 +163,7 @@ def participation_panel(participation: Participation) -> None:
             f"{share:.0%}",
             help=f"{participation.counts[measure]} of {participation.people} people",
         )
-    chart_col, table_col = st.columns([3, 2])
+    chart_col, table_col = st.columns(2)
     shares = participation.shares_frame()
     chart = (
         alt.Chart(shares)
@@ -174,7 +175,7 @@ def participation_panel(participation: Participation) -> None:
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
-            y=alt.Y("group:N", title=None),
+            y=alt.Y("group:N", title=None, axis=alt.Axis(labelLimit=180)),
             yOffset=alt.YOffset("measure:N", sort=list(PARTICIPATION_MEASURES.values())),
             color=alt.Color(
                 "measure:N",
@@ -184,16 +185,16 @@ def participation_panel(participation: Participation) -> None:
             ),
             tooltip=["group", "measure", alt.Tooltip("share:Q", format=".0%")],
         )
-        .properties(height=max(160, 70 * shares["group"].nunique()))
     )
-    chart_col.altair_chart(chart, width="stretch")
+    chart_height = 90 + 64 * shares["group"].nunique()
+    chart_col.altair_chart(chart, width="stretch", height=chart_height)
     table_col.dataframe(
         participation.table(),
         hide_index=True,
         width="stretch",
         column_config={
-            label: st.column_config.NumberColumn(label, format="%d %%")
-            for label in PARTICIPATION_MEASURES.values()
+            label: st.column_config.NumberColumn(short, help=label, format="%d %%")
+            for label, short in zip(PARTICIPATION_MEASURES.values(), SHORT_LABELS, strict=True)
         },
     )
 
@@ -206,8 +207,9 @@ _ui.show_flash()
 
 st.subheader("What needs you now", anchor=False)
 if home.todos:
-    for todo in home.todos:
-        todo_row(todo)
+    with st.container(border=True):
+        for todo in home.todos:
+            todo_row(todo)
 else:
     st.success(
         "Nothing needs you right now. Keep your goals moving on *My goals*.",

@@ -63,7 +63,8 @@ class TeamAttention:
     goals: int
     at_risk: int
     stale: int
-    flagged: list[FlaggedGoal]
+    flagged: list[FlaggedGoal]  # the first HOME_LIST of them, at risk first
+    flagged_count: int  # goals at risk or stale (or both)
     unrated: int  # role competencies of direct reports with no manager rating
     awaiting: int  # self-assessments of direct reports awaiting a manager rating
     people_unrated: list[ReportRatings]
@@ -210,14 +211,16 @@ def get_participation(
 
 def _team_attention(session: Session, *, actor: Actor, cycle_id: int | None) -> TeamAttention:
     flagged: list[FlaggedGoal] = []
-    goals = at_risk = stale = 0
+    goals = at_risk = stale = flagged_count = 0
     if cycle_id is not None:
         grid = _list_team_goals(session=session, actor=actor, cycle_id=cycle_id, direct_only=True)
         grid = grid[grid["status"] != GoalStatus.cancelled.value]
         goals = len(grid)
         at_risk = int(grid["at risk"].sum())
         stale = int(grid["stale"].sum())
-        shown = grid[grid["at risk"] | grid["stale"]].sort_values(
+        shown = grid[grid["at risk"] | grid["stale"]]
+        flagged_count = len(shown)
+        shown = shown.sort_values(
             ["at risk", "progress"], ascending=[False, True], na_position="first"
         )
         flagged = [
@@ -240,6 +243,7 @@ def _team_attention(session: Session, *, actor: Actor, cycle_id: int | None) -> 
         at_risk=at_risk,
         stale=stale,
         flagged=flagged,
+        flagged_count=flagged_count,
         unrated=sum(r.unrated for r in reports),
         awaiting=sum(len(r.awaiting) for r in reports),
         people_unrated=people_unrated,
