@@ -88,7 +88,7 @@ def goal_glance() -> None:
                 badges.append("no key results yet")
             st.progress(
                 min(int(goal.rolled_up or 0), 100) / 100,
-                text=f"{_goals_ui.percent(goal.rolled_up)} · " + " · ".join(badges),
+                text=" · ".join([_goals_ui.percent(goal.rolled_up), *badges]),
             )
 
 
@@ -116,7 +116,13 @@ def team_panel(team: TeamAttention) -> None:
             )
         for goal in team.flagged:
             flags = [f for f, on in (("at risk", goal.at_risk), ("stale", goal.stale)) if on]
-            _ui.page_link(actor, "team_goals", goal.title, query={"goal": str(goal.id)})
+            _ui.page_link(
+                actor,
+                "team_goals",
+                goal.title,
+                query={"goal": str(goal.id)},
+                icon=":material/flag:",
+            )
             st.caption(
                 _ui.md(
                     f"{goal.person} · {_goals_ui.percent(goal.progress)} · {' and '.join(flags)}"
@@ -160,7 +166,7 @@ def participation_panel(participation: Participation) -> None:
         share = participation.share(measure) or 0.0
         column.metric(
             label,
-            f"{share:.0%}",
+            f"{share * 100:.0f} %",
             help=f"{participation.counts[measure]} of {participation.people} people",
         )
     chart_col, table_col = st.columns(2)

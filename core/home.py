@@ -109,7 +109,7 @@ class Participation:
 
     def table(self) -> pd.DataFrame:
         """Per division: people and each measure as a percentage (whole numbers)."""
-        frame = self.by_group[["group", "people"]].copy()
+        frame = self.by_group[["group", "people"]].rename(columns={"group": "division"})
         people = self.by_group["people"].where(self.by_group["people"] > 0)
         for measure, label in PARTICIPATION_MEASURES.items():
             frame[label] = (self.by_group[measure] / people).mul(100).round(0).fillna(0).astype(int)
