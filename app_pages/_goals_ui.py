@@ -37,6 +37,25 @@ def page_head(title: str, prefix: str) -> int | None:
     return pick_cycle(prefix)
 
 
+def linked_goal(actor: Actor, prefix: str) -> GoalView | None:
+    """The goal a link names (`?goal=12`, as Home's to-dos do), read by core
+    (which checks the actor may see it). The first run with a new link moves
+    the page's cycle picker to the goal's cycle; call it before `pick_cycle`.
+    A wrong or foreign id shows core's message and gives None."""
+    goal_id = _ui.query_id("goal")
+    if goal_id is None:
+        return None
+    detail = _ui.load(
+        lambda session: goal_service.get_goal(session=session, actor=actor, goal_id=goal_id)
+    )
+    if detail is None:
+        return None
+    if st.session_state.get(f"{prefix}_linked") != goal_id:
+        st.session_state[f"{prefix}_linked"] = goal_id
+        st.session_state[f"{prefix}_cycle"] = detail.goal.cycle_id
+    return detail.goal
+
+
 def pick_cycle(prefix: str) -> int | None:
     with unit_of_work() as session:
         cycles = goal_service.list_cycles(session)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core import mail, runtime
+from core.access import Actor, navigation
 from core.errors import PermissionDenied, StaleEdit, StrideError, ValidationError
 from core.export import dataframe_to_xlsx
 from core.grid import GridChanges
@@ -21,6 +22,8 @@ from core.runtime import unit_of_work
 from core.text import markdown_literal
 from db.engine import resolve_database_url
 
+# The largest id a link may name (both databases' integer keys hold it).
+MAX_ID = 2**31 - 1
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 T = TypeVar("T")
 
@@ -227,3 +230,39 @@ def grid_editor(
             then=lambda _: forget(shown_key, editor_key),
             success=lambda result: result.summary(),
         )
+
+
+def page_link(
+    actor: Actor,
+    page: str,
+    label: str,
+    *,
+    query: Mapping[str, str] | None = None,
+    icon: str | None = None,
+) -> None:
+    """A link to a page of the actor's navigation (a page key of
+    core.access.PAGES) with the query parameters that open an item there.
+    `label` is plain text (escaped here). A page outside the actor's
+    navigation would not open, so it is shown as text instead."""
+    if page not in {p for pages in navigation(actor).values() for p in pages}:
+        st.markdown(md(label))
+        return
+    st.page_link(
+        f"app_pages/{page}.py",
+        label=md(label),
+        icon=icon,
+        query_params=dict(query) if query else None,
+    )
+
+
+def query_id(name: str) -> int | None:
+    """A positive whole-number id from the URL's query (`?goal=12`), or None
+    when absent; anything else is refused with a message (and None)."""
+    raw = st.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        st.error(md(f"“{text}” is not a valid {name} number in the link."))
+        return None
+    return int(text)

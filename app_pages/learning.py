@@ -18,6 +18,8 @@ st.caption(
     "assessment (yours or your manager's) shows it."
 )
 
+# An assignment a link names (?assignment=5, as Home's to-dos do).
+linked_assignment = _ui.query_id("assignment")
 may_assign = access.has(actor, access.Capability.assign_learning)
 tabs = ["My learning", "Catalogue"] + (["Assign to my team"] if may_assign else [])
 shown_tabs = dict(zip(tabs, st.tabs(tabs), strict=True))
@@ -27,11 +29,24 @@ with shown_tabs["My learning"]:
         mine = learning.list_assignments(session=session, actor=actor)
         recommended = learning.recommend_learning(session=session, actor=actor)
     st.subheader("Assigned to me", anchor=False)
+    mine_ids = {int(i) for i in mine["id"]}
+    if linked_assignment is not None and linked_assignment not in mine_ids:
+        st.warning("The linked assignment is not one of yours, or it no longer exists.")
     if mine.empty:
-        st.info("Nothing assigned to you yet.")
+        st.info(
+            "Nothing assigned to you yet — pick something from the *Catalogue* tab, or "
+            "start with the recommendations for your gaps below.",
+            icon=":material/school:",
+        )
     else:
         st.dataframe(mine.drop(columns=["id", "version", "person"]), hide_index=True)
         labels = {int(r["id"]): f"{r['item']} ({r['status']})" for r in mine.to_dict("records")}
+        if linked_assignment in mine_ids and (
+            st.session_state.get("learning_mine_linked") != linked_assignment
+        ):
+            # The first run with a new link chooses its assignment for updating.
+            st.session_state["learning_mine_linked"] = linked_assignment
+            st.session_state["learning_mine_pick"] = linked_assignment
         chosen = st.selectbox(
             "Update", options=list(labels), format_func=labels.__getitem__, key="learning_mine_pick"
         )

@@ -10,7 +10,16 @@ from db.models import GoalStatus
 actor = _auth.current_actor()
 # Set when a goal was just completed: ask for the next one (once).
 prompt_next = bool(st.session_state.pop("my_goals_prompt_next", False))
-cycle_id = _goals_ui.page_head("My goals", "my_goals")
+st.title("My goals", anchor=False)
+_ui.show_flash()
+linked = _goals_ui.linked_goal(actor, "my_goals")
+if linked is not None and (linked.level != "individual" or linked.owner_id != actor.person_id):
+    st.info(
+        _ui.md(f"“{linked.title}” is not one of your goals; find it on the Alignment page."),
+        icon=":material/info:",
+    )
+    linked = None
+cycle_id = _goals_ui.pick_cycle("my_goals")
 if cycle_id is None:
     st.stop()
 
@@ -41,7 +50,11 @@ with st.expander("New goal", expanded=prompt_next or not open_goals):
     )
 
 if not goals:
-    st.info("You have no goals in this cycle yet.")
+    st.info(
+        "No goals yet in this cycle — create your first one under *New goal* above: "
+        "a short goal with 1–3 measurable key results.",
+        icon=":material/flag:",
+    )
 
 
 def _ask_for_the_next(outcome: str) -> None:
@@ -49,4 +62,10 @@ def _ask_for_the_next(outcome: str) -> None:
 
 
 for goal in goals:
-    _goals_ui.goal_card(goal, actor=actor, prefix="my_goals_goal", on_closed=_ask_for_the_next)
+    _goals_ui.goal_card(
+        goal,
+        actor=actor,
+        prefix="my_goals_goal",
+        expanded=linked is not None and goal.id == linked.id,
+        on_closed=_ask_for_the_next,
+    )

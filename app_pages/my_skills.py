@@ -15,13 +15,27 @@ with _ui.shown_errors(stop=True), unit_of_work() as session:
     profile = get_skills_profile(session=session, actor=actor)
 
 if profile.position_title is None:
-    st.info("You don't hold a position yet, so there is no role profile to assess against.")
+    st.info(
+        "You don't hold a position yet, so there is no role profile to assess against — "
+        "ask HR to set your position.",
+        icon=":material/badge:",
+    )
     st.stop()
 st.subheader(_ui.md(profile.position_title), anchor=False)
 st.caption(profile.rule)
 if not profile.rows:
-    st.info("HR hasn't mapped competencies to your role yet.")
+    st.info(
+        "HR hasn't mapped competencies to your role yet, so there is nothing to assess — "
+        "ask HR to fill in your role on the Role map.",
+        icon=":material/grid_on:",
+    )
     st.stop()
+if all(r.self_level is None for r in profile.rows):
+    st.info(
+        "You haven't assessed yourself yet — start with the first competency under "
+        "*Assess myself* below.",
+        icon=":material/psychology:",
+    )
 
 table = profile.table()
 first, second, third = st.columns(3)
@@ -46,6 +60,15 @@ _ui.excel_download(
 
 st.subheader("Assess myself", anchor=False)
 rows = {r.competency_id: r for r in profile.rows}
+# A competency a link names (?competency=7, as Home's to-dos do).
+linked_competency = _ui.query_id("competency")
+if linked_competency is not None:
+    if linked_competency not in rows:
+        st.warning("The linked competency is not part of your role.")
+    elif st.session_state.get("my_skills_linked") != linked_competency:
+        # The first run with a new link chooses its competency.
+        st.session_state["my_skills_linked"] = linked_competency
+        st.session_state["my_skills_competency"] = linked_competency
 competency_id = st.selectbox(
     "Competency",
     options=list(rows),

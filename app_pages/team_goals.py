@@ -8,7 +8,10 @@ from core.goals.rules import AT_RISK_MARGIN, STALE_AFTER_TEXT
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
-cycle_id = _goals_ui.page_head("Team goals", "team_goals")
+st.title("Team goals", anchor=False)
+_ui.show_flash()
+linked = _goals_ui.linked_goal(actor, "team_goals")
+cycle_id = _goals_ui.pick_cycle("team_goals")
 if cycle_id is None:
     st.stop()
 scope_col, flag_col = st.columns(2)
@@ -53,6 +56,15 @@ st.caption(
     f"more than {AT_RISK_MARGIN:.0f} points behind the time gone in the cycle."
 )
 
+if grid.empty:
+    st.info(
+        "No goals of your reports in this cycle"
+        + (" match these filters." if flagged_only else " yet — create one for a report below.")
+        if any(person_id != actor.person_id for person_id, _name in owners)
+        else "Nobody reports to you yet.",
+        icon=":material/flag:",
+    )
+
 detail = None
 if selection and selection.selection.rows:
     goal_id = int(grid.iloc[selection.selection.rows[0]]["id"])
@@ -61,6 +73,9 @@ if selection and selection.selection.rows:
     )
 if detail is not None:
     _goals_ui.goal_card(detail.goal, actor=actor, prefix="team_goals_goal", expanded=True)
+elif linked is not None and linked.cycle_id == cycle_id:
+    # The goal a link opened (from Home), until a row is selected.
+    _goals_ui.goal_card(linked, actor=actor, prefix="team_goals_goal", expanded=True)
 
 with st.expander("Create a goal for a report"):
     reports = [(i, n) for i, n in owners if i != actor.person_id]

@@ -317,6 +317,12 @@ def can_read_goal_report(actor: Actor) -> bool:
     return goal_report_reach(actor) is not None
 
 
+def can_read_participation(actor: Actor) -> bool:
+    """How many people take part in the process (goals, updates, ratings),
+    per division: HR, who reads every goal and gap across the organisation."""
+    return has(actor, Capability.goal_report_org)
+
+
 def can_manage_goal_cycles(actor: Actor) -> bool:
     return has(actor, Capability.manage_goal_cycles)
 

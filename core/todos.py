@@ -7,6 +7,14 @@ the signed-in person's to-dos and returns them in one order: overdue first,
 then by due date, then by priority. Sources check access themselves the way
 queries do (they only ever return the actor's own work), and see the same
 `today` so a list never straddles midnight.
+
+A source must stay cheap at 10,000 people: a handful of queries for the
+actor's whole list (grouped in SQL), never one per goal or per person. It
+groups what belongs together (one to-do per goal or per report, not per key
+result or competency) so the list stays short enough to act on, and links to
+the page where the work is done with the query parameters that open the item
+there. Time rules use `as_of(today)` and due dates `urgency_for`, so every
+source ranks alike.
 """
 
 from __future__ import annotations
@@ -15,14 +23,21 @@ import enum
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
 from core.access import Actor
 
 # Modules whose import registers to-do sources; a new feature adds its own.
-SOURCE_MODULES: tuple[str, ...] = ()
+SOURCE_MODULES: tuple[str, ...] = (
+    "core.goals.todos",
+    "core.assessments.todos",
+    "core.learning.todos",
+)
+
+# A dated to-do becomes "due soon" this many days before its date.
+DUE_SOON_DAYS = 14
 
 
 class Urgency(enum.IntEnum):
@@ -53,6 +68,29 @@ class Todo:
 
 
 TodoSource = Callable[[Session, Actor, date], list[Todo]]
+
+
+def urgency_for(due_on: date | None, *, today: date, soon_days: int = DUE_SOON_DAYS) -> Urgency:
+    """Overdue after its date, due soon within `soon_days` of it, else waiting."""
+    if due_on is None:
+        return Urgency.waiting
+    if due_on < today:
+        return Urgency.overdue
+    if due_on <= today + timedelta(days=soon_days):
+        return Urgency.due_soon
+    return Urgency.waiting
+
+
+def as_of(today: date, *, now: datetime | None = None) -> datetime:
+    """The instant time rules (such as "no update in three weeks") are judged
+    at for a list of `today`: the present moment when `today` is the current
+    UTC day, so Home agrees with the pages that judge by the clock; otherwise
+    the end of `today` (a list for another day, as in tests)."""
+    now = now or datetime.now(UTC)
+    if now.date() == today:
+        return now
+    return datetime.combine(today, time.max, tzinfo=UTC)
+
 
 _SOURCES: dict[str, tuple[str, TodoSource]] = {}
 

@@ -18,9 +18,12 @@ from db.models import (
     GoalCycle,
     JobFamily,
     KeyResult,
+    LearningAssignment,
+    LearningItem,
     OrgUnit,
     Person,
     Position,
+    ProgressUpdate,
     RoleRequirement,
     Scale,
     ScaleValue,
@@ -339,3 +342,55 @@ def make_assessment(
     )
     session.flush()
     rebuild_current_levels(session, person_ids=[person.id])
+
+
+# --- progress and learning ---
+
+
+def make_progress_update(
+    session: Session,
+    *,
+    key_result: KeyResult,
+    at: datetime,
+    value: float | None = None,
+    confidence: str = "on track",
+) -> ProgressUpdate:
+    """A progress update written straight to the history at `at`."""
+    assert key_result.id is not None
+    update = ProgressUpdate(
+        key_result_id=key_result.id,
+        value=key_result.current_value if value is None else value,
+        confidence=confidence,
+        at=at,
+    )
+    session.add(update)
+    session.flush()
+    return update
+
+
+def make_learning_assignment(
+    session: Session,
+    *,
+    person: Person,
+    competency: Competency,
+    value: ScaleValue,
+    due_on: date | None,
+    status: str = "assigned",
+    title: str | None = None,
+) -> LearningAssignment:
+    """A catalogue item for `competency` up to `value`, assigned to `person`."""
+    assert person.id is not None
+    assert competency.id is not None
+    assert value.id is not None
+    item = LearningItem(
+        title=title or f"Course {_n()}", competency_id=competency.id, target_value_id=value.id
+    )
+    session.add(item)
+    session.flush()
+    assert item.id is not None
+    assignment = LearningAssignment(
+        person_id=person.id, item_id=item.id, due_on=due_on, status=status
+    )
+    session.add(assignment)
+    session.flush()
+    return assignment

@@ -13,6 +13,11 @@ The current level of a person in a competency comes from `pick_current`:
 the latest manager rating; without one, the latest 360 rating; without one,
 the latest self-assessment (shown flagged as self-assessed).
 
+A manager's rating is *requested* (Home's to-do) when a person has assessed
+themselves in a competency and no manager has rated it since
+(`awaits_manager_rating`); a competency of their role is *unrated* while no
+manager rating exists at all.
+
 No I/O here: core.assessments loads the frames, the pages draw them.
 """
 
@@ -72,6 +77,13 @@ def pick_current(ratings: Iterable[Rating]) -> Rating | None:
         if best_key is None or key > best_key:
             best, best_key = rating, key
     return best
+
+
+def awaits_manager_rating(*, self_at: datetime | None, manager_at: datetime | None) -> bool:
+    """A self-assessment with no manager rating, or newer than the latest one."""
+    if self_at is None:
+        return False
+    return manager_at is None or manager_at < self_at
 
 
 def gap(required_rank: int, current_rank: int | None) -> int | None:

@@ -33,7 +33,7 @@ from core.goals.read_models import (
 )
 from core.goals.scope import _get_cycle, _get_goal, _require_view, _Scope
 from core.goals.validation import _parent_problem
-from core.org import list_units, report_ids, unit_chain
+from core.org import list_units, report_ids, reports_query, unit_chain
 from db.models import (
     AuditEvent,
     Goal,
@@ -140,26 +140,67 @@ class _CycleNumbers:
     stale: dict[int, bool]
 
 
+def _focus_rows(
+    session: Session, cycle: GoalCycle, focus: set[int], *, with_parents: bool
+) -> dict[int, _GoalRow]:
+    """The focus goals of a cycle, their parents and the subtrees below the
+    measured ones (one recursive query each way), instead of the whole cycle."""
+    parents = set(
+        session.exec(
+            select(Goal.parent_id).where(col(Goal.id).in_(focus), col(Goal.parent_id).is_not(None))
+        ).all()
+    )
+    roots = focus | ({p for p in parents if p is not None} if with_parents else set())
+    tree = (
+        select(col(Goal.id).label("id"))
+        .where(col(Goal.id).in_(roots), Goal.cycle_id == cycle.id)
+        .cte("goal_tree", recursive=True)
+    )
+    # UNION (not UNION ALL): a cycle in the data ends the walk.
+    tree = tree.union(
+        select(col(Goal.id)).where(col(Goal.parent_id) == tree.c.id, Goal.cycle_id == cycle.id)
+    )
+    wanted = col(Goal.id).in_(select(tree.c.id)) | col(Goal.id).in_(parents - {None})
+    return {
+        row[0]: _GoalRow(*row)
+        for row in session.exec(
+            select(*_GOAL_ROW_COLUMNS).where(Goal.cycle_id == cycle.id, wanted)
+        ).all()
+    }
+
+
 def _cycle_numbers(
     session: Session,
     cycle: GoalCycle,
     *,
     focus: Iterable[int] | None = None,
     now: datetime | None = None,
+    with_parents: bool = True,
 ) -> _CycleNumbers:
+    """`with_parents=False` leaves the focus goals' parents unmeasured (their
+    titles are known, their progress is not): enough for a glance at a few
+    goals without reading the parents' whole subtrees."""
     now = now or utcnow()
-    goals = {
-        row[0]: _GoalRow(*row)
-        for row in session.exec(select(*_GOAL_ROW_COLUMNS).where(Goal.cycle_id == cycle.id)).all()
-    }
+    focus_ids = None if focus is None else {g for g in focus if g is not None}
+    if focus_ids is not None and len(focus_ids) <= FOCUS_LIMIT:
+        goals = _focus_rows(session, cycle, focus_ids, with_parents=with_parents)
+    else:
+        goals = {
+            row[0]: _GoalRow(*row)
+            for row in session.exec(
+                select(*_GOAL_ROW_COLUMNS).where(Goal.cycle_id == cycle.id)
+            ).all()
+        }
     measured = set(goals)
-    if focus is not None:
+    if focus_ids is not None:
+        focus = focus_ids
         children: dict[int, list[int]] = {}
         for goal in goals.values():
             if goal.parent_id is not None:
                 children.setdefault(goal.parent_id, []).append(goal.id)
         wanted = {g for g in focus if g in goals}
-        wanted |= {goals[g].parent_id for g in wanted if goals[g].parent_id in goals}  # type: ignore[misc]
+        if with_parents:
+            wanted |= {goals[g].parent_id for g in wanted if goals[g].parent_id in goals}  # type: ignore[misc]
         measured = set()
         stack = list(wanted)
         while stack:
@@ -167,7 +208,7 @@ def _cycle_numbers(
             if goal_id not in measured:
                 measured.add(goal_id)
                 stack.extend(children.get(goal_id, []))
-    narrow = len(measured) <= FOCUS_LIMIT and len(measured) < len(goals)
+    narrow = focus_ids is not None and len(measured) <= FOCUS_LIMIT
     kr_query = (
         select(*_KR_COLUMNS)
         .join(Goal, col(Goal.id) == col(KeyResult.goal_id))
@@ -350,9 +391,16 @@ def list_goal_owners(session: Session, *, actor: Actor) -> list[tuple[int, str]]
 
 
 def list_person_goals(
-    session: Session, *, actor: Actor, cycle_id: int, person_id: int | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    cycle_id: int,
+    person_id: int | None = None,
+    with_parents: bool = True,
 ) -> list[GoalView]:
-    """A person's individual goals in a cycle (default: the actor's own)."""
+    """A person's individual goals in a cycle (default: the actor's own).
+    `with_parents=False` leaves out the progress of the goals they align to
+    (a glance, as on Home: the parents' subtrees are not read)."""
     person_id = person_id or actor.person_id
     if session.get(Person, person_id) is None:
         raise NotFound("There is no such person.")
@@ -372,7 +420,9 @@ def list_person_goals(
             Goal.cycle_id == cycle_id, Goal.owner_id == person_id, Goal.level == "individual"
         )
     ).all()
-    numbers = _cycle_numbers(session, cycle, focus=[i for i in own_ids if i is not None])
+    numbers = _cycle_numbers(
+        session, cycle, focus=[i for i in own_ids if i is not None], with_parents=with_parents
+    )
     ids = sorted(
         (i for i in own_ids if i is not None),
         key=lambda i: (_STATUS_ORDER.get(numbers.goals[i].status, 9), i),
@@ -506,13 +556,17 @@ def list_team_goals(
         entity="goal",
         message="Team goals are for managers.",
     )
-    people = report_ids(session, manager_id=actor.person_id, direct_only=direct_only)
     cycle = _get_cycle(session, cycle_id)
     people_goals = session.exec(
-        select(Goal.id, Goal.owner_id).where(Goal.cycle_id == cycle_id, Goal.level == "individual")
+        select(Goal.id).where(
+            Goal.cycle_id == cycle_id,
+            Goal.level == "individual",
+            col(Goal.owner_id).in_(reports_query(actor.person_id, direct_only=direct_only)),
+        )
     ).all()
-    ids = [g_id for g_id, owner in people_goals if g_id is not None and owner in people]
-    numbers = _cycle_numbers(session, cycle, focus=ids)
+    ids = [g_id for g_id in people_goals if g_id is not None]
+    # The grid names the goal each one aligns to, not that goal's progress.
+    numbers = _cycle_numbers(session, cycle, focus=ids, with_parents=False)
     names = _names(session, [numbers.goals[i].owner_id for i in ids])
     rows = []
     for goal_id in ids:

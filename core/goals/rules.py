@@ -17,6 +17,11 @@ The rules, also stated in the README:
   neither key results nor counted children has no progress (`None`).
 - **Stale**: an active goal whose last progress update (or its creation, if
   it has none) is more than `STALE_AFTER` (3 weeks) old.
+- **Key result to update** (Home's to-do): a key result of an active goal
+  with no progress update (or, without any, since the goal was created) in
+  `STALE_AFTER` — the stale rule, applied to one key result.
+- **Goal to close** (Home's to-do): an active goal whose cycle ends within
+  `CLOSE_WITHIN_DAYS` days or has already ended.
 - **At risk**: an active goal whose latest confidence on any key result is
   "at risk" or "off track", or whose progress trails the share of its cycle
   that has elapsed by more than `AT_RISK_MARGIN` points (judged only once a
@@ -32,6 +37,7 @@ from datetime import date, datetime, timedelta
 
 STALE_AFTER = timedelta(weeks=3)
 STALE_AFTER_TEXT = f"{STALE_AFTER.days // 7} weeks"  # how pages say it
+CLOSE_WITHIN_DAYS = 14
 AT_RISK_MARGIN = 25.0
 AT_RISK_EARLIEST_SHARE = 0.25
 ROLLUP_OWN_SHARE = 0.5
@@ -151,6 +157,20 @@ def is_stale(*, status: str, last_activity: datetime | None, now: datetime) -> b
     if status != "active" or last_activity is None:
         return False
     return now - last_activity > STALE_AFTER
+
+
+def key_result_stale(
+    *, goal_status: str, last_update: datetime | None, goal_created_at: datetime, now: datetime
+) -> bool:
+    """The stale rule for one key result: its last update, else its goal's creation."""
+    return is_stale(status=goal_status, last_activity=last_update or goal_created_at, now=now)
+
+
+def needs_closing(
+    *, status: str, cycle_ends_on: date, today: date, within_days: int = CLOSE_WITHIN_DAYS
+) -> bool:
+    """An active goal whose cycle ends within `within_days` days, or has ended."""
+    return status == "active" and (cycle_ends_on - today).days <= within_days
 
 
 def is_at_risk(
