@@ -50,11 +50,16 @@ with shown_tabs["My learning"]:
         chosen = st.selectbox(
             "Update", options=list(labels), format_func=labels.__getitem__, key="learning_mine_pick"
         )
+        current = (
+            str(mine.loc[mine["id"] == chosen, "status"].iloc[0]) if chosen is not None else None
+        )
         status = st.radio(
             "Status",
             options=learning.SELF_STATUSES,
+            # Opens on the chosen assignment's own status, not the first option.
+            index=learning.SELF_STATUSES.index(current) if current in learning.SELF_STATUSES else 0,
             horizontal=True,
-            key="learning_mine_status",
+            key=f"learning_mine_status_{chosen}",
         )
         if chosen is not None:
             # The version this person saw when choosing it, not the one on the

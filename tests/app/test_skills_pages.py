@@ -171,3 +171,10 @@ def test_a_refused_learning_item_keeps_its_input(app: AppTest) -> None:
     next(b for b in at.button if b.label == "Add item").click().run()
     assert any("Threat modelling basics" in s.value for s in at.success)
     assert at.text_input(key="learning_new_title").value == ""
+
+
+def test_the_status_choice_opens_on_the_assignments_own_status(app: AppTest) -> None:
+    at = open_page(sign_in(app, "emma"), "app_pages/learning.py")
+    shown_status = at.dataframe[0].value["status"].iloc[0]
+    assert shown_status != "assigned", "the demo assignment has moved past the first option"
+    assert at.radio[0].value == shown_status
