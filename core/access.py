@@ -22,6 +22,7 @@ from typing import Any
 from sqlmodel import Session
 
 from core.errors import PermissionDenied
+from core.modules.rules import ALL_MODULES, module_allows
 from db.models import AuditEvent, Person
 
 
@@ -34,6 +35,8 @@ class Actor:
     full_name: str
     is_hr_admin: bool
     is_manager: bool
+    # The practices switched on for the person's unit (core.modules).
+    modules: frozenset[str] = ALL_MODULES
 
     @property
     def role_label(self) -> str:
@@ -79,6 +82,7 @@ class Capability(enum.StrEnum):
     edit_learning_catalogue = "edit the learning catalogue"
     administer_people = "administer people and accounts"
     read_audit_log = "read the audit log"
+    manage_modules = "switch practices on or off per unit"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -104,6 +108,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.edit_learning_catalogue,
             Capability.administer_people,
             Capability.read_audit_log,
+            Capability.manage_modules,
         }
     ),
 }
@@ -111,12 +116,14 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
 
 @dataclass(frozen=True)
 class PageAccess:
-    """One navigation entry: a page, the section it is listed in, and the
-    capability it needs (None: every signed-in person)."""
+    """One navigation entry: a page, the section it is listed in, the
+    capability it needs (None: every signed-in person) and its practice."""
 
     page: str
     section: str
     needs: Capability | None = None
+    # The practice the page belongs to; it is left out where that is off.
+    module: str | None = None
 
 
 SECTIONS = ("Me", "My team", "Organisation", "HR")
@@ -126,23 +133,24 @@ SECTIONS = ("Me", "My team", "Organisation", "HR")
 # "My team", the skills gap under "HR").
 PAGES: tuple[PageAccess, ...] = (
     PageAccess("dashboard", "Me"),
-    PageAccess("my_goals", "Me"),
-    PageAccess("role_profile", "Me"),
-    PageAccess("my_skills", "Me"),
-    PageAccess("learning", "Me"),
-    PageAccess("team_goals", "My team", Capability.team_goals),
-    PageAccess("goal_report", "My team", Capability.goal_report_team),
+    PageAccess("my_goals", "Me", module="goals"),
+    PageAccess("role_profile", "Me", module="competencies"),
+    PageAccess("my_skills", "Me", module="competencies"),
+    PageAccess("learning", "Me", module="competencies"),
+    PageAccess("team_goals", "My team", Capability.team_goals, module="goals"),
+    PageAccess("goal_report", "My team", Capability.goal_report_team, module="goals"),
     PageAccess("goal_report", "HR", Capability.goal_report_org),
     PageAccess("skills_gap", "HR", Capability.org_gaps),
-    PageAccess("skills_gap", "My team", Capability.team_gaps),
+    PageAccess("skills_gap", "My team", Capability.team_gaps, module="competencies"),
     PageAccess("people", "Organisation"),
-    PageAccess("alignment", "Organisation"),
+    PageAccess("alignment", "Organisation", module="goals"),
     PageAccess("frameworks", "HR", Capability.edit_competencies),
     PageAccess("role_map", "HR", Capability.edit_competencies),
     PageAccess("insights", "HR", Capability.org_gaps),
     PageAccess("people_import", "HR", Capability.administer_people),
     PageAccess("invitations", "HR", Capability.administer_people),
     PageAccess("privacy", "HR", Capability.administer_people),
+    PageAccess("modules", "HR", Capability.manage_modules),
     PageAccess("admin", "HR", Capability.administer_people),
 )
 
@@ -171,6 +179,8 @@ def navigation(actor: Actor) -> dict[str, list[str]]:
     sections: dict[str, list[str]] = {name: [] for name in SECTIONS}
     for entry in PAGES:
         if entry.page in placed or (entry.needs is not None and entry.needs not in capabilities):
+            continue
+        if entry.module is not None and not module_allows(actor.modules, entry.module):
             continue
         placed.add(entry.page)
         sections[entry.section].append(entry.page)
@@ -219,6 +229,10 @@ def can_manage_report(actor: Actor, relation: Relation) -> bool:
 def can_administer_people(actor: Actor) -> bool:
     """People import and edits, password resets, unlocking, settings."""
     return has(actor, Capability.administer_people)
+
+
+def can_manage_modules(actor: Actor) -> bool:
+    return has(actor, Capability.manage_modules)
 
 
 def can_read_audit_log(actor: Actor) -> bool:

@@ -59,6 +59,7 @@ def test_hr_gets_the_hr_section_and_no_team_section() -> None:
             "people_import",
             "invitations",
             "privacy",
+            "modules",
             "admin",
         ],
     }
@@ -77,6 +78,7 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
         "people_import",
         "invitations",
         "privacy",
+        "modules",
         "admin",
     ]
 
