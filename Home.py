@@ -47,6 +47,7 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "people_import": ("Import people", ":material/upload_file:"),
     "invitations": ("Invitations", ":material/forward_to_inbox:"),
     "privacy": ("Privacy requests", ":material/shield_person:"),
+    "programme_health": ("Programme health", ":material/monitor_heart:"),
     "modules": ("Modules", ":material/toggle_on:"),
     "admin": ("Admin", ":material/admin_panel_settings:"),
 }

@@ -83,6 +83,8 @@ class Capability(enum.StrEnum):
     administer_people = "administer people and accounts"
     read_audit_log = "read the audit log"
     manage_modules = "switch practices on or off per unit"
+    programme_health_team = "read the programme health of one's line"
+    programme_health_org = "read the programme health of everyone"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -93,6 +95,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.goal_report_team,
             Capability.team_gaps,
             Capability.assign_learning,
+            Capability.programme_health_team,
         }
     ),
     Role.hr_admin: frozenset(
@@ -109,6 +112,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.administer_people,
             Capability.read_audit_log,
             Capability.manage_modules,
+            Capability.programme_health_org,
         }
     ),
 }
@@ -150,6 +154,8 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("people_import", "HR", Capability.administer_people),
     PageAccess("invitations", "HR", Capability.administer_people),
     PageAccess("privacy", "HR", Capability.administer_people),
+    PageAccess("programme_health", "HR", Capability.programme_health_org),
+    PageAccess("programme_health", "My team", Capability.programme_health_team),
     PageAccess("modules", "HR", Capability.manage_modules),
     PageAccess("admin", "HR", Capability.administer_people),
 )
@@ -229,6 +235,15 @@ def can_manage_report(actor: Actor, relation: Relation) -> bool:
 def can_administer_people(actor: Actor) -> bool:
     """People import and edits, password resets, unlocking, settings."""
     return has(actor, Capability.administer_people)
+
+
+def can_read_programme_health(actor: Actor) -> bool:
+    capabilities = capabilities_of(actor)
+    return bool({Capability.programme_health_team, Capability.programme_health_org} & capabilities)
+
+
+def has_org_wide_health(actor: Actor) -> bool:
+    return has(actor, Capability.programme_health_org)
 
 
 def can_manage_modules(actor: Actor) -> bool:
