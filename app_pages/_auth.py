@@ -284,7 +284,8 @@ def _sso_choice(settings: sso.SsoSettings | None) -> None:
     if isinstance(state, dict):
         outcome = state.get("outcome")
         if isinstance(outcome, sso.SsoRefused):
-            st.error(markdown_literal(outcome.message), icon=":material/block:")
+            # A fixed message of core.sso, no user text.
+            st.error(outcome.message, icon=":material/block:")
             email = st.user.get("email")
             if isinstance(email, str) and email:
                 st.caption(f"Your identity provider signed you in as {markdown_literal(email)}.")
