@@ -13,6 +13,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterator
 
+import oidc_provider_mock  # the test extra; CI must not skip this
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlmodel import Session, select
@@ -28,8 +29,6 @@ from tests.e2e.conftest import (
     login_form,
     wait_for_app_idle,
 )
-
-oidc_provider_mock = pytest.importorskip("oidc_provider_mock")
 
 pytestmark = pytest.mark.e2e
 
