@@ -322,7 +322,7 @@ def require_login() -> Actor:
     if not password_sign_in:
         _margin, column, _margin_too = st.columns([1, 1.4, 1])
         with column:
-            page = _sign_in_heading()
+            _sign_in_heading()
             _sso_choice(sso_settings)
             if notice := st.session_state.pop(_NOTICE, None):
                 st.info(notice)
@@ -352,6 +352,8 @@ def require_login() -> Actor:
     with form_column:
         page = _sign_in_heading()
         _sso_choice(sso_settings)
+        if sso_settings is not None:
+            st.caption("Or with your Stride username and password:")
         try:
             authenticator.login(
                 location="main",
