@@ -181,3 +181,30 @@ def test_hr_sees_refused_attempts_in_the_audit_log(session: Session) -> None:
     log = list_audit_events(session, actor=hr, actions=["sso.refused"])
     assert len(log) == 1
     assert "stranger@elsewhere.example" in log.iloc[0]["detail"]
+
+
+def test_a_person_without_an_account_is_refused(session: Session) -> None:
+    person = make_person(session)
+    account = session.exec(select(UserAccount).where(UserAccount.person_id == person.id)).one()
+    session.delete(account)
+    session.flush()
+    before = _counts(session)
+    outcome = sso.sign_in_with_sso(session, user_info=identity(person.email), settings=SETTINGS)
+    assert isinstance(outcome, sso.SsoRefused)
+    assert outcome.reason == "inactive"
+    assert _counts(session) == before  # no account made for them either
+
+
+def test_two_people_with_one_address_in_different_cases_are_ambiguous(
+    session: Session,
+) -> None:
+    first = make_person(session)
+    second = make_person(session)
+    second.email = first.email.upper()
+    session.add(second)
+    session.flush()
+    outcome = sso.sign_in_with_sso(session, user_info=identity(first.email), settings=SETTINGS)
+    assert isinstance(outcome, sso.SsoRefused)
+    assert outcome.reason == "ambiguous"
+    (refused,) = _events(session, "sso.refused")
+    assert refused.entity_id is None  # neither person is named
