@@ -43,7 +43,7 @@ def test_an_employee_gets_only_the_shared_pages() -> None:
 def test_a_manager_gets_the_team_section() -> None:
     assert navigation(MANAGER) == {
         **EVERYONE_PAGES,
-        "My team": ["team_goals", "goal_report", "skills_gap"],
+        "My team": ["team_goals", "goal_report", "skills_gap", "programme_health"],
     }
 
 
@@ -59,6 +59,7 @@ def test_hr_gets_the_hr_section_and_no_team_section() -> None:
             "people_import",
             "invitations",
             "privacy",
+            "programme_health",
             "modules",
             "admin",
         ],
@@ -78,6 +79,7 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
         "people_import",
         "invitations",
         "privacy",
+        "programme_health",
         "modules",
         "admin",
     ]
