@@ -78,6 +78,7 @@ class Capability(enum.StrEnum):
     assign_learning = "assign learning to one's reports"
     edit_learning_catalogue = "edit the learning catalogue"
     administer_people = "administer people and accounts"
+    edit_organisation = "edit org units, job families and positions"
     read_audit_log = "read the audit log"
 
 
@@ -103,6 +104,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.org_gaps,
             Capability.edit_learning_catalogue,
             Capability.administer_people,
+            Capability.edit_organisation,
             Capability.read_audit_log,
         }
     ),
@@ -140,6 +142,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("frameworks", "HR", Capability.edit_competencies),
     PageAccess("role_map", "HR", Capability.edit_competencies),
     PageAccess("insights", "HR", Capability.org_gaps),
+    PageAccess("organisation", "HR", Capability.edit_organisation),
     PageAccess("people_import", "HR", Capability.administer_people),
     PageAccess("invitations", "HR", Capability.administer_people),
     PageAccess("privacy", "HR", Capability.administer_people),
@@ -219,6 +222,11 @@ def can_manage_report(actor: Actor, relation: Relation) -> bool:
 def can_administer_people(actor: Actor) -> bool:
     """People import and edits, password resets, unlocking, settings."""
     return has(actor, Capability.administer_people)
+
+
+def can_edit_organisation(actor: Actor) -> bool:
+    """The unit tree, job families and positions (HR's organisation grids)."""
+    return has(actor, Capability.edit_organisation)
 
 
 def can_read_audit_log(actor: Actor) -> bool:

@@ -101,10 +101,11 @@ def get_people_grid(session: Session, *, actor: Actor) -> PeopleGrid:
     ]
     frame = pd.DataFrame(records, columns=PEOPLE_GRID_COLUMNS)
     lookups = _Lookups.load(session)
+    # Inactive units and positions are not offered (people in them stay).
     return PeopleGrid(
         frame=frame,
-        org_unit_codes=sorted(lookups.unit_ids),
-        position_codes=sorted(lookups.position_ids),
+        org_unit_codes=sorted(set(lookups.unit_ids) - lookups.inactive_units),
+        position_codes=sorted(set(lookups.position_ids) - lookups.inactive_positions),
     )
 
 
@@ -112,15 +113,35 @@ def get_people_grid(session: Session, *, actor: Actor) -> PeopleGrid:
 class _Lookups:
     unit_ids: dict[str, int]
     position_ids: dict[str, int]
+    inactive_units: set[str]
+    inactive_positions: set[str]
 
     @classmethod
     def load(cls, session: Session) -> _Lookups:
+        units = session.exec(select(OrgUnit.id, OrgUnit.code, OrgUnit.active)).all()
+        positions = session.exec(select(Position.id, Position.code, Position.active)).all()
         return cls(
-            unit_ids={c: i for i, c in session.exec(select(OrgUnit.id, OrgUnit.code)).all() if i},
-            position_ids={
-                c: i for i, c in session.exec(select(Position.id, Position.code)).all() if i
-            },
+            unit_ids={c: i for i, c, _ in units if i},
+            position_ids={c: i for i, c, _ in positions if i},
+            inactive_units={c for _, c, active in units if not active},
+            inactive_positions={c for _, c, active in positions if not active},
         )
+
+    def placement_errors(
+        self, values: dict[str, Any], current: dict[str, Any] | None, *, row: str
+    ) -> list[RowError]:
+        """Nobody new goes into an inactive unit or position; people already
+        in one stay there."""
+        problems = []
+        for column, inactive, what in (
+            ("org_unit", self.inactive_units, "Org unit"),
+            ("position", self.inactive_positions, "Position"),
+        ):
+            code = values.get(column)
+            moved = current is None or current.get(column) != code
+            if not is_blank(code) and code in inactive and moved:
+                problems.append(RowError(row, column, f"{what} {code!r} is inactive."))
+        return problems
 
     def code_of_unit(self, unit_id: int | None) -> str | None:
         return next((c for c, i in self.unit_ids.items() if i == unit_id), None)
@@ -164,6 +185,8 @@ def save_people_grid(
         errors.extend(
             _validate_person_row(plan.values, lookups, row=plan.label, new=plan.row is None)
         )
+        current = None if plan.row is None else _person_values(session, plan.row, lookups)
+        errors.extend(lookups.placement_errors(plan.values, current, row=plan.label))
         if (
             plan.row is not None
             and plan.row.id == actor.person_id
