@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core.errors import PermissionDenied, StaleEdit, ValidationError
-from core.goals import list_goal_units
+from core.goals import create_goal, list_goal_units
 from core.grid import GridChanges
 from core.organisation import (
     get_families_grid,
@@ -19,7 +19,7 @@ from core.organisation import (
 from core.organisation.rules import UNDER_INACTIVE, UNDER_ITSELF
 from core.people import get_people_grid, save_people_grid
 from core.people.hr_import import commit_people_import, preview_people_import
-from db.models import AuditEvent, JobFamily, OrgUnit, Position
+from db.models import AuditEvent, Goal, GoalCreate, JobFamily, OrgUnit, Position
 from tests.factories import (
     actor_for,
     make_cycle,
@@ -457,3 +457,26 @@ def test_the_people_import_places_nobody_new_in_an_inactive_unit(session: Sessio
     ]
     session.refresh(team)
     assert team.active is False
+
+
+def test_a_new_team_goal_is_refused_for_an_inactive_unit(session: Session) -> None:
+    org = make_small_org(session)
+    hr = actor_for(session, org.hr)
+    cycle = make_cycle(session)
+    existing = make_goal(session, cycle=cycle, level="team", unit=org.team_b)
+    org.team_b.active = False
+    session.add(org.team_b)
+    session.flush()
+    with pytest.raises(ValidationError) as refused:
+        create_goal(
+            session,
+            actor=hr,
+            goal_in=GoalCreate(
+                title="New team goal", level="team", org_unit_id=org.team_b.id, cycle_id=cycle.id
+            ),
+        )
+    assert ("unit", "That org unit is inactive.") in {
+        (e.column, e.message) for e in refused.value.rows
+    }
+    # The unit's existing goal stays.
+    assert session.get(Goal, existing.id) is not None
