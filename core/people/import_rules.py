@@ -195,6 +195,16 @@ def _loop_free(parent_of: Mapping[str, str | None], code: str) -> bool:
     return True
 
 
+def _under_inactive(now: Snapshot, unit: UnitRecord) -> bool:
+    """No active unit (new units are) is placed under an inactive one; a
+    unit that stays where it is is left alone."""
+    parent = now.units.get(unit.parent_code or "")
+    if parent is None or parent.active:
+        return False
+    existing = now.units.get(unit.code)
+    return existing is None or (existing.active and existing.parent_id != parent.id)
+
+
 def _plan_units(batch: ImportBatch, now: Snapshot, plan: ImportPlan) -> dict[str, str | None]:
     """Units in the file planned; returns every unit's parent code after the import."""
     parent_of: dict[str, str | None] = {}
@@ -220,6 +230,14 @@ def _plan_units(batch: ImportBatch, now: Snapshot, plan: ImportPlan) -> dict[str
         elif unit.parent_code == unit.code or not _loop_free(parent_of, unit.code):
             plan.errors.append(
                 RowError(unit.where, "parentidnumber", "That would put the unit under itself.")
+            )
+        elif _under_inactive(now, unit):
+            plan.errors.append(
+                RowError(
+                    unit.where,
+                    "parentidnumber",
+                    f"Parent unit {unit.parent_code!r} is inactive.",
+                )
             )
     unchanged = 0
     for unit in batch.units:

@@ -233,3 +233,19 @@ def test_nobody_new_goes_into_an_inactive_unit_or_position() -> None:
         ("users.csv row N", "posidnumber", "Position 'P1' is inactive."),
     }
     assert plan_import(files, closed).errors == []
+
+
+def test_no_active_unit_is_placed_under_an_inactive_one() -> None:
+    files = batch(person("A"))
+    now = snapshot_after(files)
+    closed = replace(now, units={**now.units, "C": replace(now.units["C"], active=False)})
+    with_new_team = ImportBatch(
+        units=[*UNITS, UnitRecord("T2", "Team two", "C", "org.csv row 4")],
+        positions=POSITIONS,
+        people=[person("A")],
+    )
+    plan = plan_import(with_new_team, closed)
+    # T1 stays where it was (under C): only the new team is refused.
+    assert [(e.row, e.message) for e in plan.errors] == [
+        ("org.csv row 4", "Parent unit 'C' is inactive.")
+    ]
