@@ -1,6 +1,8 @@
 """HR's organisation grids: units (a tree), job families and positions, saved
 all or nothing with row errors, stale edits refused, and audited."""
 
+from functools import partial
+
 import pandas as pd
 import pytest
 from sqlmodel import Session, select
@@ -19,7 +21,7 @@ from core.organisation import (
 from core.organisation.rules import UNDER_INACTIVE, UNDER_ITSELF
 from core.people import get_people_grid, save_people_grid
 from core.people.hr_import import commit_people_import, preview_people_import
-from db.models import AuditEvent, Goal, GoalCreate, JobFamily, OrgUnit, Position
+from db.models import AuditEvent, Goal, GoalCreate, JobFamily, OrgUnit, Person, Position
 from tests.factories import (
     actor_for,
     make_cycle,
@@ -480,3 +482,36 @@ def test_a_new_team_goal_is_refused_for_an_inactive_unit(session: Session) -> No
     }
     # The unit's existing goal stays.
     assert session.get(Goal, existing.id) is not None
+
+
+def test_simultaneous_unit_saves_one_wins(backend: str) -> None:
+    """Two HR admins save the same unit from the same grid at once: one wins,
+    the other is refused as stale (the conditional UPDATE settles it)."""
+    from core.runtime import unit_of_work
+    from tests.integration.conftest import own_database
+    from tests.integration.test_concurrent_edits import assert_one_winner_each_time, race
+
+    with own_database(backend) as engine:
+        with unit_of_work(engine) as session:
+            org = make_small_org(session)
+            hr_id, unit_id = org.hr.id, org.team_a.id
+        trials = []
+        for trial in range(10):
+            with unit_of_work(engine) as session:
+                hr = actor_for(session, session.get_one(Person, hr_id))
+                shown = get_units_grid(session, actor=hr).frame
+            row = _row(shown, "id", unit_id)
+            saves = [
+                partial(
+                    save_units_grid,
+                    actor=hr,
+                    shown=shown,
+                    changes=GridChanges(edited_rows={row: {"name": f"{who} {trial}"}}),
+                )
+                for who in ("A", "B")
+            ]
+            trials.append(race(engine, saves))
+        assert_one_winner_each_time(trials)
+        with unit_of_work(engine) as session:
+            unit = session.get_one(OrgUnit, unit_id)
+            assert unit.version == 1 + sum(t.count("saved") for t in trials)
