@@ -27,7 +27,8 @@ SAVE_NOTE = "Nothing is saved until you press Save; a save is all or nothing."
 
 with units_tab:
     st.caption(
-        "The unit tree: pick each unit's parent by its code. Untick “active” to close a unit "
+        "The unit tree: pick each unit's parent by its code (a unit added here can be "
+        "chosen as a parent once saved). Untick “active” to close a unit "
         "(its people and goals stay; nobody new is placed there). Only a unit without people, "
         f"sub-units or goals can be deleted. {SAVE_NOTE}"
     )
