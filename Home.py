@@ -44,6 +44,7 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "frameworks": ("Frameworks", ":material/schema:"),
     "role_map": ("Role map", ":material/grid_on:"),
     "insights": ("Insights", ":material/insights:"),
+    "organisation": ("Organisation", ":material/corporate_fare:"),
     "people_import": ("Import people", ":material/upload_file:"),
     "invitations": ("Invitations", ":material/forward_to_inbox:"),
     "privacy": ("Privacy requests", ":material/shield_person:"),

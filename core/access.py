@@ -81,6 +81,7 @@ class Capability(enum.StrEnum):
     assign_learning = "assign learning to one's reports"
     edit_learning_catalogue = "edit the learning catalogue"
     administer_people = "administer people and accounts"
+    edit_organisation = "edit org units, job families and positions"
     read_audit_log = "read the audit log"
     manage_modules = "switch practices on or off per unit"
     programme_health_team = "read the programme health of one's line"
@@ -110,6 +111,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.org_gaps,
             Capability.edit_learning_catalogue,
             Capability.administer_people,
+            Capability.edit_organisation,
             Capability.read_audit_log,
             Capability.manage_modules,
             Capability.programme_health_org,
@@ -151,6 +153,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("frameworks", "HR", Capability.edit_competencies),
     PageAccess("role_map", "HR", Capability.edit_competencies),
     PageAccess("insights", "HR", Capability.org_gaps),
+    PageAccess("organisation", "HR", Capability.edit_organisation),
     PageAccess("people_import", "HR", Capability.administer_people),
     PageAccess("invitations", "HR", Capability.administer_people),
     PageAccess("privacy", "HR", Capability.administer_people),
@@ -248,6 +251,11 @@ def has_org_wide_health(actor: Actor) -> bool:
 
 def can_manage_modules(actor: Actor) -> bool:
     return has(actor, Capability.manage_modules)
+
+
+def can_edit_organisation(actor: Actor) -> bool:
+    """The unit tree, job families and positions (HR's organisation grids)."""
+    return has(actor, Capability.edit_organisation)
 
 
 def can_read_audit_log(actor: Actor) -> bool:

@@ -1,7 +1,7 @@
 """modules: practices switched per org unit, and the rollout plan
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0011_org_admin
 Create Date: 2026-12-03 12:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0011_org_admin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
