@@ -490,7 +490,11 @@ def logout(actor: Actor) -> None:
         # Streamlit forgets the identity cookie and ends the provider's session.
         st.session_state.pop(_SSO, None)
         st.session_state.pop(_METHOD, None)
+        _forget_session("You have signed out.")
         st.logout()
+        # No rerun after it: a run starting now races the browser's redirect
+        # to the provider's end-of-session page, and sometimes won.
+        st.stop()
     else:
         authenticator: stauth.Authenticate | None = st.session_state.get("stride_authenticator")
         if authenticator is not None:
