@@ -20,6 +20,15 @@ st.caption(
 # A request a link names (?request=5, as Home's to-dos do).
 linked_request = _ui.query_id("request")
 
+
+def _answered(request_id: int) -> None:
+    """Once answered or declined, the link has done its job: drop it, so the
+    rerun shows the next request instead of "already answered"."""
+    _ui.forget(f"feedback_answer_text_{request_id}", "feedback_answer_pick")
+    if st.query_params.get("request") == str(request_id):
+        del st.query_params["request"]
+
+
 with _ui.shown_errors(stop=True), unit_of_work() as session:
     open_requests = queries.list_open_requests_for(session=session, actor=actor)
     people = queries.list_feedback_people(session=session, actor=actor)
@@ -79,9 +88,11 @@ with tabs["Give feedback"]:
         placeholder="No competency",
         key=give_fields[2],
     )
+    # No max_chars: a pasted text over the limit gets core's clear message
+    # and stays in the box, instead of being cut short without a word.
     text = st.text_area(
         "Feedback",
-        max_chars=rules.MAX_FEEDBACK_CHARS,
+        help=f"At most {rules.MAX_FEEDBACK_CHARS:,} characters.",
         placeholder="What happened, what it changed, what to keep or try next.",
         key=give_fields[0],
     )
@@ -123,7 +134,7 @@ with tabs["Ask for feedback"]:
     )
     question = st.text_area(
         "Question",
-        max_chars=rules.MAX_QUESTION_CHARS,
+        help=f"At most {rules.MAX_QUESTION_CHARS:,} characters.",
         placeholder="What would you like them to tell you about?",
         key=ask_fields[1],
     )
@@ -197,7 +208,7 @@ with tabs[answer_tab]:
             )
             answer_text = st.text_area(
                 "Your feedback",
-                max_chars=rules.MAX_FEEDBACK_CHARS,
+                help=f"At most {rules.MAX_FEEDBACK_CHARS:,} characters.",
                 key=f"feedback_answer_text_{request_id}",
             )
             send_col, decline_col, _ = st.columns([1, 1, 3])
@@ -212,7 +223,7 @@ with tabs[answer_tab]:
                         visibility=answer_visibility,
                     ),
                     success=f"Feedback sent to {_ui.md(request.subject)}.",
-                    then=lambda _: _ui.forget(f"feedback_answer_text_{request_id}"),
+                    then=lambda _: _answered(request_id),
                 )
             if decline_col.button("Decline", key="feedback_answer_decline"):
                 _ui.run_action(
@@ -220,6 +231,7 @@ with tabs[answer_tab]:
                         session=session, actor=actor, request_id=request_id
                     ),
                     success="Request declined.",
+                    then=lambda _: _answered(request_id),
                 )
 
 with tabs["Received"]:

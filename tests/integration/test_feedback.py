@@ -3,6 +3,7 @@ wrong ids, text limits, audit, to-dos, subject access and erasure."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 
@@ -344,3 +345,17 @@ def test_subject_access_holds_named_feedback_and_erasure_clears_its_text(
     assert statuses == {"declined"}
     peer = actor_for(session, org.peer)
     assert feedback_requests_to_answer(session, peer, date.today()) == []
+
+
+def test_the_received_export_escapes_formulas(session: Session, org: SmallOrg) -> None:
+    from openpyxl import load_workbook
+
+    from core.export import dataframe_to_xlsx
+
+    make_feedback(session, giver=org.peer, receiver=org.report, text="=1+1")
+    frame = queries.list_feedback_received(session, actor=actor_for(session, org.report))
+    sheet = load_workbook(io.BytesIO(dataframe_to_xlsx(frame.drop(columns=["id"])))).active
+    assert sheet is not None
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert "'=1+1" in values
+    assert "=1+1" not in values
