@@ -188,3 +188,15 @@ def test_the_organisation_feed_shows_only_public_feedback(
     )
     assert set(feed["feedback"]) <= public
     assert set(feed["from"]) <= names
+
+
+def test_home_lists_the_request_waiting_for_me(app: AppTest, demo_database_url: str) -> None:
+    request_id = _open_request_for(demo_database_url, "emma")
+    at = sign_in(app, "emma")
+    links = [
+        link.proto
+        for link in at.get("page_link")
+        if link.proto.page.endswith("feedback") and "Give feedback to" in link.proto.label
+    ]
+    assert len(links) == 1
+    assert f"request={request_id}" in links[0].query_string
