@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel, Text
 
 from db.models import utcnow
@@ -41,12 +42,15 @@ class FeedbackBase(SQLModel):
     receiver_id: int = Field(foreign_key="person.id", index=True)
     kind: str = Field(default=FeedbackKind.praise.value, max_length=20)
     text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    visibility: str = Field(default=FeedbackVisibility.private.value, max_length=20, index=True)
+    visibility: str = Field(default=FeedbackVisibility.private.value, max_length=20)
     goal_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
     competency_id: int | None = Field(default=None, foreign_key="competency.id", index=True)
 
 
 class Feedback(FeedbackBase, table=True):
+    # The public feed reads the newest public items: one ordered index scan.
+    __table_args__ = (Index("ix_feedback_visibility_created_at", "visibility", "created_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     giver_id: int = Field(foreign_key="person.id", index=True)
     # The request this answers, if any.

@@ -257,12 +257,18 @@ def get_request_to_answer(session: Session, *, actor: Actor, request_id: int) ->
 
 
 def list_feedback_people(session: Session, *, actor: Actor) -> dict[int, str]:
-    """Active people (the shared directory) the actor may give feedback to or ask."""
-    rows = session.execute(
-        sa_select(col(Person.id), col(Person.full_name))
-        .where(col(Person.active).is_(True), col(Person.id) != actor.person_id)
-        .order_by(col(Person.full_name), col(Person.id))
-    ).all()
+    """Active people (the shared directory) the actor may give feedback to or ask.
+    Plain rows through the connection: ORM row processing doubled the time
+    of this list at 10,000 people."""
+    rows = (
+        session.connection()
+        .execute(
+            sa_select(col(Person.id), col(Person.full_name))
+            .where(col(Person.active).is_(True), col(Person.id) != actor.person_id)
+            .order_by(col(Person.full_name), col(Person.id))
+        )
+        .all()
+    )
     return {person_id: name for person_id, name in rows}
 
 

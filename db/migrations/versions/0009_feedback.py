@@ -90,12 +90,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_feedback_goal_id"), ["goal_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_feedback_receiver_id"), ["receiver_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_feedback_request_id"), ["request_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_feedback_visibility"), ["visibility"], unique=False)
+        batch_op.create_index(
+            "ix_feedback_visibility_created_at", ["visibility", "created_at"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("feedback", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_feedback_visibility"))
+        batch_op.drop_index("ix_feedback_visibility_created_at")
         batch_op.drop_index(batch_op.f("ix_feedback_request_id"))
         batch_op.drop_index(batch_op.f("ix_feedback_receiver_id"))
         batch_op.drop_index(batch_op.f("ix_feedback_goal_id"))
