@@ -269,7 +269,7 @@ def list_feedback_people(session: Session, *, actor: Actor) -> dict[int, str]:
         )
         .all()
     )
-    return {person_id: name for person_id, name in rows}
+    return {person_id: str(name) for person_id, name in rows if person_id is not None}
 
 
 def list_request_subjects(session: Session, *, actor: Actor) -> dict[int, str]:
