@@ -36,7 +36,10 @@ with _ui.shown_errors(stop=True), unit_of_work() as session:
     competencies = queries.list_competency_choices(session=session, actor=actor)
 
 answer_tab = f"Requests for me ({len(open_requests)})"
+reports = {p: name for p, name in subjects.items() if p != actor.person_id}
 tab_names = ["Give feedback", "Ask for feedback", answer_tab, "Received", "Given", "Organisation"]
+if reports:
+    tab_names.append("My reports")
 tabs = dict(
     zip(
         tab_names,
@@ -264,3 +267,28 @@ with tabs["Organisation"]:
         st.info("Nothing has been shared with everyone yet.")
     else:
         st.dataframe(feed.drop(columns=["id"]), hide_index=True, width="stretch")
+
+if "My reports" in tabs:
+    with tabs["My reports"]:
+        st.caption(
+            "Feedback your reports received that is shared with their managers or with "
+            "everyone — answers to your requests about them included. Private feedback "
+            "stays between giver and receiver."
+        )
+        report_id = st.selectbox(
+            "Report",
+            options=list(reports),
+            format_func=reports.__getitem__,
+            index=None,
+            placeholder="Choose a report",
+            key="feedback_report_pick",
+        )
+        if report_id is not None:
+            with _ui.shown_errors(stop=True), unit_of_work() as session:
+                theirs = queries.list_feedback_received(
+                    session=session, actor=actor, person_id=report_id
+                )
+            if theirs.empty:
+                st.info("Nothing shared with managers yet.")
+            else:
+                st.dataframe(theirs.drop(columns=["id"]), hide_index=True, width="stretch")

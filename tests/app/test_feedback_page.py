@@ -46,7 +46,8 @@ def test_every_role_opens_the_page(app: AppTest, username: str) -> None:
     labels = _tab_labels(at)
     assert labels[:2] == ["Give feedback", "Ask for feedback"]
     assert labels[2].startswith("Requests for me (")
-    assert labels[3:] == ["Received", "Given", "Organisation"]
+    assert labels[3:6] == ["Received", "Given", "Organisation"]
+    assert ("My reports" in labels) is (username in {"maya", "daniel"})
     assert not at.error, [e.value for e in at.error]
 
 
@@ -200,3 +201,33 @@ def test_home_lists_the_request_waiting_for_me(app: AppTest, demo_database_url: 
     ]
     assert len(links) == 1
     assert f"request={request_id}" in links[0].query_string
+
+
+def test_a_manager_reads_what_reports_share_with_managers_only(
+    app: AppTest, demo_database_url: str
+) -> None:
+    emma = _person_id(demo_database_url, "emma")
+    with Session(make_engine(demo_database_url)) as session:
+        shared = set(
+            session.exec(
+                select(Feedback.text).where(
+                    Feedback.receiver_id == emma, Feedback.visibility != "private"
+                )
+            )
+        )
+        private = set(
+            session.exec(
+                select(Feedback.text).where(
+                    Feedback.receiver_id == emma, Feedback.visibility == "private"
+                )
+            )
+        )
+    at = open_page(sign_in(app, "maya"), PAGE)
+    at.selectbox(key="feedback_report_pick").select(emma).run()
+    assert not at.exception
+    frame = at.dataframe[-1].value
+    assert set(frame["feedback"]) == shared
+    # The demo's named stories: a peer's private note, Maya's own coaching.
+    assert any(t.startswith("The hand-over notes") for t in private)
+    assert not any(t.startswith("The hand-over notes") for t in frame["feedback"])
+    assert any(t.startswith("Try writing the design note") for t in frame["feedback"])
