@@ -359,3 +359,26 @@ def test_the_received_export_escapes_formulas(session: Session, org: SmallOrg) -
     values = [cell.value for row in sheet.iter_rows() for cell in row]
     assert "'=1+1" in values
     assert "=1+1" not in values
+
+
+def test_of_two_simultaneous_answers_only_one_is_kept(session: Session, org: SmallOrg) -> None:
+    from sqlalchemy import update
+
+    request = make_feedback_request(session, requester=org.report, asked=org.peer)
+    # Another session answers it after this one has read it as open.
+    session.execute(
+        update(FeedbackRequest)
+        .where(FeedbackRequest.id == request.id)  # type: ignore[arg-type]
+        .values(status="answered")
+        .execution_options(synchronize_session=False)
+    )
+    assert request.status == "open"  # what this session still believes
+    with pytest.raises(ValidationError, match="just been answered"):
+        commands.answer_feedback_request(
+            session,
+            actor=actor_for(session, org.peer),
+            request_id=request.id or 0,
+            kind="praise",
+            text="Second answer",
+            visibility="private",
+        )
