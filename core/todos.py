@@ -35,6 +35,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "core.goals.todos",
     "core.assessments.todos",
     "core.learning.todos",
+    "core.feedback.todos",
 )
 
 # A dated to-do becomes "due soon" this many days before its date.

@@ -641,4 +641,5 @@ class Invitation(SQLModel, table=True):
     used_at: datetime | None = None
 
 
+from db import feedback_models as feedback_models  # noqa: E402
 from db import module_models as module_models  # noqa: E402

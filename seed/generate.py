@@ -25,6 +25,7 @@ from db.models import OrgUnit
 from seed.demo import DEMO_PASSWORD
 from seed.demo_assessments import generate_assessments
 from seed.demo_competencies import generate_competencies
+from seed.demo_feedback import generate_feedback
 from seed.demo_goals import generate_goals
 from seed.names import ascii_slug, unique_names
 from seed.org import OrgPlan, PersonPlan, Progress, UnitPlan, load_org_plan
@@ -129,6 +130,7 @@ GENERATION_STEPS: list[tuple[str, Callable[[Session, random.Random, Progress], N
     ("Competency frameworks", generate_competencies),
     ("Goals and OKRs", generate_goals),
     ("Assessments", generate_assessments),
+    ("Feedback", generate_feedback),
 ]
 
 
