@@ -213,11 +213,11 @@ def shown_report(answers: Iterable[Answer], *, threshold: int) -> ShownReport:
     shown_comments: list[CommentList] = []
     for question in questions:
         for group in GROUP_ORDER:
-            given = comments.get((question, group), [])
-            if not given or (group in ANONYMOUS and len(given) < threshold):
+            texts = comments.get((question, group), [])
+            if not texts or (group in ANONYMOUS and len(texts) < threshold):
                 continue
             # Sorted: the order of answers must not hint at who wrote which.
-            ordered = tuple(sorted(given)) if group in ANONYMOUS else tuple(given)
+            ordered = tuple(sorted(texts)) if group in ANONYMOUS else tuple(texts)
             shown_comments.append(CommentList(question, group, ordered))
     return ShownReport(
         threshold=threshold,
