@@ -79,6 +79,7 @@ class Capability(enum.StrEnum):
     edit_learning_catalogue = "edit the learning catalogue"
     administer_people = "administer people and accounts"
     read_audit_log = "read the audit log"
+    review_participation = "see 360 participation (response rates, never answers)"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -104,6 +105,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.edit_learning_catalogue,
             Capability.administer_people,
             Capability.read_audit_log,
+            Capability.review_participation,
         }
     ),
 }
@@ -130,6 +132,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("role_profile", "Me"),
     PageAccess("my_skills", "Me"),
     PageAccess("learning", "Me"),
+    PageAccess("reviews", "Me"),
     PageAccess("team_goals", "My team", Capability.team_goals),
     PageAccess("goal_report", "My team", Capability.goal_report_team),
     PageAccess("goal_report", "HR", Capability.goal_report_org),
@@ -379,3 +382,36 @@ def can_assign_learning(actor: Actor, relation: Relation) -> bool:
 def can_update_learning_status(actor: Actor, relation: Relation) -> bool:
     """The learner tracks their own progress; their managers may too."""
     return relation is Relation.self_ or can_manage_report(actor, relation)
+
+
+# --- 360 reviews ------------------------------------------------------------------
+#
+# Anonymity itself (which figures a report may show) is core.reviews.anonymity;
+# these rules say who may act on a review at all.
+
+
+def can_manage_review(actor: Actor, relation: Relation) -> bool:
+    """Launch a 360, approve its raters, invite externals, close it: the
+    subject's managers up the chain, and HR."""
+    return can_manage_report(actor, relation) or has(actor, Capability.read_all_records)
+
+
+def can_nominate_review_raters(actor: Actor, relation: Relation) -> bool:
+    """Add or remove raters before the list is approved: the subject and
+    whoever manages the review."""
+    return relation is Relation.self_ or can_manage_review(actor, relation)
+
+
+def can_view_review_report(actor: Actor, relation: Relation) -> bool:
+    """The released report (aggregates only): the subject and their managers.
+    HR reads participation, not the report."""
+    return relation is Relation.self_ or can_manage_report(actor, relation)
+
+
+def can_set_review_threshold(actor: Actor) -> bool:
+    """Raise a review's anonymity threshold (before it opens)."""
+    return has(actor, Capability.review_participation)
+
+
+def can_read_review_participation(actor: Actor) -> bool:
+    return has(actor, Capability.review_participation)
