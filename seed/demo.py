@@ -22,6 +22,7 @@ from db.models import OrgUnit, Setting
 from seed.demo_assessments import seed_demo_assessments
 from seed.demo_competencies import seed_competencies
 from seed.demo_goals import seed_demo_goals
+from seed.demo_reviews import seed_demo_reviews
 from seed.names import ascii_slug, unique_names
 from seed.org import OrgPlan, PersonPlan, UnitPlan, load_org_plan
 
@@ -159,6 +160,7 @@ DEMO_STEPS: list[tuple[str, Callable[[Session], None]]] = [
     ("demo.competencies", seed_competencies),
     ("demo.goals", seed_demo_goals),
     ("demo.assessments", seed_demo_assessments),
+    ("demo.reviews", seed_demo_reviews),
 ]
 
 

@@ -460,6 +460,9 @@ def get_review_report(session: Session, *, actor: Actor, review_id: int) -> Revi
         ],
         columns=["question", "from", "comment"],
     )
+    asked = set(
+        session.exec(select(ReviewRater.group).where(ReviewRater.review_id == review.id)).all()
+    )
     counts = pd.DataFrame(
         [
             {
@@ -471,13 +474,14 @@ def get_review_report(session: Session, *, actor: Actor, review_id: int) -> Revi
                 ),
             }
             for g in GROUP_ORDER
+            if g.value in asked
         ],
         columns=["group", "answers"],
     ).astype({"answers": str})
     hidden = tuple(
         GROUP_LABELS[g]
         for g in GROUP_ORDER
-        if g in an.ANONYMOUS and shown.response_counts.get(g) is None
+        if g in an.ANONYMOUS and g.value in asked and shown.response_counts.get(g) is None
     )
     return ReviewReport(
         review_id=review.id,
