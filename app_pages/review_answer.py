@@ -12,10 +12,10 @@ from core.runtime import unit_of_work
 DONE = "review_answer_done"
 
 st.title("Your feedback", anchor=False)
-if st.session_state.get(DONE):
+token = str(st.query_params.get("review_token", ""))
+if token and st.session_state.get(DONE) == token:
     st.success("Thank you: your answers are in. You can close this page.")
     st.stop()
-token = str(st.query_params.get("review_token", ""))
 form = None
 with _ui.shown_errors(stop=True), unit_of_work() as session:
     form = rq.get_external_form(session, token=token)
@@ -32,6 +32,5 @@ if answers is not None:
         rc.submit_external_answers(session, token=token, answers=answers)
         sent = True
     if sent:
-        st.session_state[DONE] = True
-        st.query_params.clear()
+        st.session_state[DONE] = token
         st.rerun()

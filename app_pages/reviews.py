@@ -269,7 +269,7 @@ with shown_tabs["My reviews"]:
                     lambda session: rc.close_review(session, actor=actor, review_id=review_id),
                     success="Review closed: the report is released.",
                 )
-        if view.status == "closed" and (view.is_subject or view.can_manage):
+        if view.may_read_report:
             st.subheader("Report", anchor=False)
             report = _ui.load(
                 lambda session: rq.get_review_report(session, actor=actor, review_id=review_id)

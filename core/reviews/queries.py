@@ -90,6 +90,7 @@ class ReviewView:
     can_manage: bool
     can_edit_raters: bool
     i_am_to_answer: bool
+    may_read_report: bool
     raters: tuple[RaterRow, ...]
     counts: tuple[GroupCount, ...]
     externals_waiting: int
@@ -315,6 +316,8 @@ def get_review(session: Session, *, actor: Actor, review_id: int) -> ReviewView:
             and not mine.answered
             and ReviewStatus(review.status) is ReviewStatus.collecting
         ),
+        may_read_report=can_view_review_report(actor, relation)
+        and an.report_released(review.status),
         raters=tuple(raters),
         counts=counts,
         externals_waiting=waiting if managing else 0,

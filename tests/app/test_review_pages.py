@@ -1,0 +1,140 @@
+"""The 360 pages for each role, and the no-sign-in page an external link opens.
+
+Demo reviews (seed/demo_reviews.py): #1 peers shown, lone external hidden;
+#2 two peers only (hidden); #3 open, Emma to answer as a peer; #4 Maya's own.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from core.reviews import commands as rc
+from core.runtime import unit_of_work
+from core.text import markdown_literal
+from db.engine import make_engine
+from db.models import Person, UserAccount
+from db.review_models import Review
+from tests.app.conftest import HOME, open_page, sign_in
+from tests.factories import actor_for
+
+PAGE = "app_pages/reviews.py"
+
+
+def _open_review(at: AppTest, review_id: int) -> AppTest:
+    at.query_params["review"] = str(review_id)
+    return open_page(at, PAGE)
+
+
+def _texts(at: AppTest) -> str:
+    parts = [e.value for e in (*at.markdown, *at.caption, *at.info, *at.header, *at.subheader)]
+    return "\n".join(parts)
+
+
+def test_an_employee_answers_a_review_as_a_peer(app: AppTest) -> None:
+    at = open_page(sign_in(app, "emma"), PAGE)
+    assert [t.value for t in at.title] == ["360 reviews"]
+    assert "To answer" in [s.value for s in at.subheader]
+    at = _open_review(at, 3)
+    assert "Your answers" in [s.value for s in at.subheader]
+    assert "Launch" not in [t.label for t in at.tabs]
+    at.text_area(key="reviews_answer_3_comment_strengths").input("Great at pairing.")
+    radios = [r for r in at.radio if r.key and r.key.startswith("reviews_answer_3_rating_")]
+    radios[0].set_value(2)
+    at.button(key="FormSubmitter:reviews_answer_3_form-Send answers").click().run()
+    assert not at.exception
+    assert any("Answers sent" in s.value for s in at.success)
+    assert "Your answers" not in [s.value for s in at.subheader]
+
+
+def test_a_manager_sees_a_report_with_the_peer_group_hidden(app: AppTest) -> None:
+    at = _open_review(sign_in(app, "maya"), 2)
+    assert "Report" in [s.value for s in at.subheader]
+    assert any("Peers" in i.value and "left out" in i.value.lower() for i in at.info)
+    table = next(d.value for d in at.dataframe if "all others" in d.value.columns)
+    assert table["peers"].isna().all()
+    assert at.get("download_button")
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+
+
+def test_a_manager_sees_the_peer_group_when_three_answered(app: AppTest) -> None:
+    at = _open_review(sign_in(app, "maya"), 1)
+    table = next(d.value for d in at.dataframe if "all others" in d.value.columns)
+    assert table["peers"].notna().all()
+    assert table["externals"].isna().all()
+
+
+def test_a_manager_launches_and_approves(app: AppTest, demo_database_url: str) -> None:
+    at = open_page(sign_in(app, "maya"), PAGE)
+    at.selectbox(key="reviews_launch_person").select_index(0)
+    at.button(key="reviews_launch_go").click().run()
+    assert not at.exception
+    engine = make_engine(demo_database_url)
+    with unit_of_work(engine) as session:
+        review = session.exec(select(Review).order_by(Review.id.desc())).first()  # type: ignore[union-attr]
+        assert review is not None
+        assert review.status == "draft"
+        new_id = review.id
+    engine.dispose()
+    at = _open_review(at, new_id)
+    at.button(key=f"reviews_approve_{new_id}").click().run()
+    assert not at.exception
+    assert any("open for answers" in s.value for s in at.success)
+
+
+def test_the_subject_reads_their_report_and_hr_reads_participation(app: AppTest) -> None:
+    at = _open_review(sign_in(app, "maya"), 4)
+    assert "Report" in [s.value for s in at.subheader]
+    hr = open_page(sign_in(AppTest.from_file(HOME, default_timeout=60), "hana"), PAGE)
+    assert "Participation" in [t.label for t in hr.tabs]
+    participation = next(d.value for d in hr.dataframe if "response rate" in d.value.columns)
+    assert {"comment", "rating"}.isdisjoint(participation.columns)
+    hr = _open_review(hr, 2)
+    assert "Report" not in [s.value for s in hr.subheader]
+    assert not hr.error
+
+
+def test_an_external_answers_through_the_link_once(demo_database_url: str) -> None:
+    engine = make_engine(demo_database_url)
+    with unit_of_work(engine) as session:
+        maya = session.exec(
+            select(Person).join(UserAccount).where(UserAccount.username == "maya")
+        ).one()
+        manager = actor_for(session, maya)
+        rc.add_rater(
+            session,
+            actor=manager,
+            review_id=3,
+            group="external",
+            external_name="Cleo Customer",
+            external_email="cleo@client.example",
+        )
+        [link] = rc.create_external_links(session, actor=manager, review_id=3, base_url="http://x")
+    engine.dispose()
+    token = parse_qs(urlparse(link.link).query)["review_token"][0]
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.query_params["review_token"] = token
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Your feedback"]
+    assert "You are asked for feedback on" in at.markdown[0].value
+    # Nothing of the app beyond the form: no navigation, no other people.
+    assert "Maya" not in _texts(at)
+    at.text_area(key="review_answer_comment_strengths").input("Quick and clear.")
+    at.button(key="FormSubmitter:review_answer_form-Send answers").click().run()
+    assert not at.exception
+    assert any("Thank you" in s.value for s in at.success)
+    again = AppTest.from_file(HOME, default_timeout=60)
+    again.query_params["review_token"] = token
+    again.run()
+    assert [e.value for e in again.error] == [markdown_literal(rc.REFUSED)]
+
+
+def test_a_forged_review_link_gets_the_neutral_message(demo_database_url: str) -> None:
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.query_params["review_token"] = "forged"
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [markdown_literal(rc.REFUSED)]
