@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from app_pages import _ui
@@ -42,6 +43,25 @@ def answer_form(form: AnswerForm, *, prefix: str) -> dict[str, AnswerIn] | None:
     return answers if sent else None
 
 
+HIDDEN = "—"
+
+
+def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """For st.table (whose cells are Markdown): text escaped, numbers to two
+    places, a figure that may not be shown as a dash."""
+    out = frame.astype(object).copy()
+    for column in out.columns:
+        out[column] = [
+            HIDDEN
+            if value is None or (isinstance(value, float) and pd.isna(value))
+            else f"{value:.2f}".rstrip("0").rstrip(".")
+            if isinstance(value, float)
+            else _ui.md(value)
+            for value in out[column]
+        ]
+    return out.set_index(out.columns[0])
+
+
 def show_report(report: ReviewReport, *, key: str) -> None:
     if report.hidden_groups:
         st.info(
@@ -71,14 +91,14 @@ def show_report(report: ReviewReport, *, key: str) -> None:
             )
             st.altair_chart(chart, width="stretch")
     with table_col:
-        st.dataframe(report.by_competency, hide_index=True, width="stretch")
+        st.table(shown_table(report.by_competency))
     st.subheader("Comments", anchor=False)
     if report.comments.empty:
         st.caption("No comments can be shown.")
     else:
         st.dataframe(report.comments, hide_index=True, width="stretch")
     st.subheader("Answers per group", anchor=False)
-    st.dataframe(report.counts, hide_index=True)
+    st.table(shown_table(report.counts))
     st.download_button(
         "Download Excel",
         data=report.workbook,
