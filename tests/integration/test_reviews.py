@@ -350,3 +350,66 @@ def test_my_reviews_lists_what_to_answer(session: Session) -> None:
     assert list(
         rq.list_my_reviews(session, actor=actor_for(session, org.subject)).as_subject["review"]
     ) == [review_id]
+
+
+def test_home_to_dos_ask_for_answers_and_approvals(session: Session) -> None:
+    from core.reviews import todos as review_todos
+
+    org, review_id = _launched(session)
+    today = date.today()
+    manager = actor_for(session, org.manager)
+    subject = actor_for(session, org.subject)
+    peer = actor_for(session, org.peers[0])
+    [approve] = review_todos.raters_to_approve(session, manager, today)
+    assert approve.kind == "reviews.approve_raters"
+    assert approve.query == {"review": str(review_id)}
+    assert [t.kind for t in review_todos.raters_to_approve(session, subject, today)] == [
+        "reviews.check_raters"
+    ]
+    assert review_todos.answers_waiting(session, peer, today) == []
+    rc.approve_raters(session, actor=manager, review_id=review_id)
+    assert review_todos.raters_to_approve(session, manager, today) == []
+    [answer] = review_todos.answers_waiting(session, peer, today)
+    assert answer.title == "Answer the 360 review of Sam Subject"
+    assert answer.due_on == DUE
+    [own] = review_todos.answers_waiting(session, subject, today)
+    assert own.kind == "reviews.self_assessment"
+    rc.submit_answers(session, actor=peer, review_id=review_id, answers=_answers(org, 2, "p"))
+    assert review_todos.answers_waiting(session, peer, today) == []
+
+
+def test_external_links_are_e_mailed_and_a_failed_send_leaves_the_link_valid(
+    session: Session,
+) -> None:
+    from core.mail import SmtpSettings
+    from tests.smtp_server import local_smtp_server
+
+    org, review_id = _launched(session)
+    manager = actor_for(session, org.manager)
+    for name, email in (("Cleo", "cleo@client.example"), ("Rex", "refused@client.example")):
+        rc.add_rater(
+            session,
+            actor=manager,
+            review_id=review_id,
+            group="external",
+            external_name=name,
+            external_email=email,
+        )
+    rc.approve_raters(session, actor=manager, review_id=review_id)
+    links = rc.create_external_links(session, actor=manager, review_id=review_id, base_url=BASE)
+    with local_smtp_server() as server:
+        settings = SmtpSettings(
+            host="127.0.0.1", port=server.port, from_address="hr@acme.example", security="none"
+        )
+        results = rc.email_external_links(
+            session, actor=manager, review_id=review_id, links=links, settings=settings
+        )
+        [delivery] = server.wait_for(1)
+    assert [r.sent for r in results] == [True, False]
+    body = delivery.message.get_content()
+    assert "Sam Subject" in body
+    assert links[0].link in body
+    # The link that was not sent still works.
+    assert rq.get_external_form(session, token=_token(links[1].link)).subject_name == "Sam Subject"
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "review_links.emailed"))
+    assert all("review_token" not in e.detail for e in events)
