@@ -85,7 +85,14 @@ with shown_tabs["My reviews"]:
                 "Your self-assessment" if view.is_subject else "Your answers", anchor=False
             )
             if form.group in {g.value for g in (Group.peer, Group.direct_report)}:
-                st.caption("Your answers are anonymous and shown only with others'.")
+                st.caption(
+                    _ui.md(
+                        "Your answers are anonymous: they are shown only together with at "
+                        f"least {view.threshold - 1} others of your group, never on their own."
+                    )
+                )
+            elif form.group == Group.manager.value:
+                st.caption("As the manager, your answers are shown with your name.")
             given = _reviews_ui.answer_form(form, prefix=f"reviews_answer_{review_id}")
             if given is not None:
                 answers = given
