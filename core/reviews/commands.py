@@ -704,3 +704,23 @@ def _feed_current_levels(session: Session, *, review: Review) -> int:
         )
         recorded += 1
     return recorded
+
+
+def erase_review_text(session: Session, *, person_id: int) -> None:
+    """For a leaver's erasure (core.people.privacy): free text written about
+    them in 360s goes, and the names and e-mails of external raters of their
+    reviews; the ratings stay (they carry no identity)."""
+    reviews = sa_select(col(Review.id)).where(col(Review.subject_id) == person_id)
+    responses = sa_select(col(ReviewResponse.response_id)).where(
+        col(ReviewResponse.review_id).in_(reviews)
+    )
+    session.execute(
+        update(ReviewAnswer.__table__)  # type: ignore[attr-defined]
+        .where(col(ReviewAnswer.response_id).in_(responses))
+        .values(comment="")
+    )
+    session.execute(
+        update(ReviewRater.__table__)  # type: ignore[attr-defined]
+        .where(col(ReviewRater.review_id).in_(reviews), col(ReviewRater.person_id).is_(None))
+        .values(external_name="external rater", external_email=None, token_hash=None)
+    )

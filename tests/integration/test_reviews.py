@@ -413,3 +413,26 @@ def test_external_links_are_e_mailed_and_a_failed_send_leaves_the_link_valid(
     assert rq.get_external_form(session, token=_token(links[1].link)).subject_name == "Sam Subject"
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "review_links.emailed"))
     assert all("review_token" not in e.detail for e in events)
+
+
+def test_erasing_a_leaver_clears_360_text_about_them(session: Session) -> None:
+    from core.people.privacy import erase_person
+
+    org, review_id = _run(session, peers_answering=3)
+    org.subject.active = False
+    session.add(org.subject)
+    session.flush()
+    erase_person(session, actor=actor_for(session, org.hr), person_id=org.subject.id)
+    texts = session.exec(
+        select(ReviewAnswer.comment)
+        .join(ReviewResponse, col(ReviewResponse.response_id) == col(ReviewAnswer.response_id))
+        .where(ReviewResponse.review_id == review_id)
+    ).all()
+    assert texts
+    assert set(texts) == {""}
+    externals = session.exec(
+        select(ReviewRater).where(
+            ReviewRater.review_id == review_id, ReviewRater.group == "external"
+        )
+    ).all()
+    assert all(r.external_email is None for r in externals)
