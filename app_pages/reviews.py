@@ -206,13 +206,33 @@ with shown_tabs["My reviews"]:
                     success="Raters approved: the review is open for answers.",
                 )
         if view.can_manage and view.status == "collecting":
+            settings = None
+            try:
+                settings = _ui.smtp_settings()
+            except ConfigError as problem:
+                st.warning(_ui.md(f"E-mail is not set up correctly: {problem}"))
+            base_url = (
+                os.environ.get("STRIDE_BASE_URL") or str(st.context.url or "").split("/reviews")[0]
+            )
+            if settings is not None and st.button(
+                "E-mail a reminder to everyone who has not answered",
+                icon=":material/send:",
+                key=f"reviews_remind_{review_id}",
+                help="Who has not answered is not shown to you: reminders go out by themselves.",
+            ):
+                smtp = settings
+                _ui.run_action(
+                    lambda session: rc.email_reminders(
+                        session, actor=actor, review_id=review_id, settings=smtp, base_url=base_url
+                    ),
+                    success=lambda all_sent: (
+                        "Reminders sent."
+                        if all_sent
+                        else "Reminders sent; some could not be delivered (see the server log)."
+                    ),
+                )
             if view.externals_waiting:
                 st.subheader("External raters' links", anchor=False)
-                settings = None
-                try:
-                    settings = _ui.smtp_settings()
-                except ConfigError as problem:
-                    st.warning(_ui.md(f"E-mail is not set up correctly: {problem}"))
                 send_mail = settings is not None and st.toggle(
                     "E-mail the links", value=True, key=f"reviews_links_mail_{review_id}"
                 )
@@ -220,10 +240,6 @@ with shown_tabs["My reviews"]:
                     f"Make links for {view.externals_waiting} external rater(s)",
                     key=f"reviews_links_{review_id}",
                 ):
-                    base_url = (
-                        os.environ.get("STRIDE_BASE_URL")
-                        or str(st.context.url or "").split("/reviews")[0]
-                    )
                     links = None
                     with _ui.shown_errors(), unit_of_work() as session:
                         links = rc.create_external_links(

@@ -10,6 +10,7 @@ not even the audit log (which HR reads) says who.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import smtplib
@@ -39,6 +40,8 @@ from core.reviews import anonymity as an
 from core.reviews.anonymity import Group, ReviewStatus
 from db.models import Assessment, AssessmentSource, Person, RoleRequirement, ScaleValue, utcnow
 from db.review_models import Review, ReviewAnswer, ReviewQuestion, ReviewRater, ReviewResponse
+
+log = logging.getLogger(__name__)
 
 COMMENT_LIMIT = 4_000
 NAME_LIMIT = 200
@@ -724,3 +727,62 @@ def erase_review_text(session: Session, *, person_id: int) -> None:
         .where(col(ReviewRater.review_id).in_(reviews), col(ReviewRater.person_id).is_(None))
         .values(external_name="external rater", external_email=None, token_hash=None)
     )
+
+
+def email_reminders(
+    session: Session,
+    *,
+    actor: Actor,
+    review_id: int,
+    settings: SmtpSettings,
+    base_url: str,
+    connect: Callable[[SmtpSettings], smtplib.SMTP] | None = None,
+) -> bool:
+    """E-mail every colleague asked who has not answered yet (externals get
+    new links instead). Returns only whether every message went out: neither
+    names nor a count, which would tell the manager who has not answered."""
+    review = _review(session, review_id)
+    _require_manage(session, actor, review, "remind")
+    _require_status(review, ReviewStatus.collecting, message="This review is not open for answers.")
+    subject = session.get(Person, review.subject_id)
+    subject_name = subject.full_name if subject else "a colleague"
+    waiting = session.exec(
+        select(Person.full_name, Person.email, ReviewRater.group)
+        .join(ReviewRater, col(ReviewRater.person_id) == col(Person.id))
+        .where(
+            ReviewRater.review_id == review_id,
+            col(ReviewRater.answered).is_(False),
+            col(Person.active),
+        )
+    ).all()
+    link = f"{base_url.rstrip('/')}/reviews?review={review_id}"
+    messages = [
+        OutgoingMessage(
+            to_name=name,
+            to_address=email,
+            subject=(
+                "Your 360 self-assessment is waiting"
+                if group == Group.self_.value
+                else f"Your feedback on {subject_name} is waiting"
+            ),
+            body=(
+                f"Hello {name},\n\n"
+                f"{actor.full_name} reminds you that the 360 review of {subject_name} is due on "
+                f"{review.due_on:%d %B %Y}. Answer in Stride:\n\n{link}\n"
+            ),
+        )
+        for name, email, group in waiting
+    ]
+    results = send_messages(messages, settings=settings, connect=connect)
+    for result in results:
+        if not result.sent:
+            log.warning("360 reminder for review %s not sent: %s", review_id, result.problem)
+    record_event(
+        session,
+        actor_id=actor.person_id,
+        action="review_reminders.emailed",
+        entity="review",
+        entity_id=review_id,
+    )
+    session.flush()
+    return all(r.sent for r in results)

@@ -436,3 +436,41 @@ def test_erasing_a_leaver_clears_360_text_about_them(session: Session) -> None:
         )
     ).all()
     assert all(r.external_email is None for r in externals)
+
+
+def test_reminders_go_to_those_who_have_not_answered_and_say_nothing_of_who(
+    session: Session,
+) -> None:
+    from core.mail import SmtpSettings
+    from tests.smtp_server import local_smtp_server
+
+    org, review_id = _launched(session)
+    manager = actor_for(session, org.manager)
+    rc.approve_raters(session, actor=manager, review_id=review_id)
+    rc.submit_answers(
+        session,
+        actor=actor_for(session, org.peers[0]),
+        review_id=review_id,
+        answers=_answers(org, 2, "p"),
+    )
+    with local_smtp_server() as server:
+        settings = SmtpSettings(
+            host="127.0.0.1", port=server.port, from_address="hr@acme.example", security="none"
+        )
+        outcome = rc.email_reminders(
+            session, actor=manager, review_id=review_id, settings=settings, base_url=BASE
+        )
+        # self, manager, two peers, two reports
+        deliveries = server.wait_for(6)
+    assert outcome is True
+    recipients = {r for d in deliveries for r in d.recipients}
+    assert org.peers[0].email not in recipients
+    assert org.peers[1].email in recipients
+    with pytest.raises(PermissionDenied):
+        rc.email_reminders(
+            session,
+            actor=actor_for(session, org.subject),
+            review_id=review_id,
+            settings=settings,
+            base_url=BASE,
+        )
