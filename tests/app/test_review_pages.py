@@ -140,3 +140,56 @@ def test_a_forged_review_link_gets_the_neutral_message(demo_database_url: str) -
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [markdown_literal(rc.REFUSED)]
+
+
+def _draft_for(url: str, username: str) -> int:
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        maya = session.exec(
+            select(Person).join(UserAccount).where(UserAccount.username == "maya")
+        ).one()
+        subject = session.exec(
+            select(Person).join(UserAccount).where(UserAccount.username == username)
+        ).one()
+        from datetime import date, timedelta
+
+        review_id = rc.launch_review(
+            session,
+            actor=actor_for(session, maya),
+            subject_id=subject.id,
+            due_on=date.today() + timedelta(days=20),
+        )
+    engine.dispose()
+    return review_id
+
+
+def test_the_subject_adds_and_removes_raters_before_approval(
+    app: AppTest, demo_database_url: str
+) -> None:
+    review_id = _draft_for(demo_database_url, "tereza.quinn")
+    at = _open_review(sign_in(app, "tereza.quinn"), review_id)
+    raters = next(d.value for d in at.dataframe if "group" in d.value.columns)
+    assert "Maya Okafor" in set(raters["name"])
+    assert f"reviews_approve_{review_id}" not in [b.key for b in at.button]
+    person = at.selectbox(key=f"reviews_add_person_{review_id}")
+    person.select_index(person.options.index("Hana Ibrahim")).run()
+    at.button(key=f"reviews_add_{review_id}").click().run()
+    assert not at.exception
+    assert any("Rater added" in s.value for s in at.success)
+    raters = next(d.value for d in at.dataframe if "group" in d.value.columns)
+    assert "Hana Ibrahim" in set(raters["name"])
+    removable = at.selectbox(key=f"reviews_remove_pick_{review_id}")
+    removable.select_index(0).run()
+    at.button(key=f"reviews_remove_{review_id}").click().run()
+    assert not at.exception
+    assert any("Rater removed" in s.value for s in at.success)
+
+
+def test_hr_raises_the_threshold_of_a_draft(app: AppTest, demo_database_url: str) -> None:
+    review_id = _draft_for(demo_database_url, "tereza.quinn")
+    at = _open_review(sign_in(app, "hana"), review_id)
+    at.number_input(key=f"reviews_threshold_{review_id}").set_value(5)
+    at.button(key=f"reviews_threshold_set_{review_id}").click().run()
+    assert not at.exception
+    assert any("Threshold set" in s.value for s in at.success)
+    assert any("anonymity threshold 5" in c.value for c in at.caption)
