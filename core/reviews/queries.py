@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from core.access import (
     Actor,
     Relation,
+    can_manage_report,
     can_manage_review,
     can_nominate_review_raters,
     can_read_review_participation,
@@ -39,6 +40,7 @@ from db.models import Person, ScaleValue
 from db.review_models import Review, ReviewRater
 
 MAX_LISTED = 500
+ANONYMOUS_RATER = "(anonymous to HR)"
 
 
 @dataclass(frozen=True)
@@ -273,6 +275,9 @@ def get_review(session: Session, *, actor: Actor, review_id: int) -> ReviewView:
     raters: list[RaterRow] = []
     counts: tuple[GroupCount, ...] = ()
     waiting = 0
+    # HR outside the reporting line runs the review without learning who the
+    # anonymous raters are (with participation counts, names could say who answered).
+    names_shown = relation is Relation.self_ or can_manage_report(actor, relation)
     if relation is Relation.self_ or managing:
         people = dict(
             session.exec(
@@ -288,12 +293,13 @@ def get_review(session: Session, *, actor: Actor, review_id: int) -> ReviewView:
         ).all():
             group = Group(rater.group)
             name = rater.external_name if rater.person_id is None else people.get(rater.person_id)
+            masked = group in an.ANONYMOUS and not names_shown
             raters.append(
                 RaterRow(
                     rater_id=rater.id or 0,
                     group=group.value,
-                    name=name or "",
-                    removable=draft and group in an.ANONYMOUS,
+                    name=ANONYMOUS_RATER if masked else name or "",
+                    removable=draft and group in an.ANONYMOUS and not masked,
                 )
             )
             if group is Group.external and not rater.answered:

@@ -474,3 +474,19 @@ def test_reminders_go_to_those_who_have_not_answered_and_say_nothing_of_who(
             settings=settings,
             base_url=BASE,
         )
+
+
+def test_hr_outside_the_line_runs_a_review_without_anonymous_raters_names(
+    session: Session,
+) -> None:
+    org, review_id = _launched(session)
+    view = rq.get_review(session, actor=actor_for(session, org.hr), review_id=review_id)
+    anonymous = [r for r in view.raters if r.group in ("peer", "direct_report")]
+    assert anonymous
+    assert {r.name for r in anonymous} == {rq.ANONYMOUS_RATER}
+    assert not any(r.removable for r in anonymous)
+    assert "Mona Manager" in {r.name for r in view.raters}
+    manager_view = rq.get_review(
+        session, actor=actor_for(session, org.manager), review_id=review_id
+    )
+    assert "Peer 0" in {r.name for r in manager_view.raters}
