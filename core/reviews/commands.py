@@ -3,9 +3,9 @@
 Answers are written as a `ReviewResponse` with a random id and its group
 only; the rater row is marked answered in the same transaction, in one
 `UPDATE … WHERE answered = false` so a second tab cannot answer twice. The
-audit log names the rater of the self and manager groups only: for the
-anonymous groups it records that *a* peer (report, external) answered, so
-not even the audit log (which HR reads) says who.
+audit log records the self and manager answers; an anonymous answer gets no
+audit row of its own (its time, beside sign-in rows, could say who answered),
+and closing records how many answers each group gave.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from core.access import (
@@ -563,16 +563,17 @@ def submit_answers(
     rows = _validated(session, review_id, answers)
     _use_up(session, rater.id, refused="You have answered this review already.")
     _store(session, review_id=review_id, group=rater.group, rows=rows)
-    named = not an.is_anonymous(rater.group)
-    record_event(
-        session,
-        # An anonymous rater is not named, even to the audit log.
-        actor_id=actor.person_id if named else None,
-        action="review_answers.submitted",
-        entity="review",
-        entity_id=review_id,
-        detail={"group": rater.group},
-    )
+    if not an.is_anonymous(rater.group):
+        # An anonymous answer leaves no audit row of its own: its time, next
+        # to sign-in rows, could say who answered. Closing records the counts.
+        record_event(
+            session,
+            actor_id=actor.person_id,
+            action="review_answers.submitted",
+            entity="review",
+            entity_id=review_id,
+            detail={"group": rater.group},
+        )
     session.flush()
 
 
@@ -608,15 +609,7 @@ def submit_external_answers(
     rows = _validated(session, review.id, answers)
     _use_up(session, rater.id, refused=REFUSED)
     _store(session, review_id=review.id, group=Group.external.value, rows=rows)
-    record_event(
-        session,
-        actor_id=None,
-        action="review_answers.submitted",
-        entity="review",
-        entity_id=review.id,
-        detail={"group": Group.external.value},
-    )
-    session.flush()
+    session.flush()  # no audit row of its own (see submit_answers)
 
 
 # --- closing -----------------------------------------------------------------------
@@ -650,13 +643,20 @@ def close_review(session: Session, *, actor: Actor, review_id: int) -> int:
     review.closed_at = utcnow()
     session.add(review)
     recorded = _feed_current_levels(session, review=review)
+    responses = dict(
+        session.exec(
+            select(ReviewResponse.group, func.count())
+            .where(ReviewResponse.review_id == review_id)
+            .group_by(col(ReviewResponse.group))
+        ).all()
+    )
     record_event(
         session,
         actor_id=actor.person_id,
         action="review.closed",
         entity="review",
         entity_id=review_id,
-        detail={"assessments": recorded},
+        detail={"assessments": recorded, "responses": responses},
     )
     session.flush()
     return recorded
