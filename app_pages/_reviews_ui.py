@@ -44,6 +44,7 @@ def answer_form(form: AnswerForm, *, prefix: str) -> dict[str, AnswerIn] | None:
 
 
 HIDDEN = "—"
+SIDE_COLUMNS = ["competency", "self", "all others", "spread (sd)", "self vs others"]
 
 
 def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -72,7 +73,7 @@ def show_report(report: ReviewReport, *, key: str) -> None:
             ),
             icon=":material/visibility_off:",
         )
-    chart_col, table_col = st.columns([1, 1])
+    chart_col, table_col = st.columns([3, 2])
     with chart_col:
         if report.chart.empty:
             st.caption("No ratings can be shown.")
@@ -81,7 +82,12 @@ def show_report(report: ReviewReport, *, key: str) -> None:
                 alt.Chart(report.chart)
                 .mark_bar()
                 .encode(
-                    y=alt.Y("competency:N", title=None),
+                    y=alt.Y(
+                        "competency:N",
+                        title=None,
+                        sort=list(dict.fromkeys(report.chart["competency"])),
+                        axis=alt.Axis(labelLimit=220),
+                    ),
                     x=alt.X("mean:Q", title="mean level"),
                     color=alt.Color("who:N", title=None),
                     yOffset="who:N",
@@ -91,7 +97,10 @@ def show_report(report: ReviewReport, *, key: str) -> None:
             )
             st.altair_chart(chart, width="stretch")
     with table_col:
-        st.table(shown_table(report.by_competency))
+        st.table(shown_table(report.by_competency[SIDE_COLUMNS]))
+    st.subheader("By group", anchor=False)
+    st.caption("A group is shown only where it has enough answers; spread is over all others.")
+    st.table(shown_table(report.by_competency))
     st.subheader("Comments", anchor=False)
     if report.comments.empty:
         st.caption("No comments can be shown.")

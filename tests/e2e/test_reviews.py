@@ -56,7 +56,7 @@ def _launch(page: Page, base_url: str, subject: str) -> int:
 
 
 def _report_rows(page: Page) -> list[dict[str, str]]:
-    table = page.get_by_test_id("stTable").filter(has_text="all others")
+    table = page.get_by_test_id("stTable").filter(has_text="others rated")
     expect(table.locator("tbody tr").first).to_be_visible()
     headers = [h.strip() for h in table.locator("thead th").all_inner_texts()]
     rows = []
