@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
@@ -19,6 +20,7 @@ from db.models import Person, UserAccount
 from db.review_models import Review
 from tests.app.conftest import HOME, open_page, sign_in
 from tests.factories import actor_for
+from tests.smtp_server import local_smtp_server
 
 PAGE = "app_pages/reviews.py"
 HIDDEN = "—"
@@ -193,3 +195,41 @@ def test_hr_raises_the_threshold_of_a_draft(app: AppTest, demo_database_url: str
     assert not at.exception
     assert any("Threshold set" in s.value for s in at.success)
     assert any("anonymity threshold 5" in c.value for c in at.caption)
+
+
+def test_a_manager_e_mails_reminders_and_external_links(
+    app: AppTest, demo_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(demo_database_url)
+    with unit_of_work(engine) as session:
+        maya = session.exec(
+            select(Person).join(UserAccount).where(UserAccount.username == "maya")
+        ).one()
+        rc.add_rater(
+            session,
+            actor=actor_for(session, maya),
+            review_id=3,
+            group="external",
+            external_name="Cleo Customer",
+            external_email="cleo@client.example",
+        )
+    engine.dispose()
+    with local_smtp_server() as server:
+        monkeypatch.setenv("STRIDE_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("STRIDE_SMTP_PORT", str(server.port))
+        monkeypatch.setenv("STRIDE_SMTP_SECURITY", "none")
+        monkeypatch.setenv("STRIDE_SMTP_FROM", "Northwind HR <hr@northwind.example>")
+        at = _open_review(sign_in(app, "maya"), 3)
+        at.button(key="reviews_remind_3").click().run()
+        assert not at.exception
+        assert any(s.value == "Reminders sent." for s in at.success)
+        reminded = {r for d in server.wait_for(4) for r in d.recipients}  # the four peers
+        assert "emma.lindqvist@northwind.example" in reminded
+        count = len(server.deliveries)
+        at.button(key="reviews_links_3").click().run()
+        assert not at.exception
+        [mailed] = server.wait_for(count + 1)[count:]
+        assert mailed.recipients == ["cleo@client.example"]
+        assert "review_token=" in mailed.message.get_content()
+        shown = next(d.value for d in at.dataframe if "link" in d.value.columns)
+        assert list(shown["e-mail"]) == ["sent"]
