@@ -114,6 +114,15 @@ with shown_tabs["My reviews"]:
             )
             if view.status != "draft":
                 st.dataframe(view.counts_frame(), hide_index=True)
+        if view.status == "draft" and view.groups_too_small:
+            st.warning(
+                _ui.md(
+                    f"Fewer than {view.threshold} raters asked in: "
+                    f"{', '.join(view.groups_too_small)}. Their answers would never be shown: "
+                    "add raters, or remove these."
+                ),
+                icon=":material/visibility_off:",
+            )
         if view.can_edit_raters:
             with _ui.shown_errors(stop=True), unit_of_work() as session:
                 candidates = dict(

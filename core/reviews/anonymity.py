@@ -228,6 +228,12 @@ def shown_report(answers: Iterable[Answer], *, threshold: int) -> ShownReport:
     )
 
 
+def groups_too_small(invited: Mapping[Group, int], *, threshold: int) -> list[Group]:
+    """Anonymous groups asked with fewer raters than the threshold: their
+    answers could never be shown (worth adding raters before approval)."""
+    return [g for g in GROUP_ORDER if g in ANONYMOUS and 0 < invited.get(g, 0) < max(threshold, 1)]
+
+
 def rests_on_enough(aggregate: Aggregate, *, threshold: int) -> bool:
     """No anonymous group behind this figure has fewer than `threshold` ratings."""
     return all(

@@ -97,6 +97,14 @@ class ReviewView:
     counts: tuple[GroupCount, ...]
     externals_waiting: int
 
+    @property
+    def groups_too_small(self) -> list[str]:
+        """Labels of anonymous groups with fewer raters than the threshold."""
+        invited: dict[Group, int] = {}
+        for rater in self.raters:
+            invited[Group(rater.group)] = invited.get(Group(rater.group), 0) + 1
+        return [GROUP_LABELS[g] for g in an.groups_too_small(invited, threshold=self.threshold)]
+
     def counts_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [

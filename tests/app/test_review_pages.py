@@ -144,11 +144,11 @@ def test_a_forged_review_link_gets_the_neutral_message(demo_database_url: str) -
     assert [e.value for e in at.error] == [markdown_literal(rc.REFUSED)]
 
 
-def _draft_for(url: str, username: str) -> int:
+def _draft_for(url: str, username: str, launcher: str = "maya") -> int:
     engine = make_engine(url)
     with unit_of_work(engine) as session:
         maya = session.exec(
-            select(Person).join(UserAccount).where(UserAccount.username == "maya")
+            select(Person).join(UserAccount).where(UserAccount.username == launcher)
         ).one()
         subject = session.exec(
             select(Person).join(UserAccount).where(UserAccount.username == username)
@@ -233,3 +233,17 @@ def test_a_manager_e_mails_reminders_and_external_links(
         assert "review_token=" in mailed.message.get_content()
         shown = next(d.value for d in at.dataframe if "link" in d.value.columns)
         assert list(shown["e-mail"]) == ["sent"]
+
+
+def test_a_draft_warns_of_groups_too_small_to_be_shown(
+    app: AppTest, demo_database_url: str
+) -> None:
+    # Maya's peers are Daniel's three other leads.
+    review_id = _draft_for(demo_database_url, "maya", launcher="daniel")
+    at = _open_review(sign_in(app, "maya"), review_id)
+    assert not at.warning
+    removable = at.selectbox(key=f"reviews_remove_pick_{review_id}")
+    peer = next(o for o in removable.options if o.endswith("(Peers)"))
+    removable.select_index(removable.options.index(peer)).run()
+    at.button(key=f"reviews_remove_{review_id}").click().run()
+    assert any("would never be shown" in w.value for w in at.warning)

@@ -95,6 +95,12 @@ def test_blind_spots_and_nearest_rank() -> None:
     assert an.nearest_rank(2, []) is None
 
 
+def test_groups_asked_too_few_raters_are_flagged() -> None:
+    invited = {Group.self_: 1, Group.manager: 1, Group.peer: 2, Group.direct_report: 3}
+    assert an.groups_too_small(invited, threshold=3) == [Group.peer]
+    assert an.groups_too_small(invited, threshold=4) == [Group.peer, Group.direct_report]
+
+
 def test_response_counts_only_from_the_threshold() -> None:
     assert an.shown_response_count(Group.peer, 2, threshold=3) is None
     assert an.shown_response_count(Group.peer, 3, threshold=3) == 3
