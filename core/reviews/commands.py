@@ -105,6 +105,38 @@ def _require_status(review: Review, *allowed: ReviewStatus, message: str) -> Non
         raise ValidationError(message)
 
 
+def _move(
+    session: Session,
+    review: Review,
+    start: ReviewStatus,
+    end: ReviewStatus,
+    *,
+    message: str,
+    **values: object,
+) -> None:
+    """Change the status in one `UPDATE … WHERE status = start`: of two
+    managers approving or closing at once, one wins and the other is told."""
+    moved = session.execute(
+        update(Review.__table__)  # type: ignore[attr-defined]
+        .where(col(Review.id) == review.id, col(Review.status) == start.value)
+        .values(status=end.value, **values)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise ValidationError(message)
+    session.refresh(review)
+
+
+def _lock_open(session: Session, review_id: int) -> None:
+    """Answers are taken only while the review is open; the row is held
+    (FOR SHARE on PostgreSQL) so that closing waits for an answer being
+    saved instead of releasing a report it then changes."""
+    status = session.exec(
+        select(Review.status).where(Review.id == review_id).with_for_update(read=True)
+    ).one()
+    if ReviewStatus(status) is not ReviewStatus.collecting:
+        raise ValidationError("This review is not open for answers.")
+
+
 def _clean_comment(text: str) -> str:
     cleaned = (text or "").strip()
     if len(cleaned) > COMMENT_LIMIT:
@@ -347,10 +379,15 @@ def approve_raters(session: Session, *, actor: Actor, review_id: int) -> None:
     review = _review(session, review_id)
     _require_manage(session, actor, review, "approve")
     _require_status(review, ReviewStatus.draft, message="This review's raters are approved.")
-    review.status = ReviewStatus.collecting.value
-    review.raters_approved_by_id = actor.person_id
-    review.raters_approved_at = utcnow()
-    session.add(review)
+    _move(
+        session,
+        review,
+        ReviewStatus.draft,
+        ReviewStatus.collecting,
+        message="This review's raters are approved.",
+        raters_approved_by_id=actor.person_id,
+        raters_approved_at=utcnow(),
+    )
     record_event(
         session,
         actor_id=actor.person_id,
@@ -561,6 +598,7 @@ def submit_answers(
     if rater.answered:
         raise ValidationError("You have answered this review already.")
     rows = _validated(session, review_id, answers)
+    _lock_open(session, review_id)
     _use_up(session, rater.id, refused="You have answered this review already.")
     _store(session, review_id=review_id, group=rater.group, rows=rows)
     if not an.is_anonymous(rater.group):
@@ -607,6 +645,10 @@ def submit_external_answers(
     assert rater.id is not None
     assert review.id is not None
     rows = _validated(session, review.id, answers)
+    try:
+        _lock_open(session, review.id)
+    except ValidationError as closed:
+        raise AuthError(REFUSED) from closed
     _use_up(session, rater.id, refused=REFUSED)
     _store(session, review_id=review.id, group=Group.external.value, rows=rows)
     session.flush()  # no audit row of its own (see submit_answers)
@@ -639,9 +681,14 @@ def close_review(session: Session, *, actor: Actor, review_id: int) -> int:
     review = _review(session, review_id)
     _require_manage(session, actor, review, "close")
     _require_status(review, ReviewStatus.collecting, message="Only an open review can be closed.")
-    review.status = ReviewStatus.closed.value
-    review.closed_at = utcnow()
-    session.add(review)
+    _move(
+        session,
+        review,
+        ReviewStatus.collecting,
+        ReviewStatus.closed,
+        message="Only an open review can be closed.",
+        closed_at=utcnow(),
+    )
     recorded = _feed_current_levels(session, review=review)
     responses = dict(
         session.exec(

@@ -3,18 +3,20 @@ the report's anonymity, the current-level feed and who may read what."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from core.errors import AuthError, PermissionDenied, ValidationError
+from core.errors import AuthError, Busy, PermissionDenied, ValidationError
 from core.reviews import commands as rc
 from core.reviews import queries as rq
 from core.reviews.commands import AnswerIn
-from db.models import AuditEvent, CurrentLevel
+from core.runtime import unit_of_work
+from db.models import Assessment, AuditEvent, CurrentLevel
 from db.review_models import ReviewAnswer, ReviewRater, ReviewResponse
 from tests.factories import ReviewOrg, actor_for, make_review_org
 
@@ -490,3 +492,40 @@ def test_hr_outside_the_line_runs_a_review_without_anonymous_raters_names(
         session, actor=actor_for(session, org.manager), review_id=review_id
     )
     assert "Peer 0" in {r.name for r in manager_view.raters}
+
+
+def test_two_managers_closing_at_once_release_one_report(committing_engine: Engine) -> None:
+    """Both click "Close" at the same moment: one closes, the other is told,
+    and the 360 ratings are recorded once."""
+    with unit_of_work(committing_engine) as session:
+        org, review_id = _launched(session)
+        manager = actor_for(session, org.manager)
+        hr = actor_for(session, org.hr)
+        rc.approve_raters(session, actor=manager, review_id=review_id)
+        rc.submit_answers(
+            session, actor=manager, review_id=review_id, answers=_answers(org, 2, "m")
+        )
+        subject_id = org.subject.id
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def close(actor: object) -> None:
+        start.wait()
+        try:
+            with unit_of_work(committing_engine) as session:
+                rc.close_review(session, actor=actor, review_id=review_id)  # type: ignore[arg-type]
+            outcomes.append("closed")
+        except (ValidationError, Busy):
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=close, args=(a,)) for a in (manager, hr)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["closed", "refused"]
+    with unit_of_work(committing_engine) as session:
+        fed = session.exec(
+            select(Assessment).where(Assessment.person_id == subject_id, Assessment.source == "360")
+        ).all()
+    assert len(fed) == 2  # one per competency, once
