@@ -55,9 +55,12 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "frameworks": ("Frameworks", ":material/schema:"),
     "role_map": ("Role map", ":material/grid_on:"),
     "insights": ("Insights", ":material/insights:"),
+    "organisation": ("Organisation", ":material/corporate_fare:"),
     "people_import": ("Import people", ":material/upload_file:"),
     "invitations": ("Invitations", ":material/forward_to_inbox:"),
     "privacy": ("Privacy requests", ":material/shield_person:"),
+    "programme_health": ("Programme health", ":material/monitor_heart:"),
+    "modules": ("Modules", ":material/toggle_on:"),
     "admin": ("Admin", ":material/admin_panel_settings:"),
 }
 

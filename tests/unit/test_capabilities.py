@@ -13,6 +13,7 @@ from core.access import (
     Role,
     can_administer_people,
     can_edit_competencies,
+    can_edit_organisation,
     can_read_goal_report,
     can_view_org_gaps,
     can_view_team_gaps,
@@ -43,7 +44,7 @@ def test_an_employee_gets_only_the_shared_pages() -> None:
 def test_a_manager_gets_the_team_section() -> None:
     assert navigation(MANAGER) == {
         **EVERYONE_PAGES,
-        "My team": ["team_goals", "goal_report", "skills_gap"],
+        "My team": ["team_goals", "goal_report", "skills_gap", "programme_health"],
     }
 
 
@@ -56,9 +57,12 @@ def test_hr_gets_the_hr_section_and_no_team_section() -> None:
             "frameworks",
             "role_map",
             "insights",
+            "organisation",
             "people_import",
             "invitations",
             "privacy",
+            "programme_health",
+            "modules",
             "admin",
         ],
     }
@@ -74,9 +78,12 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
         "frameworks",
         "role_map",
         "insights",
+        "organisation",
         "people_import",
         "invitations",
         "privacy",
+        "programme_health",
+        "modules",
         "admin",
     ]
 
@@ -128,6 +135,7 @@ def test_page_views_follow_the_table(actor: Actor, views: list[str], reach: str 
 def test_hr_rules_follow_the_table(actor: Actor, expected: bool) -> None:
     assert can_edit_competencies(actor) is expected
     assert can_administer_people(actor) is expected
+    assert can_edit_organisation(actor) is expected
 
 
 def test_the_org_gap_cache_is_shared_only_by_those_who_may_see_it() -> None:

@@ -1,7 +1,7 @@
 """reviews: 360-degree reviews, raters, and answers stored apart from raters
 
 Revision ID: 0010_reviews
-Revises: 0007 (the invitations revision; its id is "0007")
+Revises: 0013 (modules; re-chained after merging main)
 Create Date: 2026-12-03 11:38:41
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0010_reviews"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
