@@ -87,6 +87,7 @@ class Capability(enum.StrEnum):
     manage_modules = "switch practices on or off per unit"
     programme_health_team = "read the programme health of one's line"
     programme_health_org = "read the programme health of everyone"
+    review_participation = "see 360 participation (response rates, never answers)"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -116,6 +117,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.read_audit_log,
             Capability.manage_modules,
             Capability.programme_health_org,
+            Capability.review_participation,
         }
     ),
 }
@@ -145,6 +147,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("my_skills", "Me", module="competencies"),
     PageAccess("learning", "Me", module="competencies"),
     PageAccess("feedback", "Me", module="feedback"),
+    PageAccess("reviews", "Me", module="reviews"),
     PageAccess("team_goals", "My team", Capability.team_goals, module="goals"),
     PageAccess("goal_report", "My team", Capability.goal_report_team, module="goals"),
     PageAccess("goal_report", "HR", Capability.goal_report_org),
@@ -453,3 +456,36 @@ def can_request_feedback_about(actor: Actor, relation: Relation) -> bool:
 def can_answer_feedback_request(actor: Actor, *, asked_id: int) -> bool:
     """Only the person asked answers or declines a request."""
     return asked_id == actor.person_id
+
+
+# --- 360 reviews ------------------------------------------------------------------
+#
+# Anonymity itself (which figures a report may show) is core.reviews.anonymity;
+# these rules say who may act on a review at all.
+
+
+def can_manage_review(actor: Actor, relation: Relation) -> bool:
+    """Launch a 360, approve its raters, invite externals, close it: the
+    subject's managers up the chain, and HR."""
+    return can_manage_report(actor, relation) or has(actor, Capability.read_all_records)
+
+
+def can_nominate_review_raters(actor: Actor, relation: Relation) -> bool:
+    """Add or remove raters before the list is approved: the subject and
+    whoever manages the review."""
+    return relation is Relation.self_ or can_manage_review(actor, relation)
+
+
+def can_view_review_report(actor: Actor, relation: Relation) -> bool:
+    """The released report (aggregates only): the subject and their managers.
+    HR reads participation, not the report."""
+    return relation is Relation.self_ or can_manage_report(actor, relation)
+
+
+def can_set_review_threshold(actor: Actor) -> bool:
+    """Raise a review's anonymity threshold (before it opens)."""
+    return has(actor, Capability.review_participation)
+
+
+def can_read_review_participation(actor: Actor) -> bool:
+    return has(actor, Capability.review_participation)

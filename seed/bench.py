@@ -12,6 +12,8 @@ each of ~20 role competencies), then, in a fresh process, measures:
 - the server-side render of the Skills gap page with AppTest, for a team
   lead (team heatmap) and an HR admin (organisation heatmap): cold (caches
   cleared before each run) and warm (served from st.cache_data);
+- the 360 report page (app_pages/reviews.py) for the manager of a person
+  whose closed review every suggested rater answered;
 - for comparison, an empty script and the Home dashboard in the same run;
 - the measuring process's peak memory (max RSS).
 
@@ -76,6 +78,57 @@ def _accounts(database_url: str) -> dict[str, str]:
     assert lead is not None
     assert hr is not None
     return {"manager": lead, "hr": hr}
+
+
+def _closed_review(database_url: str, manager_username: str) -> int:
+    """A finished 360 of one of the manager's reports: every suggested rater
+    answers every question, then it closes (through the real services)."""
+    import random
+    from datetime import date, timedelta
+
+    from sqlmodel import Session, col, select
+
+    from core.auth import resolve_actor
+    from core.reviews import commands as rc
+    from core.reviews.queries import get_answer_form
+    from db.engine import make_engine
+    from db.models import Person, UserAccount, utcnow
+    from db.review_models import ReviewRater
+
+    rng = random.Random(360)
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        manager = resolve_actor(session, username=manager_username, authenticated_at=utcnow())
+        subject_id = session.exec(
+            select(Person.id)
+            .where(Person.manager_id == manager.person_id, col(Person.position_id).is_not(None))
+            .order_by(col(Person.id))
+        ).first()
+        assert subject_id is not None
+        due = date.today() + timedelta(days=7)
+        review_id = rc.launch_review(session, actor=manager, subject_id=subject_id, due_on=due)
+        rc.approve_raters(session, actor=manager, review_id=review_id)
+        raters = session.exec(
+            select(ReviewRater.person_id).where(ReviewRater.review_id == review_id)
+        ).all()
+        for person_id in raters:
+            username = session.exec(
+                select(UserAccount.username).where(UserAccount.person_id == person_id)
+            ).one()
+            actor = resolve_actor(session, username=username, authenticated_at=utcnow())
+            form = get_answer_form(session, actor=actor, review_id=review_id)
+            answers = {
+                q.key: rc.AnswerIn(
+                    rng.choice([rank for rank, _ in q.levels]) if q.rated else None,
+                    "A comment." if rng.random() < 0.7 else "",
+                )
+                for q in form.questions
+            }
+            rc.submit_answers(session, actor=actor, review_id=review_id, answers=answers)
+        rc.close_review(session, actor=manager, review_id=review_id)
+        session.commit()
+    engine.dispose()
+    return review_id
 
 
 def measure(database_url: str, runs: int) -> dict[str, Any]:
@@ -150,6 +203,18 @@ def measure(database_url: str, runs: int) -> dict[str, Any]:
         at.run()
         results[f"{role}_page_warm_s"] = _median_time(at.run, runs)
         assert not at.exception, at.exception
+    # The 360 report page, for the manager of the person reviewed.
+    review_id = _closed_review(database_url, accounts["manager"])
+    at = AppTest.from_file(home, default_timeout=300)
+    at.run()
+    at.text_input[0].input(accounts["manager"])
+    at.text_input[1].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    at.query_params["review"] = str(review_id)
+    at.switch_page("app_pages/reviews.py").run()
+    assert not at.exception, at.exception
+    assert "Report" in [s.value for s in at.subheader], "no 360 report"
+    results["review_report_s"] = _median_time(at.run, runs)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     engine.dispose()
     return results
@@ -187,6 +252,7 @@ def _print(size: int, r: dict[str, Any]) -> None:
         ("Skills gap, manager, cached", r["manager_page_warm_s"]),
         ("Skills gap, HR, cold", r["hr_page_cold_s"]),
         ("Skills gap, HR, cached", r["hr_page_warm_s"]),
+        ("360 report page (manager)", r["review_report_s"]),
     ]
     for label, seconds in rows:
         print(f"  {label:<32} {seconds:7.3f} s   {seconds / empty:6.1f}× empty page")

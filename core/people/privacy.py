@@ -23,6 +23,7 @@ from core.access import Actor, can_administer_people, require
 from core.audit import record_event
 from core.errors import NotFound, ValidationError
 from core.export import workbook_bytes
+from core.reviews.commands import erase_review_text
 from db.feedback_models import Feedback, FeedbackRequest, FeedbackRequestStatus
 from db.models import (
     Assessment,
@@ -318,6 +319,7 @@ def erase_person(session: Session, *, actor: Actor, person_id: int) -> None:
         .where(col(ProgressUpdate.key_result_id).in_(their_key_results))
         .values(note="")
     )
+    erase_review_text(session, person_id=person_id)
     record_event(
         session,
         actor_id=actor.person_id,

@@ -66,9 +66,10 @@ def test_every_source_module_registers() -> None:
         "core.assessments.todos",
         "core.learning.todos",
         "core.feedback.todos",
+        "core.reviews.todos",
     }
     modules = set(todos.registered_sources().values())
-    assert modules == {"goals", "competencies", "learning", "feedback"}
+    assert modules == {"goals", "competencies", "learning", "feedback", "reviews"}
 
 
 # --- goals -----------------------------------------------------------------
