@@ -201,7 +201,12 @@ def _hidden_expertise_rows(session: Session, *, min_margin: int, limit: int) -> 
             isouter=True,
         )
         .where(margin >= min_margin)
-        .order_by(learner_count.desc(), margin.desc(), col(Person.id))
+        .order_by(
+            learner_count.desc(),
+            margin.desc(),
+            col(Person.id),
+            col(RoleRequirement.competency_id),
+        )
         .limit(limit)
     )
     return _frame(
