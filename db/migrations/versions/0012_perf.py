@@ -1,4 +1,4 @@
-"""perf: covering index for current-level aggregates at 10,000 people
+"""perf: indexes for current-level aggregates and ratings per person at 10,000 people
 
 Revision ID: 0012_perf
 Revises: 0007
@@ -22,8 +22,16 @@ def upgrade() -> None:
             ["competency_id", "value_id", "person_id"],
             unique=False,
         )
+    with op.batch_alter_table("assessment", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_assessment_person_competency",
+            ["person_id", "competency_id", "source", "at"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("assessment", schema=None) as batch_op:
+        batch_op.drop_index("ix_assessment_person_competency")
     with op.batch_alter_table("currentlevel", schema=None) as batch_op:
         batch_op.drop_index("ix_currentlevel_competency_value_person")
