@@ -6,16 +6,14 @@ import hashlib
 import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import String, cast, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from core import audit_sentences as sentences
 from core.access import Actor, can_read_audit_log, require
-from core.imports import column_limit
 from core.text import LIKE_ESCAPE, contains_pattern
 from db.models import (
     AuditEvent,
@@ -31,8 +29,13 @@ from db.models import (
     Scale,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 AUDIT_PAGE_LIMIT = 5_000
-ENTITY_ID_MAX = column_limit(AuditEvent, "entity_id")
+# Read from the column (as core.imports.column_limit does) without importing
+# the workbook machinery: every sign-in imports this module.
+ENTITY_ID_MAX: int = AuditEvent.__table__.c.entity_id.type.length  # type: ignore[attr-defined]
 # `entity.past_tense_verb` (goal.created, role_map.saved, account.signed_in),
 # so the audit log's action filter reads as a list of things that happened.
 ACTION_NAME = re.compile(r"^[a-z0-9_]+\.([a-z]+ed|reset)(_[a-z]+)*$")
@@ -127,6 +130,8 @@ def list_audit_events(
         query = query.where(
             col(AuditEvent.at) < datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
         )
+    import pandas as pd  # late: the sign-in page needs this module, not pandas
+
     rows = session.execute(query).all()
     facts = [
         sentences.EventFacts(

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIME_FORMAT = "%-d %b %Y, %H:%M"  # 3 Dec 2026, 14:05
 
@@ -38,6 +40,8 @@ def as_utc(value: datetime) -> datetime:
 
 def local_time(value: datetime | None, zone: tzinfo, *, fmt: str = TIME_FORMAT) -> str:
     """One moment as text in the viewer's zone: "3 Dec 2026, 15:05"; "" for none."""
+    import pandas as pd  # late, like every pandas use here: the sign-in page imports this
+
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp):
@@ -50,6 +54,8 @@ def local_time(value: datetime | None, zone: tzinfo, *, fmt: str = TIME_FORMAT) 
 def localise(frame: pd.DataFrame, columns: Iterable[str], zone: tzinfo) -> pd.DataFrame:
     """A copy whose datetime `columns` hold the viewer's wall-clock time
     (naive, so grids and Excel show it as is, with no "+00:00")."""
+    import pandas as pd
+
     out = frame.copy()
     for column in columns:
         if column not in out.columns:
