@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app_pages import _ui
 from core import goals as goal_service
+from core import timezones
 from core.access import Actor
 from core.errors import StaleEdit
 from core.goals import DESCRIPTION_MAX, GoalView
@@ -477,7 +478,8 @@ def history(goal: GoalView, *, actor: Actor, key: str) -> None:
         lambda session: goal_service.get_goal(session=session, actor=actor, goal_id=goal.id)
     )
     if detail is not None:
-        frame = detail.history_frame()
+        zone = _ui.viewer_zone()
+        frame = timezones.localise(detail.history_frame(), ["at"], zone)
         if not frame.empty:
             chart = (
                 alt.Chart(frame)
@@ -495,5 +497,10 @@ def history(goal: GoalView, *, actor: Actor, key: str) -> None:
             frame,
             hide_index=True,
             width="stretch",
-            column_config={"progress": st.column_config.NumberColumn(format="%.0f%%")},
+            column_config={
+                "progress": st.column_config.NumberColumn(format="%.0f%%"),
+                "at": st.column_config.DatetimeColumn(
+                    f"at ({timezones.zone_label(zone)})", format="D MMM YYYY, HH:mm"
+                ),
+            },
         )
