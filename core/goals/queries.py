@@ -178,6 +178,15 @@ class _NumbersMemo:
                 self._entries.move_to_end(key)
             return found
 
+    def latest(self, prefix: tuple[Any, ...]) -> _MeasuredCycle | None:
+        """The newest entry of a cycle (its key starts with `prefix`), to
+        update instead of measuring again."""
+        with self._lock:
+            for key in reversed(self._entries):
+                if key[: len(prefix)] == prefix:
+                    return self._entries[key]
+            return None
+
     def put(self, key: tuple[Any, ...], value: _MeasuredCycle) -> None:
         with self._lock:
             self._entries[key] = value
@@ -282,6 +291,10 @@ def _cycle_numbers(
         stamp = _numbers_stamp(session, cycle)
         base = _NUMBERS_MEMO.get(stamp) if stamp is not None else None
         if base is None:
+            previous = _NUMBERS_MEMO.latest(stamp[:4]) if stamp is not None else None
+            if previous is not None:
+                base = _remeasure(session, cycle, previous)
+        if base is None:
             base = _measure(session, cycle, None, with_parents=with_parents)
             # Kept only if nothing changed while measuring (PostgreSQL's read
             # committed gives each statement its own snapshot).
@@ -327,6 +340,34 @@ def _measure(
                 measured.add(goal_id)
                 stack.extend(children.get(goal_id, []))
     narrow = focus_ids is not None and len(measured) <= FOCUS_LIMIT
+    key_results = _load_key_results(session, cycle, measured if narrow else None, measured)
+    own = {
+        goal_id: pm.goal_progress(
+            [pm.WeightedProgress(kr.progress, kr.weight) for kr in key_results.get(goal_id, [])]
+        )
+        for goal_id in measured
+    }
+    rolled = pm.roll_up(
+        pm.GoalNode(
+            id=g_id,
+            parent_id=goals[g_id].parent_id,
+            own_progress=own[g_id],
+            status=goals[g_id].status,
+        )
+        for g_id in measured
+    )
+    last_activity: dict[int, datetime] = {}
+    for goal_id in measured:
+        updates = [kr.last_update_at for kr in key_results.get(goal_id, []) if kr.last_update_at]
+        last_activity[goal_id] = max([goals[goal_id].created_at, *updates])
+    return _MeasuredCycle(goals, measured, key_results, own, rolled, last_activity)
+
+
+def _load_key_results(
+    session: Session, cycle: GoalCycle, only: set[int] | None, measured: set[int]
+) -> dict[int, list[KeyResultView]]:
+    """The key results of the `measured` goals with their progress and latest
+    update; `only` narrows the queries to those goals (None: the whole cycle)."""
     kr_query = (
         select(*_KR_COLUMNS)
         .join(Goal, col(Goal.id) == col(KeyResult.goal_id))
@@ -343,9 +384,9 @@ def _measure(
         .where(Goal.cycle_id == cycle.id)
         .group_by(col(ProgressUpdate.key_result_id))
     )
-    if narrow:
-        kr_query = kr_query.where(col(Goal.id).in_(measured))
-        latest_ids = latest_ids.where(col(Goal.id).in_(measured))
+    if only is not None:
+        kr_query = kr_query.where(col(Goal.id).in_(only))
+        latest_ids = latest_ids.where(col(Goal.id).in_(only))
     latest_sub = latest_ids.subquery()
     latest = {
         kr_id: (confidence, last_at)
@@ -391,12 +432,57 @@ def _measure(
                 last_update_at=last_at,
             )
         )
-    own = {
-        goal_id: pm.goal_progress(
-            [pm.WeightedProgress(kr.progress, kr.weight) for kr in key_results.get(goal_id, [])]
-        )
-        for goal_id in measured
+    return key_results
+
+
+def _remeasure(
+    session: Session, cycle: GoalCycle, previous: _MeasuredCycle
+) -> _MeasuredCycle | None:
+    """The numbers again after a few goals changed: only goals whose version
+    moved (or that are new) are read again with their key results; the rest
+    is taken from `previous`, and the roll-up is redone over the whole tree.
+    None when too much changed (measure from scratch)."""
+    versions = dict(
+        session.exec(select(Goal.id, Goal.version).where(Goal.cycle_id == cycle.id)).all()
+    )
+    changed = {
+        goal_id
+        for goal_id, version in versions.items()
+        if goal_id is not None
+        and (goal_id not in previous.goals or previous.goals[goal_id].version != version)
     }
+    if len(changed) > FOCUS_LIMIT:
+        return None
+    goals = {g: row for g, row in previous.goals.items() if g in versions and g not in changed}
+    if changed:
+        goals.update(
+            {
+                row[0]: _GoalRow(*row)
+                for row in session.exec(
+                    select(*_GOAL_ROW_COLUMNS).where(
+                        Goal.cycle_id == cycle.id, col(Goal.id).in_(changed)
+                    )
+                ).all()
+            }
+        )
+    changed &= set(goals)
+    measured = set(goals)
+    key_results = {g: krs for g, krs in previous.key_results.items() if g in goals}
+    for goal_id in changed:
+        key_results.pop(goal_id, None)
+    if changed:
+        key_results.update(_load_key_results(session, cycle, changed, changed))
+    own = {g: previous.own[g] for g in measured if g not in changed and g in previous.own}
+    last_activity = {
+        g: previous.last_activity[g]
+        for g in measured
+        if g not in changed and g in previous.last_activity
+    }
+    for goal_id in changed:
+        krs = key_results.get(goal_id, [])
+        own[goal_id] = pm.goal_progress([pm.WeightedProgress(kr.progress, kr.weight) for kr in krs])
+        updates = [kr.last_update_at for kr in krs if kr.last_update_at]
+        last_activity[goal_id] = max([goals[goal_id].created_at, *updates])
     rolled = pm.roll_up(
         pm.GoalNode(
             id=g_id,
@@ -406,10 +492,6 @@ def _measure(
         )
         for g_id in measured
     )
-    last_activity: dict[int, datetime] = {}
-    for goal_id in measured:
-        updates = [kr.last_update_at for kr in key_results.get(goal_id, []) if kr.last_update_at]
-        last_activity[goal_id] = max([goals[goal_id].created_at, *updates])
     return _MeasuredCycle(goals, measured, key_results, own, rolled, last_activity)
 
 
