@@ -1,22 +1,24 @@
-"""Skills-gap benchmark: organisations of 1,000 and 10,000 people.
+"""Page benchmark: every page of each role at 1,000 and 10,000 people.
 
     python -m seed.bench                       # 1,000 and 10,000 people, 5 runs each
-    python -m seed.bench --sizes 1000 --runs 3 --workdir /tmp/stride-bench
+    python -m seed.bench --sizes 10000 --runs 3 --roles hr --pages alignment insights
+    python -m seed.bench --sizes 10000 --database-url sqlite:///data/bench-10000.db
 
 For each size it generates an organisation with seed.generate (about 40
-ratings per person: a self-assessment and most often a manager rating for
-each of ~20 role competencies), then, in a fresh process, measures:
+ratings per person, ~3 goals per person with progress histories), then, in a
+fresh process, measures:
 
-- the organisation heatmap aggregate (core.assessments.get_org_heatmap, the
-  SQL GROUP BY and the roll-up), median of the runs;
-- the server-side render of the Skills gap page with AppTest, for a team
-  lead (team heatmap) and an HR admin (organisation heatmap): cold (caches
-  cleared before each run) and warm (served from st.cache_data);
-- for comparison, an empty script and the Home dashboard in the same run;
+- the organisation heatmap aggregate (core.assessments.get_org_heatmap);
+- an empty AppTest page, for scale;
+- for an employee, a team lead and an HR admin, the server render (AppTest)
+  of every page their navigation lists (core.access): the first visit with
+  every cache cleared (st.cache_data and the goals' per-process cycle
+  numbers), cold (st.cache_data cleared before each run) and cached;
 - the measuring process's peak memory (max RSS).
 
-Machines are noisy: it prints medians, and ratios to the empty page measured
-in the same process, which travel better between machines than seconds.
+Each figure is a median, in wall-clock and in CPU seconds of the measuring
+process (the app, AppTest and SQLite all run in it). Machines are shared and
+noisy: the CPU time is the steadier figure. Target: 0.5 s per page.
 """
 
 from __future__ import annotations
