@@ -250,7 +250,8 @@ def record_download(
 ) -> None:
     """A file was really downloaded (the button's click, not the page's
     rerun that prepared it): `<what>.exported`, naming the file."""
-    entity = re.sub(r"[^a-z0-9_]+", "_", what.lower()).strip("_") or "file"
+    # Within the action column with ".exported" (PostgreSQL refuses longer).
+    entity = (re.sub(r"[^a-z0-9_]+", "_", what.lower()).strip("_") or "file")[:50].rstrip("_")
     detail: dict[str, Any] = {"file": file_name}
     if rows is not None:
         detail["rows"] = rows

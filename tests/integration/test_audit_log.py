@@ -153,3 +153,14 @@ def test_only_hr_reads_the_log(session: Session) -> None:
     emma = make_person(session, name="Emma Lee")
     with pytest.raises(PermissionDenied):
         list_audit_events(session, actor=actor_for(session, emma))
+
+
+def test_a_long_file_name_still_fits_the_action_column(session: Session) -> None:
+    hr = make_person(session, name="Hana Ibrahim", hr=True)
+    record_download(
+        session, actor=actor_for(session, hr), what="x" * 120, file_name="x" * 120 + ".xlsx"
+    )
+    session.flush()
+    row = session.exec(select(AuditEvent).where(AuditEvent.actor_id == hr.id)).one()
+    assert len(row.action) <= 60
+    assert row.action.endswith(".exported")
