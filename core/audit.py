@@ -24,6 +24,7 @@ from db.models import (
     KeyResult,
     LearningAssignment,
     LearningItem,
+    OrgUnit,
     Person,
     Position,
     Scale,
@@ -185,6 +186,7 @@ def resolve_names(session: Session, wanted: dict[str, set[str]]) -> sentences.Na
         (s.FRAMEWORK, Framework, Framework.id, Framework.name),
         (s.SCALE, Scale, Scale.id, Scale.name),
         (s.LEARNING_ITEM, LearningItem, LearningItem.id, LearningItem.title),
+        (s.ORG_UNIT, OrgUnit, OrgUnit.id, OrgUnit.name),
     ]
     for kind, model, id_column, name in by_id:
         ids = _ids(wanted.get(kind, set()))

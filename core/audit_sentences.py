@@ -30,6 +30,7 @@ SCALE = "scale"
 LEARNING_ITEM = "learning_item"
 ASSIGNMENT_ITEM = "assignment_item"  # a learning assignment's item title
 ASSIGNMENT_PERSON = "assignment_person"  # a learning assignment's person
+ORG_UNIT = "org_unit"
 KINDS = (
     PERSON,
     GOAL,
@@ -44,6 +45,7 @@ KINDS = (
     LEARNING_ITEM,
     ASSIGNMENT_ITEM,
     ASSIGNMENT_PERSON,
+    ORG_UNIT,
 )
 
 # Lists in a detail (people invited, cells saved) are named up to this many,
@@ -172,6 +174,9 @@ def references(event: EventFacts) -> dict[str, set[str]]:
     if event.entity == "scale_value":
         want(SCALE, entity_id)
     want(PERSON, detail.get("person_id"))
+    for key in ("receiver_id", "subject_id", "asked_id"):
+        want(PERSON, detail.get(key))
+    want(ORG_UNIT, detail.get("unit_id"))
     want(COMPETENCY, detail.get("competency_id"))
     want(GOAL, detail.get("goal_id"))
     want(GOAL_CYCLE, detail.get("cycle_id"))
@@ -482,6 +487,54 @@ def _accepted(who: str, e: EventFacts, n: Names) -> str:
     return f"{who} accepted their invitation and chose a password"
 
 
+def _feedback_given(who: str, e: EventFacts, n: Names) -> str:
+    kind = str(e.detail.get("kind") or "").replace("_", " ")
+    what = f"{kind} feedback" if kind else "feedback"
+    return f"{who} gave {what} to {_person(n, e.detail.get('receiver_id'))}"
+
+
+def _feedback_asked(who: str, e: EventFacts, n: Names) -> str:
+    asked = _person(n, e.detail.get("asked_id"))
+    subject_id = e.detail.get("subject_id")
+    if subject_id is None or n.of(PERSON, subject_id, fallback="") == who:
+        return f"{who} asked {asked} for feedback"
+    return f"{who} asked {asked} for feedback about {_person(n, subject_id)}"
+
+
+def _feedback_answered(who: str, e: EventFacts, n: Names) -> str:
+    return f"{who} answered a feedback request"
+
+
+def _feedback_declined(who: str, e: EventFacts, n: Names) -> str:
+    return f"{who} declined a feedback request"
+
+
+def _module_switched(who: str, e: EventFacts, n: Names) -> str:
+    module, unit = e.detail.get("module", "a module"), e.detail.get("unit", "a unit")
+    change = f" from {e.detail['from']} to {e.detail['to']}" if "to" in e.detail else ""
+    return f"{who} switched {module} in {unit}{change}"
+
+
+def _rollout_planned(who: str, e: EventFacts, n: Names) -> str:
+    unit = n.of(ORG_UNIT, e.detail.get("unit_id"), fallback="a unit")
+    starts = e.detail.get("starts_on")
+    when = f" from {starts}" if starts else ""
+    return f"{who} planned {e.detail.get('module', 'a module')} for {unit}{when}"
+
+
+def _rollout_removed(who: str, e: EventFacts, n: Names) -> str:
+    starts = e.detail.get("starts_on")
+    when = f" starting {starts}" if starts else ""
+    return f"{who} removed the rollout step of {e.detail.get('module', 'a module')}{when}"
+
+
+def _sso_refused(who: str, e: EventFacts, n: Names) -> str:
+    email = e.detail.get("email") or "an unknown account"
+    reason = str(e.detail.get("reason") or "").replace("_", " ")
+    because = f": {reason}" if reason else ""
+    return f"A single sign-on as {email} was refused{because}"
+
+
 def _downloaded(who: str, e: EventFacts, n: Names) -> str:
     """`<what>.exported` from core.audit.record_download: a file really downloaded."""
     file_name = e.detail.get("file")
@@ -532,6 +585,15 @@ SENTENCES: dict[str, Writer] = {
     "invitation.created": _invited,
     "invitation.emailed": _emailed,
     "invitation.accepted": _accepted,
+    # Features merged beside this one (feedback, module rollout, SSO).
+    "feedback.created": _feedback_given,
+    "feedback_request.created": _feedback_asked,
+    "feedback_request.answered": _feedback_answered,
+    "feedback_request.declined": _feedback_declined,
+    "module_switch.changed": _module_switched,
+    "rollout_step.created": _rollout_planned,
+    "rollout_step.deleted": _rollout_removed,
+    "sso.refused": _sso_refused,
 }
 
 

@@ -24,6 +24,7 @@ NAMES = Names(
         s.LEARNING_ITEM: {"40": "Negotiation basics"},
         s.ASSIGNMENT_ITEM: {"50": "Negotiation basics"},
         s.ASSIGNMENT_PERSON: {"50": "Emma Lee"},
+        s.ORG_UNIT: {"60": "Operations & People"},
     }
 )
 
@@ -257,6 +258,77 @@ CASES = [
     (
         ("audit_log.exported", "audit_log", None, {"file": "audit-log.xlsx", "rows": 12}),
         "Hana Ibrahim downloaded audit-log.xlsx (12 rows).",
+    ),
+    # Actions of the features merged beside this one (feedback, modules, SSO).
+    (
+        (
+            "feedback.created",
+            "feedback",
+            7,
+            {"receiver_id": 3, "kind": "praise", "visibility": "private"},
+            "Emma Lee",
+        ),
+        "Emma Lee gave praise feedback to Maya Chen.",
+    ),
+    (
+        (
+            "feedback_request.created",
+            "feedback_request",
+            8,
+            {"subject_id": 2, "asked_id": 3},
+            "Emma Lee",
+        ),
+        "Emma Lee asked Maya Chen for feedback.",
+    ),
+    (
+        (
+            "feedback_request.created",
+            "feedback_request",
+            9,
+            {"subject_id": 2, "asked_id": 4},
+            "Maya Chen",
+        ),
+        "Maya Chen asked Ana Ruiz for feedback about Emma Lee.",
+    ),
+    (
+        ("feedback_request.answered", "feedback_request", 8, {"feedback_id": 7}, "Maya Chen"),
+        "Maya Chen answered a feedback request.",
+    ),
+    (
+        ("feedback_request.declined", "feedback_request", 9, None, "Ana Ruiz"),
+        "Ana Ruiz declined a feedback request.",
+    ),
+    (
+        (
+            "module_switch.changed",
+            "org_unit",
+            60,
+            {"unit": "Operations & People", "module": "Check-ins", "from": "off", "to": "on"},
+        ),
+        "Hana Ibrahim switched Check-ins in Operations & People from off to on.",
+    ),
+    (
+        (
+            "rollout_step.created",
+            "rollout_step",
+            3,
+            {"module": "checkins", "unit_id": 60, "starts_on": "2027-01-04"},
+        ),
+        "Hana Ibrahim planned checkins for Operations & People from 2027-01-04.",
+    ),
+    (
+        ("rollout_step.deleted", "rollout_step", 3, {"module": "checkins", "starts_on": "2027"}),
+        "Hana Ibrahim removed the rollout step of checkins starting 2027.",
+    ),
+    (
+        (
+            "sso.refused",
+            "sign_in",
+            None,
+            {"email": "x@example.test", "reason": "no_account", "issuer": "idp"},
+            None,
+        ),
+        "A single sign-on as x@example.test was refused: no account.",
     ),
 ]
 
