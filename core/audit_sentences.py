@@ -242,6 +242,8 @@ def _subject(event: EventFacts, names: Names) -> str:
 
 
 def _person(names: Names, key: object) -> str:
+    if key is None or key == "":
+        return "someone"
     return names.of(PERSON, key, fallback=f"person {key}")
 
 
@@ -337,9 +339,10 @@ def _key_result_deleted(who: str, e: EventFacts, n: Names) -> str:
 def _progress(who: str, e: EventFacts, n: Names) -> str:
     value = e.detail.get("value")
     shown = f"{value:g}" if isinstance(value, int | float) else str(value)
+    to = f" to {shown}" if value is not None else ""
     confidence = e.detail.get("confidence")
     how = f" ({confidence})" if confidence else ""
-    return f"{who} updated {_quoted(n.of(KEY_RESULT, e.entity_id))} to {shown}{how}"
+    return f"{who} updated {_quoted(n.of(KEY_RESULT, e.entity_id))}{to}{how}"
 
 
 SOURCE_WORDS = {"self": "a self-assessment", "manager": "a manager rating", "360": "a 360 review"}
