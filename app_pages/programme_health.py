@@ -8,19 +8,36 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _auth, _ui
-from core.health.queries import get_programme_health, percent_text
+from core.access import Actor
+from core.health.queries import (
+    ProgrammeHealth,
+    get_programme_health,
+    health_scope_key,
+    percent_text,
+)
 from core.health.rules import MEASURE_HELP, Measure
+from core.runtime import unit_of_work
+
+# Monthly trends move slowly and the figures read the whole organisation:
+# computed at most every few minutes per scope, for everyone who shares it.
+CACHE_TTL_S = 300
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner="Measuring the programme…")
+def _health(scope_key: str, today: date, actor: Actor) -> ProgrammeHealth:
+    # `actor` is hashed into the key too: a manager's line comes back only to them.
+    with unit_of_work() as session:
+        return get_programme_health(session, actor=actor, today=today)
+
 
 actor = _auth.current_actor()
 st.title("Programme health", anchor=False)
-health = _ui.load(
-    lambda session: get_programme_health(session, actor=actor, today=date.today()), stop=True
-)
-assert health is not None
+with _ui.shown_errors(stop=True):
+    health = _health(health_scope_key(actor), date.today(), actor)
 st.caption(
     f"For {health.scope} ({health.people:,} people): how far the practices of a strong "
     "programme have taken hold, month by month. Each figure is a share of the people or "
-    "open goals that could show it."
+    f"open goals that could show it; figures are at most {CACHE_TTL_S // 60} minutes old."
 )
 if health.people == 0:
     st.info("Nobody is in scope yet. Once people and their goals are in Stride, this fills in.")

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time
 import pandas as pd
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from core.access import Actor, can_read_programme_health, has_org_wide_health, require
-from core.assessments.rules import gap
 from core.health.rules import (
     REVIEW_WINDOW,
     HealthFacts,
@@ -59,7 +59,11 @@ def _day(value: datetime | date | None) -> date | None:
 
 
 def _load_facts(
-    session: Session, *, person_ids: set[int] | None, unit_ids: set[int] | None, since: date
+    session: Session,
+    *,
+    person_ids: set[int] | None,
+    unit_ids: set[int] | None,
+    points: list[date],
 ) -> HealthFacts:
     """The facts of the people in scope (None: everyone active)."""
     people_query = sa_select(col(Person.id), col(Person.org_unit_id), col(Person.hire_date)).where(
@@ -137,14 +141,21 @@ def _load_facts(
             "first_update_on",
         ],
     )
-    update_rows = session.exec(
-        select(KeyResult.goal_id, ProgressUpdate.at)
-        .join(KeyResult, col(KeyResult.id) == ProgressUpdate.key_result_id)
-        .where(col(ProgressUpdate.at) >= datetime.combine(since - REVIEW_WINDOW, time.min, UTC))
-    ).all()
-    updates = pd.DataFrame(
-        [(goal_id, _day(at)) for goal_id, at in update_rows], columns=["goal_id", "on"]
-    ).drop_duplicates()
+    # Only whether a goal was updated in each point's review window matters:
+    # one row per (goal, point), dated on the point (the windows of monthly
+    # points do not overlap, see rules.updated_in_windows).
+    update_rows: list[tuple[int, date]] = []
+    for point in points:
+        window_start = datetime.combine(point - REVIEW_WINDOW, time.max, UTC)
+        window_end = datetime.combine(point, time.max, UTC)
+        goal_ids = session.exec(
+            select(KeyResult.goal_id)
+            .join(ProgressUpdate, col(ProgressUpdate.key_result_id) == KeyResult.id)
+            .where(col(ProgressUpdate.at) > window_start, col(ProgressUpdate.at) <= window_end)
+            .distinct()
+        ).all()
+        update_rows += [(goal_id, point) for goal_id in goal_ids]
+    updates = pd.DataFrame(update_rows, columns=["goal_id", "on"])
 
     first_rated = session.exec(
         select(Assessment.person_id, func.min(Assessment.at))
@@ -160,38 +171,42 @@ def _load_facts(
         [(p, _day(at)) for p, at in first_rated if p in in_scope], columns=["person_id", "first_on"]
     )
 
-    ranks = dict(session.exec(select(ScaleValue.id, ScaleValue.rank)).all())
-    levels = session.exec(
-        select(
-            CurrentLevel.person_id,
-            CurrentLevel.competency_id,
-            CurrentLevel.value_id,
-            RoleRequirement.required_value_id,
+    current, required = aliased(ScaleValue), aliased(ScaleValue)
+    assigned = (
+        sa_select(col(LearningAssignment.person_id))
+        .join(LearningItem, col(LearningItem.id) == LearningAssignment.item_id)
+        .where(
+            col(LearningAssignment.person_id) == CurrentLevel.person_id,
+            col(LearningItem.competency_id) == CurrentLevel.competency_id,
+            col(LearningAssignment.status) != LearningStatus.cancelled.value,
         )
-        .join(Person, col(Person.id) == CurrentLevel.person_id)
-        .join(
-            RoleRequirement,
-            (col(RoleRequirement.position_id) == Person.position_id)
-            & (col(RoleRequirement.competency_id) == CurrentLevel.competency_id),
-        )
-        .where(col(Person.active))
-    ).all()
-    assigned = set(
-        session.exec(
-            select(LearningAssignment.person_id, LearningItem.competency_id)
-            .join(LearningItem, col(LearningItem.id) == LearningAssignment.item_id)
-            .where(col(LearningAssignment.status) != LearningStatus.cancelled.value)
-        ).all()
+        .exists()
     )
+    # A gap: the current level ranks below the role's required level.
     gap_rows = [
-        (person_id, competency_id, (person_id, competency_id) in assigned)
-        for person_id, competency_id, value_id, required_id in levels
+        (person_id, competency_id, bool(learning))
+        for person_id, competency_id, learning in session.execute(
+            sa_select(col(CurrentLevel.person_id), col(CurrentLevel.competency_id), assigned)
+            .join(Person, col(Person.id) == CurrentLevel.person_id)
+            .join(
+                RoleRequirement,
+                (col(RoleRequirement.position_id) == Person.position_id)
+                & (col(RoleRequirement.competency_id) == CurrentLevel.competency_id),
+            )
+            .join(current, col(current.id) == CurrentLevel.value_id)
+            .join(required, col(required.id) == RoleRequirement.required_value_id)
+            .where(col(Person.active), col(current.rank) < col(required.rank))
+        ).all()
         if person_id in in_scope
-        and (shortfall := gap(ranks.get(required_id, 0), ranks.get(value_id))) is not None
-        and shortfall > 0
     ]
     gaps = pd.DataFrame(gap_rows, columns=["person_id", "competency_id", "learning"])
     return HealthFacts(people=people, goals=goals, updates=updates, assessed=assessed, gaps=gaps)
+
+
+def health_scope_key(actor: Actor) -> str:
+    """What a cached figure set may be shared by: HR's organisation view is
+    everyone's; a manager's line view is theirs alone."""
+    return "organisation" if has_org_wide_health(actor) else f"line:{actor.person_id}"
 
 
 def get_programme_health(session: Session, *, actor: Actor, today: date) -> ProgrammeHealth:
@@ -214,19 +229,24 @@ def get_programme_health(session: Session, *, actor: Actor, today: date) -> Prog
         person_ids = report_ids(session, manager_id=actor.person_id)
         unit_ids = managed_unit_ids(session, person_id=actor.person_id, parents=parents)
         scope = "your line"
-    facts = _load_facts(session, person_ids=person_ids, unit_ids=unit_ids, since=points[0])
-    # The scope as a whole: every fact counted once, under one pseudo-unit.
-    whole = HealthFacts(
-        people=facts.people.assign(unit_id=0),
-        goals=facts.goals.assign(unit_id=0),
-        updates=facts.updates,
-        assessed=facts.assessed,
-        gaps=facts.gaps,
-    )
-    trend = programme_health(whole, parents={0: None}, points=points)
-    trend = trend[["at", "measure", "share", "hits", "of"]]
-
+    facts = _load_facts(session, person_ids=person_ids, unit_ids=unit_ids, points=points)
     health = programme_health(facts, parents=parents, points=points)
+    roots = [unit_id for unit_id, parent_id in parents.items() if parent_id is None]
+    if person_ids is None and len(roots) == 1:
+        # Everyone sits under the one top unit: its rows are the whole.
+        trend = health[health["unit_id"] == roots[0]]
+    else:
+        # A line spans units: count every fact once, under one pseudo-unit.
+        whole = HealthFacts(
+            people=facts.people.assign(unit_id=0),
+            goals=facts.goals.assign(unit_id=0),
+            updates=facts.updates,
+            assessed=facts.assessed,
+            gaps=facts.gaps,
+        )
+        trend = programme_health(whole, parents={0: None}, points=points)
+    trend = trend[["at", "measure", "share", "hits", "of"]].reset_index(drop=True)
+
     latest = health[health["at"] == points[-1]]
     counted_people = facts.people.merge(unit_chains(parents), on="unit_id")
     sizes = counted_people.groupby("counted_in").size()
