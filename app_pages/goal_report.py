@@ -101,29 +101,22 @@ with excel_tab:
     )
     st.divider()
     st.markdown("**Goals and key results** (two sheets: Goals, Key results)")
-    # The prepared workbook belongs to the cycle and the person it was made
-    # for; another cycle or viewer needs its own.
-    export_key = (actor.person_id, cycle_id)
-    if st.button("Prepare export of goals", key="goal_report_prepare_export"):
-        with (
-            st.spinner("Writing the workbook (about 30 s for 30,000 goals)…", show_time=True),
-            _ui.shown_errors(),
-            unit_of_work() as session,
-        ):
-            st.session_state["goal_report_export"] = goal_service.export_goals(
-                session=session, actor=actor, cycle_id=cycle_id
-            )
-            st.session_state["goal_report_export_for"] = export_key
-    prepared = st.session_state.get("goal_report_export")
-    if prepared is not None and st.session_state.get("goal_report_export_for") == export_key:
-        st.download_button(
-            "Download goals",
-            data=prepared,
-            file_name="goals.xlsx",
-            mime=_ui.XLSX_MIME,
-            icon=":material/download:",
-            key="goal_report_export_download",
-        )
+    # Built when clicked (in its own unit of work, which logs the export),
+    # not on every rerun: a few seconds for 30,000 goals.
+    exported_cycle: int = cycle_id
+
+    def goals_workbook() -> bytes:
+        with unit_of_work() as session:
+            return goal_service.export_goals(session=session, actor=actor, cycle_id=exported_cycle)
+
+    st.download_button(
+        "Download goals",
+        data=goals_workbook,
+        file_name="goals.xlsx",
+        mime=_ui.XLSX_MIME,
+        icon=":material/download:",
+        key="goal_report_export_download",
+    )
     st.download_button(
         "Download an empty template",
         data=goal_service.import_template,
