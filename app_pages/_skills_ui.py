@@ -188,27 +188,35 @@ LABEL_FONT = 11
 CHAR_PX = 7  # a generous width of one label character at LABEL_FONT
 
 
+WRAP_UP_TO = 9  # columns that fit side by side with wrapped, horizontal labels
+
+
 def _competency_axis(frame: pd.DataFrame) -> alt.X:
-    """Every competency labelled, horizontally, its name wrapped onto lines
-    (the full name is in each cell's tooltip)."""
+    """Every competency labelled in full (its name is in each cell's tooltip
+    too): up to WRAP_UP_TO columns horizontally, the names wrapped onto
+    lines below the grid; more columns get angled labels above it, which
+    need no more width than a column."""
     order = shaping.competency_order(frame)
-    lines = shaping.wrapped_labels(order)
-    return alt.X(
-        "competency:N",
-        sort=order,
-        title=None,
-        axis=alt.Axis(
-            orient="top",
+    common: dict[str, object] = {
+        "labelOverlap": False,
+        "labelLimit": 0,
+        "labelFontSize": LABEL_FONT,
+        "labelPadding": 6,
+        "domain": False,
+        "ticks": False,
+    }
+    if len(order) <= WRAP_UP_TO:
+        lines = shaping.wrapped_labels(order)
+        axis = alt.Axis(
+            orient="bottom",
             labelAngle=0,
-            labelOverlap=False,
-            labelLimit=0,
-            labelFontSize=LABEL_FONT,
+            labelBaseline="top",
             labelExpr=f"{json.dumps(lines)}[datum.value] || datum.value",
-            labelPadding=6,
-            domain=False,
-            ticks=False,
-        ),
-    )
+            **common,  # type: ignore[arg-type]
+        )
+    else:
+        axis = alt.Axis(orient="top", labelAngle=-40, labelAlign="left", **common)  # type: ignore[arg-type]
+    return alt.X("competency:N", sort=order, title=None, axis=axis)
 
 
 def _row_axis(field: str, order: list[str], title: str | None) -> alt.Y:

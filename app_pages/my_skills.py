@@ -5,6 +5,7 @@ import streamlit as st
 
 from app_pages import _auth, _skills_ui, _ui
 from core.assessments import get_skills_profile, list_assessment_history, record_self_assessment
+from core.display import readable
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -43,12 +44,14 @@ first.metric("Competencies in my role", len(table))
 second.metric("Below the role's level", profile.below)
 third.metric("Not assessed yet", profile.unknown)
 st.dataframe(
-    table,
+    readable(table.assign(critical=table["critical"].map({True: "critical", False: ""}))),
     hide_index=True,
     width="stretch",
     column_config={
-        "gap": st.column_config.NumberColumn("gap", help="Required minus current level"),
-        "critical": st.column_config.CheckboxColumn("critical"),
+        "competency": st.column_config.TextColumn("competency", pinned=True),
+        "gap": st.column_config.TextColumn(
+            "gap", help="Required minus current level; — when not assessed yet"
+        ),
     },
 )
 _ui.excel_download(
@@ -107,4 +110,4 @@ if st.toggle("Show my assessment history", key="my_skills_history"):
         )
     )
     if history is not None:
-        st.dataframe(history, hide_index=True, width="stretch")
+        st.dataframe(readable(history), hide_index=True, width="stretch")
