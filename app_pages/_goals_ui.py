@@ -505,7 +505,8 @@ def history_chart(frame: pd.DataFrame) -> alt.Chart:
         pad = (last - first) * 0.05
         domain = [first - pad, last + pad]
         axis = alt.Axis(format="%d %b", labelAngle=0, tickCount={"interval": "day", "step": 1})
-    scale = alt.Scale(domain=[d.isoformat() for d in domain])
+    # Vega-Lite takes a temporal domain as epoch milliseconds.
+    scale = alt.Scale(domain=[int(d.value // 1_000_000) for d in domain])
     return (
         alt.Chart(frame.assign(at=times))
         .mark_line(point=True)

@@ -142,3 +142,19 @@ def test_every_page_reads_well(app: AppTest, username: str) -> None:
             open_page(at, f"app_pages/{page}.py")
             problems += check_page(at, page)
     assert not problems, "\n".join(problems)
+
+
+def test_key_result_history_chart_reads_well(app: AppTest) -> None:
+    """The history chart of a goal: a time axis of days or hours (never ticks
+    of half seconds), horizontal labels, and a table without None."""
+    at = open_page(sign_in(app, "emma"), "app_pages/my_goals.py")
+    toggle = next(t for t in at.toggle if str(t.key).endswith("_history"))
+    toggle.set_value(True).run()
+    assert not at.exception, at.exception
+    charts = list(_chart_data(at))
+    assert charts, "the history chart is shown"
+    spec, _ = charts[-1]
+    x_axis = spec["encoding"]["x"]["axis"]
+    assert x_axis["format"] in {"%d %b", "%d %b %H:%M"}
+    assert x_axis["labelAngle"] == 0
+    assert not check_page(at, "my_goals")
