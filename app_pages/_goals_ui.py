@@ -493,22 +493,15 @@ def history_chart(frame: pd.DataFrame) -> alt.Chart:
     axis of hours within a day around them (not ticks every half second);
     longer histories are labelled by day."""
     times = pd.to_datetime(frame["at"], utc=True)
-    first, last = times.min(), times.max()
-    short = last - first < pd.Timedelta(days=2)
-    if short:
-        middle = first + (last - first) / 2
-        domain = [middle - pd.Timedelta(hours=12), middle + pd.Timedelta(hours=12)]
-        axis = alt.Axis(
-            format="%d %b %H:%M", labelAngle=0, tickCount={"interval": "hour", "step": 3}
-        )
-    else:
-        pad = (last - first) * 0.05
-        domain = [first - pad, last + pad]
-        axis = alt.Axis(format="%d %b", labelAngle=0, tickCount={"interval": "day", "step": 1})
-    # Vega-Lite takes a temporal domain as epoch milliseconds.
-    scale = alt.Scale(domain=[int(d.value // 1_000_000) for d in domain])
+    short = times.max() - times.min() < pd.Timedelta(days=2)
+    # The scale is rounded out to whole days: updates from a single day get
+    # that day's hours as ticks, never ticks every half second.
+    axis = alt.Axis(format="%d %b %H:%M" if short else "%d %b", labelAngle=0, tickCount=6)
+    scale = alt.Scale(nice="day")
     return (
-        alt.Chart(frame.assign(at=times))
+        # As ISO text: Vega reads pandas' microsecond timestamps from Arrow
+        # wrongly (every update landed within a second: ".500" ticks).
+        alt.Chart(frame.assign(at=times.dt.strftime("%Y-%m-%dT%H:%M:%SZ")))
         .mark_line(point=True)
         .encode(
             x=alt.X("at:T", title=None, axis=axis, scale=scale),
