@@ -21,7 +21,7 @@ PINNED = {
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """For display: flags as badges ("⏰ overdue"), no None/NaN, rounded."""
+    """For display: flags as badges ("⚠ overdue"), no None/NaN, rounded."""
     return readable(badges(frame, FLAG_BADGES))
 
 

@@ -59,4 +59,5 @@ def badges(frame: pd.DataFrame, flags: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-FLAG_BADGES = {"at risk": "⚠ at risk", "stale": "⏱ stale", "overdue": "⏰ overdue"}
+# Symbols from fonts every browser has (emoji like ⏰ show as a box in some).
+FLAG_BADGES = {"at risk": "⚠ at risk", "stale": "◔ stale", "overdue": "⚠ overdue"}

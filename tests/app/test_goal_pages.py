@@ -95,7 +95,7 @@ def test_team_goals_for_a_manager(app: AppTest) -> None:
     at.toggle(key="team_goals_flagged").set_value(True).run()
     flagged = at.dataframe[0].value
     assert len(flagged) < len(grid)
-    # Flags are text badges ("⚠ at risk", "⏱ stale"), blank when not set.
+    # Flags are text badges ("⚠ at risk", "◔ stale"), blank when not set.
     assert all((flagged["at risk"] != "") | (flagged["stale"] != ""))
     assert set(flagged["at risk"]) <= {"⚠ at risk", ""}
 
