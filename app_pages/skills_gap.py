@@ -63,12 +63,11 @@ def _chart_and_table(chart: alt.LayerChart, table: pd.DataFrame, *, first_column
     """The heatmap, and the same grid as a table (readable without colour)."""
     chart_tab, table_tab = st.tabs(["Heatmap", "Table"])
     chart_tab.altair_chart(chart, width="stretch")
-    table_tab.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={first_column: st.column_config.TextColumn(first_column, pinned=True)},
-    )
+    # An HTML table (screen readers read it); st.table renders Markdown in
+    # its cells and headers, so names are escaped.
+    shown = table.set_index(first_column)
+    shown = shown.rename(index=_ui.md, columns=_ui.md).map(_ui.md)
+    table_tab.table(shown)
     st.caption(LEGEND_TEXT)
 
 

@@ -32,14 +32,14 @@ def wrapped_labels(names: list[str], width: int = LABEL_WRAP) -> dict[str, list[
 
 
 def signed(value: float | None, digits: int = 1) -> str:
-    """A gap as text: "+1", "−0.3", "0"; "" when unknown."""
+    """A gap as text: "+1", "-0.3", "0"; "" when unknown."""
     if value is None or pd.isna(value):
         return ""
     rounded = round(float(value), digits)
     if rounded == 0:
         return "0"
     text = f"{abs(rounded):.{digits}f}".rstrip("0").rstrip(".")
-    return ("+" if rounded > 0 else "−") + text
+    return ("+" if rounded > 0 else "-") + text
 
 
 def _complete(frame: pd.DataFrame, *, row: str, value: str, rows: list[str]) -> pd.DataFrame:

@@ -28,7 +28,7 @@ def test_org_grid_is_complete_and_rounded() -> None:
     grid = shaping.org_grid(_org(), row_title="Org units")
     assert list(grid.columns) == ["Org units", "Collaboration", "Customer focus"]
     assert grid.to_dict("records") == [
-        {"Org units": "Sales", "Collaboration": "−0.3", "Customer focus": "?"},
+        {"Org units": "Sales", "Collaboration": "-0.3", "Customer focus": "?"},
         {"Org units": "Support", "Collaboration": "+1", "Customer focus": "—"},
     ]
 
@@ -75,7 +75,7 @@ def test_team_grid_reads_level_and_gap() -> None:
     grid = shaping.team_grid(cells)
     assert grid.to_dict("records") == [
         {"Person": "Ann", "Collaboration": "Basic (+1)", "Customer focus": "?"},
-        {"Person": "Bo", "Collaboration": "Expert (−1)", "Customer focus": "—"},
+        {"Person": "Bo", "Collaboration": "Expert (-1)", "Customer focus": "—"},
     ]
     details = shaping.team_details(cells)
     assert details["Current level"].tolist()[1] == "not assessed"
