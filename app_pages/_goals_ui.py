@@ -4,7 +4,7 @@ the goal card with its actions. Every action calls one core function."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import altair as alt
@@ -16,6 +16,7 @@ from app_pages import _ui
 from core import goals as goal_service
 from core import timezones
 from core.access import Actor
+from core.display import readable
 from core.errors import StaleEdit
 from core.goals import DESCRIPTION_MAX, GoalView
 from core.goals.rules import GOAL_RATINGS, STALE_AFTER_TEXT
@@ -481,20 +482,9 @@ def history(goal: GoalView, *, actor: Actor, key: str) -> None:
         zone = _ui.viewer_zone()
         frame = timezones.localise(detail.history_frame(), ["at"], zone)
         if not frame.empty:
-            chart = (
-                alt.Chart(frame)
-                .mark_line(point=True)
-                .encode(
-                    x=alt.X("at:T", title=None),
-                    y=alt.Y("progress:Q", title="progress %", scale=alt.Scale(domain=[0, 100])),
-                    color=alt.Color("key result:N", legend=alt.Legend(orient="bottom")),
-                    tooltip=["at:T", "key result", "value", "confidence", "note", "by"],
-                )
-                .properties(height=220)
-            )
-            st.altair_chart(chart, width="stretch")
+            st.altair_chart(history_chart(frame), width="stretch")
         st.dataframe(
-            frame,
+            readable(frame.assign(at=frame["at"].map(_when)), digits=2),
             hide_index=True,
             width="stretch",
             column_config={
@@ -504,3 +494,47 @@ def history(goal: GoalView, *, actor: Actor, key: str) -> None:
                 ),
             },
         )
+
+
+def _when(at: object) -> str:
+    return f"{at:%d %b %Y %H:%M}" if isinstance(at, datetime) else ""
+
+
+def history_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Progress over time per key result. Updates from a single day get an
+    axis of hours within a day around them (not ticks every half second);
+    longer histories are labelled by day."""
+    times = pd.to_datetime(frame["at"], utc=True)
+    short = times.max() - times.min() < pd.Timedelta(days=2)
+    # The scale is rounded out to whole days: updates from a single day get
+    # that day's hours as ticks, never ticks every half second.
+    axis = alt.Axis(format="%d %b %H:%M" if short else "%d %b", labelAngle=0, tickCount=6)
+    scale = alt.Scale(nice="day")
+    return (
+        # As ISO text: Vega reads pandas' microsecond timestamps from Arrow
+        # wrongly (every update landed within a second: ".500" ticks).
+        alt.Chart(frame.assign(at=times.dt.strftime("%Y-%m-%dT%H:%M:%SZ")))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("at:T", title=None, axis=axis, scale=scale),
+            y=alt.Y(
+                "progress:Q",
+                title="progress",
+                scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(format=".0f", labelExpr="datum.label + ' %'"),
+            ),
+            color=alt.Color(
+                "key result:N", legend=alt.Legend(orient="bottom", labelLimit=0, title=None)
+            ),
+            tooltip=[
+                alt.Tooltip("at:T", title="when", format="%d %b %Y %H:%M"),
+                alt.Tooltip("key result:N"),
+                alt.Tooltip("value:Q", format=",.2~f"),
+                alt.Tooltip("progress:Q", format=".0f"),
+                alt.Tooltip("confidence:N"),
+                alt.Tooltip("note:N"),
+                alt.Tooltip("by:N"),
+            ],
+        )
+        .properties(height=220, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    )

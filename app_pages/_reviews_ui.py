@@ -86,7 +86,7 @@ def show_report(report: ReviewReport, *, key: str) -> None:
                         "competency:N",
                         title=None,
                         sort=list(dict.fromkeys(report.chart["competency"])),
-                        axis=alt.Axis(labelLimit=220),
+                        axis=alt.Axis(labelLimit=0, labelOverlap=False),
                     ),
                     x=alt.X("mean:Q", title="mean level"),
                     color=alt.Color("who:N", title=None),

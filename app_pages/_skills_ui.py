@@ -10,6 +10,7 @@ edit, here or on another replica). Writes clear the caches as well.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import altair as alt
@@ -19,11 +20,12 @@ import streamlit as st
 from app_pages import _ui
 from core import assessments
 from core.access import Actor
+from core.assessments import shaping
+from core.export import workbook_bytes
 from core.runtime import unit_of_work
 
 CACHE_TTL_S = 600
 MAX_MARKS = assessments.MAX_MARKS
-UNKNOWN_COLOUR = "#d0d0d0"
 # Streamlit's default autosize ("fit") squeezes a heatmap's rows into the
 # height left after the rotated axis labels; fit the width only.
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
@@ -173,83 +175,171 @@ def level_saved(key: str) -> None:
         st.session_state.pop(f"{key}_{part}", None)
 
 
+# Gap = required minus current level: red is short of the role, blue above
+# it, white on the level; the scale is symmetric around 0 and at least ±1,
+# so small mean gaps still show colour.
+SHORT_COLOUR, LEVEL_COLOUR, ABOVE_COLOUR = "#b2182b", "#f7f7f7", "#2166ac"
+STATE_COLOURS = {
+    shaping.NOT_ASSESSED: "#8c8c8c",
+    shaping.NOT_REQUIRED: "#ffffff",
+}
+ROW_HEIGHT = 32
+LABEL_FONT = 11
+CHAR_PX = 7  # a generous width of one label character at LABEL_FONT
+
+
+WRAP_UP_TO = 9  # columns that fit side by side with wrapped, horizontal labels
+
+
 def _competency_axis(frame: pd.DataFrame) -> alt.X:
-    order = frame.drop_duplicates("competency").sort_values("column_order")["competency"].tolist()
-    return alt.X(
-        "competency:N",
+    """Every competency labelled in full (its name is in each cell's tooltip
+    too): up to WRAP_UP_TO columns horizontally, the names wrapped onto
+    lines below the grid; more columns get angled labels above it, which
+    need no more width than a column."""
+    order = shaping.competency_order(frame)
+    common: dict[str, object] = {
+        "labelOverlap": False,
+        "labelLimit": 0,
+        "labelFontSize": LABEL_FONT,
+        "labelPadding": 6,
+        "domain": False,
+        "ticks": False,
+    }
+    if len(order) <= WRAP_UP_TO:
+        lines = shaping.wrapped_labels(order)
+        axis = alt.Axis(
+            orient="bottom",
+            labelAngle=0,
+            labelBaseline="top",
+            labelExpr=f"{json.dumps(lines)}[datum.value] || datum.value",
+            **common,  # type: ignore[arg-type]
+        )
+    else:
+        axis = alt.Axis(orient="top", labelAngle=-40, labelAlign="left", **common)  # type: ignore[arg-type]
+    return alt.X("competency:N", sort=order, title=None, axis=axis)
+
+
+def _row_axis(field: str, order: list[str], title: str | None) -> alt.Y:
+    """Row names in full (no truncation), in the given order."""
+    longest = max((len(name) for name in order), default=10)
+    return alt.Y(
+        f"{field}:N",
         sort=order,
-        title=None,
-        axis=alt.Axis(labelAngle=-45, labelLimit=160, orient="top"),
+        title=title,
+        axis=alt.Axis(
+            labelOverlap=False,
+            labelLimit=max(CHAR_PX * longest + 10, 100),
+            labelFontSize=LABEL_FONT,
+            domain=False,
+            ticks=False,
+        ),
     )
 
 
-GAP_SCALE = alt.Scale(domain=[-2, 0, 3], range=["#1a9850", "#fee08b", "#d73027"])
-
-
-def _gap_rects(base: alt.Chart, *, field: str, title: str, height: int) -> alt.Chart:
-    """One rect per cell, one layer (a layered chart lost its height here);
-    unknown cells are grey, not a colour on the gap scale."""
-    return (
-        base.mark_rect(stroke="white")
+def _gap_layers(
+    base: alt.Chart, *, field: str, title: str, rows: int, extent: float
+) -> alt.LayerChart:
+    """Assessed cells on a diverging scale centred on 0; not assessed (grey,
+    "?") and not required (white, "—") as states with a legend of their own;
+    each cell's value written in it."""
+    scale = alt.Scale(domain=[-extent, 0, extent], range=[ABOVE_COLOUR, LEVEL_COLOUR, SHORT_COLOUR])
+    assessed = base.transform_filter(alt.datum.state == shaping.ASSESSED)
+    gaps = assessed.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color(
+            f"{field}:Q",
+            scale=scale,
+            title=title,
+            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220),
+        )
+    )
+    others = (
+        base.transform_filter(alt.datum.state != shaping.ASSESSED)
+        .mark_rect(stroke="#bdbdbd", strokeWidth=1)
         .encode(
-            color=alt.condition(
-                f"isValid(datum.{field})",
-                alt.Color(f"{field}:Q", scale=GAP_SCALE, title=title),
-                alt.value(UNKNOWN_COLOUR),
+            color=alt.Color(
+                "state:N",
+                scale=alt.Scale(domain=list(STATE_COLOURS), range=list(STATE_COLOURS.values())),
+                title=None,
+                legend=alt.Legend(orient="bottom", symbolStrokeColor="#8c8c8c"),
             )
         )
-        .properties(height=height, autosize=FIT_WIDTH)
+    )
+    strong = f"abs(datum.{field}) >= {extent * 0.6}"
+    text = base.mark_text(fontSize=LABEL_FONT).encode(
+        text=alt.Text("gap_text:N"),
+        color=alt.condition(
+            f"datum.state == '{shaping.NOT_ASSESSED}' || (isValid(datum.{field}) && {strong})",
+            alt.value("white"),
+            alt.value("#333333"),
+        ),
+    )
+    return (
+        alt.layer(gaps, others, text)
+        .resolve_scale(color="independent")
+        .properties(height=ROW_HEIGHT * max(rows, 1), autosize=FIT_WIDTH)
     )
 
 
-def team_heatmap(cells: pd.DataFrame) -> alt.Chart:
-    """People × competencies, coloured by gap; unknown cells grey."""
-    data = cells.assign(gap=cells["gap"].astype("Float64").astype(float))
+def _extent(values: pd.Series) -> float:
+    biggest = values.abs().max()
+    return max(1.0, float(biggest)) if pd.notna(biggest) else 1.0
+
+
+def team_heatmap(cells: pd.DataFrame) -> alt.LayerChart:
+    """People × competencies, coloured by gap; every cell is assessed, not
+    assessed or not required."""
+    data = shaping.team_chart_frame(cells)
+    people = list(dict.fromkeys(data["person"]))
     base = alt.Chart(data).encode(
         x=_competency_axis(data),
-        y=alt.Y("person:N", title=None, sort=list(dict.fromkeys(data["person"]))),
+        y=_row_axis("person", people, None),
         tooltip=[
             alt.Tooltip("person:N"),
             alt.Tooltip("competency:N"),
             alt.Tooltip("framework:N"),
+            alt.Tooltip("state:N", title="cell"),
             alt.Tooltip("required_level:N", title="required"),
             alt.Tooltip("current_level:N", title="current"),
             alt.Tooltip("source:N", title="from"),
-            alt.Tooltip("gap:Q"),
+            alt.Tooltip("gap_text:N", title="gap"),
             alt.Tooltip("critical:N"),
         ],
     )
-    height = max(120, 26 * data["person"].nunique())
-    return _gap_rects(base, field="gap", title="gap (levels short)", height=height)
+    return _gap_layers(
+        base, field="gap", title="gap (levels short)", rows=len(people), extent=_extent(data["gap"])
+    )
 
 
-def organisation_heatmap(frame: pd.DataFrame, *, row_title: str) -> alt.Chart:
-    data = frame.assign(mean_gap=frame["mean_gap"].astype(float))
+def organisation_heatmap(frame: pd.DataFrame, *, row_title: str) -> alt.LayerChart:
+    data = shaping.org_chart_frame(frame)
+    rows = list(dict.fromkeys(data["row"]))
     base = alt.Chart(data).encode(
         x=_competency_axis(data),
-        y=alt.Y("row:N", title=row_title, sort=sorted(data["row"].unique())),
+        y=_row_axis("row", rows, None),
         tooltip=[
             alt.Tooltip("row:N", title=row_title),
             alt.Tooltip("competency:N"),
             alt.Tooltip("framework:N"),
+            alt.Tooltip("state:N", title="cell"),
             alt.Tooltip("required:Q", title="people required"),
             alt.Tooltip("assessed:Q"),
-            alt.Tooltip("mean_gap:Q", title="mean gap", format=".2f"),
+            alt.Tooltip("mean_gap:Q", title="mean gap", format=".1f"),
             alt.Tooltip("share_proficient:Q", title="proficient", format=".0%"),
             alt.Tooltip("share_unassessed:Q", title="unassessed", format=".0%"),
         ],
     )
-    height = max(120, 24 * data["row"].nunique())
-    return _gap_rects(base, field="mean_gap", title="mean gap", height=height)
-
-
-def team_table(cells: pd.DataFrame) -> pd.DataFrame:
-    """The heatmap as text (screen readers, and a check for tests): one row per
-    person, one column per competency, "current (gap)"."""
-    gap_text = cells["gap"].map(lambda g: "" if pd.isna(g) else f" ({int(g):+d})")
-    labelled = cells.assign(cell=cells["current_level"].astype(str) + gap_text)
-    order = labelled.drop_duplicates("competency").sort_values("column_order")["competency"]
-    table = labelled.pivot_table(
-        index="person", columns="competency", values="cell", aggfunc="first", sort=False
+    return _gap_layers(
+        base, field="mean_gap", title="mean gap", rows=len(rows), extent=_extent(data["mean_gap"])
     )
-    return table.reindex(columns=list(order)).fillna("")
+
+
+def workbook_download(sheets: dict[str, pd.DataFrame], *, file_name: str, key: str) -> None:
+    """The grid as shown and its details, built when clicked."""
+    st.download_button(
+        "Download Excel",
+        data=lambda: workbook_bytes(sheets),
+        file_name=file_name,
+        mime=_ui.XLSX_MIME,
+        icon=":material/download:",
+        key=key,
+    )

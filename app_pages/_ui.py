@@ -259,6 +259,8 @@ def grid_editor(
 ) -> None:
     """One grid (`<prefix>_editor`, showing the kept frame `<prefix>_shown`)
     with Save / Reload; `save(session, changes)` calls one core function."""
+    # An empty cell (no parent, no scale, no level) shows a dash, not "None".
+    editor.setdefault("placeholder", "—")
     st.data_editor(shown, key=f"{prefix}_editor", hide_index=True, **editor)
     shown_key, editor_key = f"{prefix}_shown", f"{prefix}_editor"
     save_col, reload_col, _ = st.columns([1, 1, 4])

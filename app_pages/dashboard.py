@@ -181,7 +181,7 @@ def participation_panel(participation: Participation) -> None:
                 axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1]),
             ),
-            y=alt.Y("group:N", title=None, axis=alt.Axis(labelLimit=180)),
+            y=alt.Y("group:N", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
             yOffset=alt.YOffset("measure:N", sort=list(PARTICIPATION_MEASURES.values())),
             color=alt.Color(
                 "measure:N",

@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages import _auth, _goals_ui, _ui
 from core import access
 from core import goals as goal_service
+from core.display import FLAG_BADGES, badges, readable
 from core.goals.rules import PROGRESS_BUCKETS
 from core.imports import file_digest
 from core.runtime import unit_of_work
@@ -52,18 +53,35 @@ third.metric("Average progress", _goals_ui.percent(report.average_progress))
 fourth.metric("At risk or stale", len(report.at_risk))
 
 if not report.distribution.empty:
+    st.markdown("**How far goals have come**")
     chart = (
         alt.Chart(report.distribution)
         .mark_bar()
         .encode(
-            x=alt.X("band:N", sort=PROGRESS_BUCKETS, title="progress"),
-            y=alt.Y("goals:Q", title="goals"),
-            color=alt.Color("kind:N", legend=alt.Legend(orient="bottom")),
+            x=alt.X(
+                "band:N",
+                sort=PROGRESS_BUCKETS,
+                title="progress",
+                axis=alt.Axis(labelAngle=0, labelOverlap=False, labelLimit=0),
+            ),
+            y=alt.Y("goals:Q", title="goals", axis=alt.Axis(format="d", tickMinStep=1)),
+            color=alt.Color("kind:N", legend=alt.Legend(orient="top", title=None)),
             tooltip=["band", "kind", "goals"],
         )
-        .properties(height=260, title="How far goals have come")
+        # The height is the plot's: labels and legend come on top of it.
+        .properties(height=220, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     )
-    st.altair_chart(chart, width="stretch")
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    chart_tab.altair_chart(chart, width="stretch")
+    distribution = (
+        report.distribution.pivot_table(
+            index="band", columns="kind", values="goals", aggfunc="sum", fill_value=0
+        )
+        .reindex(PROGRESS_BUCKETS, fill_value=0)
+        .rename_axis(index="progress", columns=None)
+        .reset_index()
+    )
+    table_tab.dataframe(distribution, hide_index=True)
 
 progress_column = st.column_config.ProgressColumn(
     "average progress", min_value=0, max_value=100, format="%.0f%%"
@@ -73,21 +91,20 @@ team_tab, person_tab, risk_tab, excel_tab = st.tabs(
 )
 for tab, summary in ((team_tab, report.by_team), (person_tab, report.by_person)):
     tab.dataframe(
-        summary,
+        readable(summary),
         hide_index=True,
         width="stretch",
         column_config={"average progress": progress_column},
     )
 with risk_tab:
     st.dataframe(
-        report.at_risk,
+        readable(badges(report.at_risk, FLAG_BADGES)),
         hide_index=True,
         width="stretch",
         column_config={
             "progress": st.column_config.ProgressColumn(
                 "progress", min_value=0, max_value=100, format="%.0f%%"
             ),
-            "last update": st.column_config.DatetimeColumn("last update", format="D MMM YYYY"),
         },
     )
 with excel_tab:
@@ -101,29 +118,22 @@ with excel_tab:
     )
     st.divider()
     st.markdown("**Goals and key results** (two sheets: Goals, Key results)")
-    # The prepared workbook belongs to the cycle and the person it was made
-    # for; another cycle or viewer needs its own.
-    export_key = (actor.person_id, cycle_id)
-    if st.button("Prepare export of goals", key="goal_report_prepare_export"):
-        with (
-            st.spinner("Writing the workbook (about 30 s for 30,000 goals)…", show_time=True),
-            _ui.shown_errors(),
-            unit_of_work() as session,
-        ):
-            st.session_state["goal_report_export"] = goal_service.export_goals(
-                session=session, actor=actor, cycle_id=cycle_id
-            )
-            st.session_state["goal_report_export_for"] = export_key
-    prepared = st.session_state.get("goal_report_export")
-    if prepared is not None and st.session_state.get("goal_report_export_for") == export_key:
-        st.download_button(
-            "Download goals",
-            data=prepared,
-            file_name="goals.xlsx",
-            mime=_ui.XLSX_MIME,
-            icon=":material/download:",
-            key="goal_report_export_download",
-        )
+    # Built when clicked (in its own unit of work, which logs the export),
+    # not on every rerun: a few seconds for 30,000 goals.
+    exported_cycle: int = cycle_id
+
+    def goals_workbook() -> bytes:
+        with unit_of_work() as session:
+            return goal_service.export_goals(session=session, actor=actor, cycle_id=exported_cycle)
+
+    st.download_button(
+        "Download goals",
+        data=goals_workbook,
+        file_name="goals.xlsx",
+        mime=_ui.XLSX_MIME,
+        icon=":material/download:",
+        key="goal_report_export_download",
+    )
     st.download_button(
         "Download an empty template",
         data=goal_service.import_template,

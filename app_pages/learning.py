@@ -3,14 +3,28 @@ items to the people who need them most; HR keeps the catalogue."""
 
 from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import _auth, _ui
 from core import access, learning
+from core.display import FLAG_BADGES, badges, readable
 from core.runtime import unit_of_work
 from db.models import LearningItemCreate
 
 actor = _auth.current_actor()
+# Name columns stay in view when a grid scrolls sideways.
+PINNED = {
+    "person": st.column_config.TextColumn("person", pinned=True),
+    "item": st.column_config.TextColumn("item", pinned=True),
+}
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """For display: flags as badges ("⚠ overdue"), no None/NaN, rounded."""
+    return readable(badges(frame, FLAG_BADGES))
+
+
 st.title("Learning", anchor=False)
 _ui.show_flash()
 st.caption(
@@ -39,7 +53,11 @@ with shown_tabs["My learning"]:
             icon=":material/school:",
         )
     else:
-        st.dataframe(mine.drop(columns=["id", "version", "person"]), hide_index=True)
+        st.dataframe(
+            _shown(mine.drop(columns=["id", "version", "person"])),
+            hide_index=True,
+            column_config=PINNED,
+        )
         labels = {int(r["id"]): f"{r['item']} ({r['status']})" for r in mine.to_dict("records")}
         if linked_assignment in mine_ids and (
             st.session_state.get("learning_mine_linked") != linked_assignment
@@ -86,7 +104,7 @@ with shown_tabs["My learning"]:
         st.info("No known gaps with matching learning items. Assess yourself under *My skills*.")
     else:
         st.dataframe(
-            recommended.drop(columns=["item_id"]),
+            _shown(recommended.drop(columns=["item_id"])),
             hide_index=True,
             width="stretch",
             column_config={"link": st.column_config.LinkColumn("link")},
@@ -96,7 +114,7 @@ with shown_tabs["Catalogue"]:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         catalogue = learning.list_learning_items(session=session, actor=actor)
     st.dataframe(
-        catalogue.drop(columns=["id", "competency_id", "target rank"]),
+        _shown(catalogue.drop(columns=["id", "competency_id", "target rank"])),
         hide_index=True,
         width="stretch",
         column_config={"link": st.column_config.LinkColumn("link")},
@@ -164,7 +182,11 @@ if "Assign to my team" in shown_tabs:
                 st.info("Nobody in your team needs this item's competency below its level.")
             else:
                 st.caption("Most relevant first: the biggest known gap, then unknown levels.")
-                st.dataframe(candidates.drop(columns=["person_id"]), hide_index=True)
+                st.dataframe(
+                    _shown(candidates.drop(columns=["person_id"])),
+                    hide_index=True,
+                    column_config=PINNED,
+                )
                 names = dict(zip(candidates["person_id"], candidates["person"], strict=True))
                 suggested = learning.suggested_assignees(candidates)
                 with st.form("learning_assign_form"):
@@ -190,7 +212,11 @@ if "Assign to my team" in shown_tabs:
         with _ui.shown_errors(stop=True), unit_of_work() as session:
             team_assignments = learning.list_assignments(session=session, actor=actor, team=True)
         st.subheader("My team's learning", anchor=False)
-        st.dataframe(team_assignments.drop(columns=["id", "version"]), hide_index=True)
+        st.dataframe(
+            _shown(team_assignments.drop(columns=["id", "version"])),
+            hide_index=True,
+            column_config=PINNED,
+        )
         _ui.excel_download(
             team_assignments.drop(columns=["id", "version"]),
             file_name="team-learning.xlsx",

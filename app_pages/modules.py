@@ -88,7 +88,7 @@ if steps:
                 title=None,
                 axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month"),
             ),
-            y=alt.Y("Module:N", title=None, axis=alt.Axis(labelLimit=260)),
+            y=alt.Y("Module:N", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
             color=alt.Color("Step:N", title="Step", scale=alt.Scale(range=["#2563eb", "#16a34a"])),
             tooltip=["Module", "Unit", "Step", alt.Tooltip("Starts:T", format="%d %b %Y"), "Note"],
         )

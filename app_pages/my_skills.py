@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages import _auth, _skills_ui, _ui
 from core import timezones
 from core.assessments import get_skills_profile, list_assessment_history, record_self_assessment
+from core.display import readable
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -44,12 +45,14 @@ first.metric("Competencies in my role", len(table))
 second.metric("Below the role's level", profile.below)
 third.metric("Not assessed yet", profile.unknown)
 st.dataframe(
-    table,
+    readable(table.assign(critical=table["critical"].map({True: "critical", False: ""}))),
     hide_index=True,
     width="stretch",
     column_config={
-        "gap": st.column_config.NumberColumn("gap", help="Required minus current level"),
-        "critical": st.column_config.CheckboxColumn("critical"),
+        "competency": st.column_config.TextColumn("competency", pinned=True),
+        "gap": st.column_config.TextColumn(
+            "gap", help="Required minus current level; — when not assessed yet"
+        ),
     },
 )
 _ui.excel_download(
@@ -109,10 +112,7 @@ if st.toggle("Show my assessment history", key="my_skills_history"):
     )
     if history is not None:
         zone = _ui.viewer_zone()
-        st.dataframe(
-            timezones.localise(history, ["at (UTC)"], zone).rename(
-                columns={"at (UTC)": f"at ({timezones.zone_label(zone)})"}
-            ),
-            hide_index=True,
-            width="stretch",
+        shown = timezones.localise(history, ["at (UTC)"], zone).rename(
+            columns={"at (UTC)": f"at ({timezones.zone_label(zone)})"}
         )
+        st.dataframe(readable(shown), hide_index=True, width="stretch")

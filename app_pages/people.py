@@ -26,6 +26,7 @@ selection = st.dataframe(
     selection_mode="single-row",
     key="people_directory",
     width="stretch",
+    placeholder="—",
 )
 st.caption(f"{len(directory)} people shown" + (" (first 500)" if len(directory) >= 500 else ""))
 if selection and selection.selection.rows:

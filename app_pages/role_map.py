@@ -60,13 +60,16 @@ st.caption(
 )
 column_config = {
     "position_id": None,
-    "position": st.column_config.TextColumn("code", disabled=True),
-    "title": st.column_config.TextColumn("position", disabled=True),
+    "position": st.column_config.TextColumn("code", disabled=True, pinned=True),
+    "title": st.column_config.TextColumn("position", disabled=True, pinned=True),
     "family": st.column_config.TextColumn("job family", disabled=True),
 }
 for column, label in grid.labels.items():
+    # Wide enough for the whole competency name (headers do not wrap) and
+    # for the longest level; the name is in the header's tooltip as well.
+    longest = max([len(label), *(len(str(o)) for o in grid.options[column])])
     column_config[column] = st.column_config.SelectboxColumn(
-        label, options=grid.options[column], width="small"
+        label, options=grid.options[column], width=min(8 * longest + 40, 320), help=label
     )
 _ui.grid_editor(
     "role_map",

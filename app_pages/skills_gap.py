@@ -1,6 +1,7 @@
 """Skills gap: a manager's team heatmap (and rating reports), HR's
 organisation heatmaps with filters. Data comes aggregated from core."""
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +12,7 @@ from core.assessments import (
     get_skills_profile,
     list_gap_choices,
     record_manager_rating,
+    shaping,
 )
 from core.assessments.rules import CURRENT_LEVEL_RULE
 from core.competencies import list_frameworks
@@ -48,18 +50,32 @@ def _framework_filter(choices: list[tuple[int, str]], key: str) -> int | None:
     )
 
 
-def _pages_and_download(
-    pages: int, frame: pd.DataFrame, *, view: str, file_name: str, sheet_name: str
-) -> None:
+def _pages(pages: int, *, view: str) -> None:
     """Under a heatmap: the page picker (read on the next run, as
-    `skills_gap_{view}_page`) and the shown page as a workbook."""
+    `skills_gap_{view}_page`)."""
     key = f"skills_gap_{view}_page"
     st.session_state.setdefault(key, 1)
     if pages > 1:
         st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key=key)
-    _ui.excel_download(
-        frame, file_name=file_name, sheet_name=sheet_name, key=f"skills_gap_{view}_download"
-    )
+
+
+def _chart_and_table(chart: alt.LayerChart, table: pd.DataFrame, *, first_column: str) -> None:
+    """The heatmap, and the same grid as a table (readable without colour)."""
+    chart_tab, table_tab = st.tabs(["Heatmap", "Table"])
+    chart_tab.altair_chart(chart, width="stretch")
+    # An HTML table (screen readers read it); st.table renders Markdown in
+    # its cells and headers, so names are escaped.
+    shown = table.set_index(first_column)
+    shown = shown.rename(index=_ui.md, columns=_ui.md).map(_ui.md)
+    table_tab.table(shown)
+    st.caption(LEGEND_TEXT)
+
+
+LEGEND_TEXT = (
+    "Numbers are levels short of the role (red: short, white: on the level, blue: above). "
+    f"{shaping.NOT_ASSESSED_TEXT} grey: not assessed yet · {shaping.NOT_REQUIRED_TEXT} white: "
+    "the role does not need this competency."
+)
 
 
 if view == "My team":
@@ -86,28 +102,37 @@ if view == "My team":
     if team.cells.empty:
         st.info("Nobody in your team has a role profile with these competencies yet.")
     else:
-        st.caption(
-            f"{team.people} people × {team.competencies} competencies. Colour: levels short "
-            "of the role (green above, red below); grey: not assessed yet."
+        st.caption(f"{team.people} people × {team.competencies} competencies.")
+        _chart_and_table(
+            _skills_ui.team_heatmap(team.cells),
+            shaping.team_grid(team.cells),
+            first_column="Person",
         )
-        st.altair_chart(_skills_ui.team_heatmap(team.cells), width="stretch")
-        if st.toggle("Show as a table", key="skills_gap_team_table"):
-            # st.table renders Markdown in its cells and headers: escape both.
-            shown = _skills_ui.team_table(team.cells)
-            shown = shown.rename(index=_ui.md, columns=_ui.md).map(
-                lambda cell: _ui.md(cell) if isinstance(cell, str) else cell
-            )
-            st.table(shown)
-        _pages_and_download(
-            team.pages,
-            team.cells.drop(columns=["person_id", "competency_id", "column_order"]),
-            view="team",
+        _pages(team.pages, view="team")
+        _skills_ui.workbook_download(
+            shaping.team_workbook_sheets(team.cells),
             file_name="team-skills-gap.xlsx",
-            sheet_name="Team skills gap",
+            key="skills_gap_team_download",
         )
 
     st.subheader("Rate a report", anchor=False)
     people = dict(zip(team.cells["person_id"], team.cells["person"], strict=False))
+    # A person a link names (?person=12, as Home's "Rate" to-dos do): core
+    # checks the viewer may rate them; the first run with a new link picks them.
+    linked_person = _ui.query_id("person")
+    if linked_person is not None and linked_person not in people:
+        linked_profile = _ui.load(
+            lambda session: get_skills_profile(
+                session=session, actor=actor, person_id=linked_person
+            )
+        )
+        if linked_profile is not None:
+            people[linked_person] = linked_profile.person_name
+        else:
+            linked_person = None
+    if linked_person is not None and st.session_state.get("skills_gap_linked") != linked_person:
+        st.session_state["skills_gap_linked"] = linked_person
+        st.session_state["skills_gap_rate_person"] = linked_person
     person_id = st.selectbox(
         "Person",
         options=list(people),
@@ -216,19 +241,23 @@ else:
     if heatmap.frame.empty:
         st.info("No role requirements match these filters.")
     else:
+        shown = heatmap.frame
+        if rows_by == "org_unit" and unit_id is not None:
+            shown = shaping.label_own_unit(shown, unit_id=unit_id, unit_name=units[unit_id])
+        row_title = row_labels[rows_by]
         st.caption(
-            f"{heatmap.row_count} {row_labels[rows_by].lower()} × {heatmap.competencies} "
-            "competencies. Colour: mean gap of assessed people (levels short of their role); "
-            "hover for the share proficient and the share not assessed."
+            f"{heatmap.row_count} {row_title.lower()} × {heatmap.competencies} "
+            "competencies; each cell is the mean gap of the people assessed. Hover for the "
+            "share proficient and the share not assessed."
         )
-        st.altair_chart(
-            _skills_ui.organisation_heatmap(heatmap.frame, row_title=row_labels[rows_by]),
-            width="stretch",
+        _chart_and_table(
+            _skills_ui.organisation_heatmap(shown, row_title=row_title),
+            shaping.org_grid(shown, row_title=row_title),
+            first_column=row_title,
         )
-        _pages_and_download(
-            heatmap.pages,
-            heatmap.frame.drop(columns=["row_id", "competency_id", "column_order"]),
-            view="org",
+        _pages(heatmap.pages, view="org")
+        _skills_ui.workbook_download(
+            shaping.org_workbook_sheets(shown, row_title=row_title),
             file_name="organisation-skills-gap.xlsx",
-            sheet_name="Skills gap",
+            key="skills_gap_org_download",
         )

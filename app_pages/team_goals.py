@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages import _auth, _goals_ui, _ui
 from core import goals as goal_service
+from core.display import FLAG_BADGES, badges, readable
 from core.goals.rules import AT_RISK_MARGIN, STALE_AFTER_TEXT
 from core.runtime import unit_of_work
 
@@ -34,21 +35,38 @@ second.metric("People", grid["person"].nunique())
 third.metric("At risk", int(grid["at risk"].sum()))
 fourth.metric(f"Stale ({STALE_AFTER_TEXT})", int(grid["stale"].sum()))
 
+# Flags as badges beside the title (not greyed checkboxes off to the right);
+# the grid's rows stay in step with `grid` for the selection below.
+shown = readable(badges(grid, FLAG_BADGES))
 selection = st.dataframe(
-    grid,
+    shown,
     key="team_goals_grid",
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
+    column_order=[
+        "person",
+        "title",
+        "at risk",
+        "stale",
+        "progress",
+        "status",
+        "kind",
+        "last update",
+        "due",
+        "aligned to",
+    ],
     column_config={
-        "id": None,
+        "person": st.column_config.TextColumn("person", pinned=True),
+        "title": st.column_config.TextColumn("goal", width="large"),
         "progress": st.column_config.ProgressColumn(
-            "progress", min_value=0, max_value=100, format="%.0f%%"
+            "progress", min_value=0, max_value=100, format="%.0f%%", width="small"
         ),
-        "at risk": st.column_config.CheckboxColumn("at risk"),
-        "stale": st.column_config.CheckboxColumn("stale", help=f"No update in {STALE_AFTER_TEXT}"),
-        "last update": st.column_config.DatetimeColumn("last update", format="D MMM YYYY"),
+        "at risk": st.column_config.TextColumn("at risk", width="small"),
+        "stale": st.column_config.TextColumn(
+            "stale", help=f"No update in {STALE_AFTER_TEXT}", width="small"
+        ),
     },
 )
 st.caption(

@@ -104,6 +104,11 @@ _EXISTING_REF = re.compile(r"^G(\d+)$", re.IGNORECASE)
 def export_goals(session: Session, *, actor: Actor, cycle_id: int) -> bytes:
     """Goals the actor can see in a cycle and their key results, two sheets.
     The same layout imports back (with new refs for new goals)."""
+    return workbook_bytes(goal_export_sheets(session, actor=actor, cycle_id=cycle_id))
+
+
+def goal_export_sheets(session: Session, *, actor: Actor, cycle_id: int) -> dict[str, pd.DataFrame]:
+    """The sheets of `export_goals` (logged as exported)."""
     scope = _Scope.load(session, actor)
     cycle = _get_cycle(session, cycle_id)
     numbers = _cycle_numbers(session, cycle)
@@ -156,12 +161,10 @@ def export_goals(session: Session, *, actor: Actor, cycle_id: int) -> bytes:
         entity="goal",
         detail={"cycle_id": cycle_id, "goals": len(goal_rows)},
     )
-    return workbook_bytes(
-        {
-            GOAL_SHEET: pd.DataFrame(goal_rows, columns=GOAL_COLUMNS),
-            KR_SHEET: pd.DataFrame(kr_rows, columns=KR_COLUMNS),
-        }
-    )
+    return {
+        GOAL_SHEET: pd.DataFrame(goal_rows, columns=GOAL_COLUMNS),
+        KR_SHEET: pd.DataFrame(kr_rows, columns=KR_COLUMNS),
+    }
 
 
 def _sheet_records(

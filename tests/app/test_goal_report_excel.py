@@ -1,4 +1,4 @@
-"""The goal report's Excel tab: a prepared export belongs to its cycle."""
+"""The goal report's Excel tab: the goals export is one click in any cycle."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -35,15 +35,15 @@ def _download_labels(at: AppTest) -> list[str]:
     return [str(b.proto.label) for b in at.get("download_button")]
 
 
-def test_prepared_goal_export_does_not_survive_a_cycle_switch(
-    app: AppTest, second_cycle: None
-) -> None:
+def test_goal_export_is_one_click_in_every_cycle(app: AppTest, second_cycle: None) -> None:
+    """No "Prepare" step: the button builds the chosen cycle's workbook when
+    pressed, so nothing prepared can outlive a cycle switch."""
     at = open_page(sign_in(app, "maya"), "app_pages/goal_report.py")
-    at.button(key="goal_report_prepare_export").click().run()
-    assert not at.exception
     assert "Download goals" in _download_labels(at)
+    assert not [b for b in at.button if "Prepare" in b.label]
     picker = at.selectbox(key="goal_report_cycle")
     assert len(picker.options) > 1
     picker.select_index(1 if picker.index == 0 else 0).run()
     assert not at.exception
-    assert "Download goals" not in _download_labels(at)
+    assert "Download goals" in _download_labels(at)
+    assert "goal_report_export" not in at.session_state

@@ -98,8 +98,12 @@ def test_hr_organisation_heatmap_and_filters(app: AppTest) -> None:
     assert "Technology & support" in families
     at.checkbox(key="skills_gap_org_critical").check().run()
     assert not at.exception
-    critical = _chart_rows(at)
+    critical = [r for r in _chart_rows(at) if r["state"] != "not required"]
     assert 0 < len(critical) < 30
+    # Every row × competency is drawn: cells no role needs are marked, not blank.
+    states = {str(r["state"]) for r in _chart_rows(at)}
+    assert states <= {"assessed", "not assessed", "not required"}
+    assert "not required" in states
 
 
 @pytest.mark.parametrize("username", ["hana"])
@@ -189,3 +193,35 @@ def test_the_status_choice_opens_on_the_assignments_own_status(app: AppTest) -> 
     shown_status = at.dataframe[0].value["status"].iloc[0]
     assert shown_status != "assigned", "the demo assignment has moved past the first option"
     assert at.radio[0].value == shown_status
+
+
+def _person_id(demo_database_url: str, name: str) -> int:
+    from sqlmodel import Session, select
+
+    from db.engine import make_engine
+    from db.models import Person
+
+    with Session(make_engine(demo_database_url)) as session:
+        person = session.exec(select(Person).where(Person.full_name == name)).one()
+        assert person.id is not None
+        return person.id
+
+
+def test_rate_link_opens_on_the_person(app: AppTest, demo_database_url: str) -> None:
+    """Home's "Rate …" to-dos link to skills_gap?person=<id>."""
+    emma = _person_id(demo_database_url, "Emma Lindqvist")
+    at = sign_in(app, "maya")
+    at.query_params["person"] = str(emma)
+    open_page(at, "app_pages/skills_gap.py")
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="skills_gap_rate_person").value == emma
+    assert at.selectbox(key="skills_gap_rate_competency").options
+
+
+@pytest.mark.parametrize("raw", ["abc", "999999"])
+def test_a_wrong_person_link_says_so(app: AppTest, raw: str) -> None:
+    at = sign_in(app, "maya")
+    at.query_params["person"] = raw
+    open_page(at, "app_pages/skills_gap.py")
+    assert at.error, "a wrong link must be explained"
+    assert at.selectbox(key="skills_gap_rate_person").value is None

@@ -40,11 +40,11 @@ def test_manager_rates_a_report_and_the_heatmap_changes(page: Page, stride_serve
         timeout=FIRST_LOAD_TIMEOUT_MS
     )
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
-    page.get_by_text("Show as a table", exact=True).click()
+    page.get_by_role("tab", name="Table").click()
     expect(page.get_by_test_id("stTable")).to_be_visible()
     wait_for_app_idle(page)
     # Emma's "Leading others" is deliberately unassessed in the demo.
-    assert _emma_leading_cell(page) == "unknown"
+    assert _emma_leading_cell(page) == "?"  # not assessed
 
     _choose(page, "Person", "Emma Lindqvist")
     expect(page.get_by_test_id("stSelectbox").filter(has_text="Competency")).to_be_visible()

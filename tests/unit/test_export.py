@@ -93,3 +93,42 @@ def test_csv_cells_are_inert_and_accents_survive() -> None:
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str)
     assert list(back["name"]) == ['\'=HYPERLINK("http://x")', "Zoë"]
     assert list(back["link"]) == ["https://s/?invite=a", "'-1"]
+
+
+def test_every_cell_keeps_its_type_and_text_stays_text() -> None:
+    from datetime import date
+
+    frame = pd.DataFrame(
+        {
+            "text": ["https://example.org", "0042", "'=already", "@SUM(A1)"],
+            "mixed": ["a", 1, None, date(2026, 3, 4)],
+            "number": [1.5, float("inf"), float("nan"), 2.0],
+            "count": [1, 2, 3, 4],
+            "flag": [True, False, True, False],
+            "due": [date(2026, 1, 2), None, None, None],
+        }
+    )
+    sheet = load_workbook(io.BytesIO(dataframe_to_xlsx(frame))).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == ["https://example.org", "0042", "''=already", "'@SUM(A1)"]
+    assert sheet["A2"].hyperlink is None
+    assert [r[1] for r in rows][:3] == ["a", 1, None]
+    assert rows[3][1].date() == date(2026, 3, 4)
+    assert [r[2] for r in rows] == [1.5, None, None, 2.0]
+    assert [r[3] for r in rows] == [1, 2, 3, 4]
+    assert [r[4] for r in rows] == [True, False, True, False]
+    assert rows[0][5].date() == date(2026, 1, 2)
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_control_characters_anywhere_in_a_text_column_are_stripped() -> None:
+    frame = pd.DataFrame({"text": ["fine", "bell\x07", "=x\x00"]})
+    sheet = load_workbook(io.BytesIO(dataframe_to_xlsx(frame))).active
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["fine", "bell", "'=x"]
+
+
+def test_sheet_names_are_unique_and_headers_escaped() -> None:
+    data = workbook_bytes({"Goals": pd.DataFrame({"=x": [1]}), "goals": pd.DataFrame({"y": [2]})})
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["Goals", "goals (2)"]
+    assert workbook["Goals"]["A1"].value == "'=x"
