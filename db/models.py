@@ -626,3 +626,6 @@ class Invitation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+from db import checkin_models as checkin_models  # noqa: E402
