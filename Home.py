@@ -48,6 +48,10 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "invitations": ("Invitations", ":material/forward_to_inbox:"),
     "privacy": ("Privacy requests", ":material/shield_person:"),
     "admin": ("Admin", ":material/admin_panel_settings:"),
+    "my_checkins": ("My check-ins", ":material/forum:"),
+    "team_checkins": ("Team check-ins", ":material/groups_2:"),
+    "checkin_adherence": ("Check-in adherence", ":material/event_available:"),
+    "checkin_templates": ("Check-in templates", ":material/checklist:"),
 }
 
 
