@@ -34,6 +34,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "core.goals.todos",
     "core.assessments.todos",
     "core.learning.todos",
+    "core.checkins.todos",
 )
 
 # A dated to-do becomes "due soon" this many days before its date.

@@ -488,3 +488,36 @@ def test_private_note_rows_never_leak_through_other_reads(session: Session, org:
     assert mine.next_check_in.private_note is not None
     assert mine.next_check_in.private_note.text == ""
     assert session.exec(select(CheckInPrivateNote)).all()
+
+
+def test_home_todos_from_check_ins(session: Session, org: SmallOrg) -> None:
+    from core.checkins import todos
+
+    manager = actor_for(session, org.manager)
+    employee = actor_for(session, org.report)
+    check_in_id = _open(session, org)
+    due = todos.check_ins_due(session, manager, TODAY)
+    assert {t.title for t in due} >= {"Check in with Rita Report"}
+    assert [t.kind for t in todos.agenda_to_prepare(session, employee, TODAY)] == [
+        "checkins.prepare_agenda"
+    ]
+    cmd.add_talking_point(session, actor=employee, check_in_id=check_in_id, text="Mine")
+    assert todos.agenda_to_prepare(session, employee, TODAY) == []
+    cmd.add_action(
+        session,
+        actor=manager,
+        check_in_id=check_in_id,
+        text="Send the plan",
+        owner_id=org.report.id or 0,
+        due_on=TODAY - timedelta(days=1),
+    )
+    [action] = todos.actions_due(session, employee, TODAY)
+    assert action.title == "Action: Send the plan"
+    assert action.urgency == 0
+    version = q.get_check_in(session, actor=manager, check_in_id=check_in_id).version
+    cmd.complete_check_in(
+        session, actor=manager, check_in_id=check_in_id, version=version, held_on=TODAY
+    )
+    [ack] = todos.check_ins_to_acknowledge(session, employee, TODAY)
+    assert ack.query == {"checkin": str(check_in_id)}
+    assert todos.check_ins_to_acknowledge(session, manager, TODAY) == []
