@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from core.first_run import DEMO_MARKER
 from db.models import OrgUnit, Setting
 from seed.demo_assessments import seed_demo_assessments
+from seed.demo_checkins import seed_demo_checkins
 from seed.demo_competencies import seed_competencies
 from seed.demo_goals import seed_demo_goals
 from seed.names import ascii_slug, unique_names
@@ -159,6 +160,7 @@ DEMO_STEPS: list[tuple[str, Callable[[Session], None]]] = [
     ("demo.competencies", seed_competencies),
     ("demo.goals", seed_demo_goals),
     ("demo.assessments", seed_demo_assessments),
+    ("demo.checkins", seed_demo_checkins),
 ]
 
 

@@ -4,6 +4,7 @@ exports. Private notes are only ever read for their author."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from core.access import (
     require,
 )
 from core.checkins import rules
+from core.checkins.calendar import check_in_ics
 from core.checkins.read_models import (
     ActionView,
     AdherenceReport,
@@ -661,3 +663,23 @@ def check_in_sheets(
             columns=["check-in", "private note"],
         )
     return sheets
+
+
+@dataclass(frozen=True)
+class CheckInWorkspace:
+    """A check-in and, while it is open, the person's open goals to update in it."""
+
+    check_in: CheckInView
+    goals: list[GoalView]
+
+
+def get_check_in_workspace(session: Session, *, actor: Actor, check_in_id: int) -> CheckInWorkspace:
+    view = get_check_in(session, actor=actor, check_in_id=check_in_id)
+    goals = (
+        list_open_goals(session, actor=actor, employee_id=view.employee_id) if view.is_open else []
+    )
+    return CheckInWorkspace(check_in=view, goals=goals)
+
+
+def next_check_in_ics(session: Session, *, actor: Actor, check_in_id: int) -> bytes:
+    return check_in_ics(get_check_in(session, actor=actor, check_in_id=check_in_id))
