@@ -150,6 +150,9 @@ def measure(database_url: str, runs: int) -> dict[str, Any]:
         at.run()
         results[f"{role}_page_warm_s"] = _median_time(at.run, runs)
         assert not at.exception, at.exception
+    from seed.bench_checkins import measure_checkin_pages
+
+    results.update(measure_checkin_pages(accounts, runs))
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     engine.dispose()
     return results
@@ -190,6 +193,9 @@ def _print(size: int, r: dict[str, Any]) -> None:
     ]
     for label, seconds in rows:
         print(f"  {label:<32} {seconds:7.3f} s   {seconds / empty:6.1f}× empty page")
+    from seed.bench_checkins import print_rows
+
+    print_rows(r, empty)
     print(f"  {'peak memory (max RSS)':<32} {r['peak_rss_mb']:7.0f} MB")
 
 

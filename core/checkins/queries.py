@@ -9,8 +9,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from core.access import (
@@ -683,3 +685,29 @@ def get_check_in_workspace(session: Session, *, actor: Actor, check_in_id: int) 
 
 def next_check_in_ics(session: Session, *, actor: Actor, check_in_id: int) -> bytes:
     return check_in_ics(get_check_in(session, actor=actor, check_in_id=check_in_id))
+
+
+def erase_check_in_text(session: Session, *, person_id: int) -> None:
+    """For a leaver's erasure: the free text of their check-ins (shared
+    notes, talking points, actions, comments) and every private note they
+    wrote goes; dates and counts stay for adherence figures."""
+    theirs = sa_select(col(CheckIn.id)).where(col(CheckIn.employee_id) == person_id)
+    session.execute(
+        sa_update(CheckInItem)
+        .where(col(CheckInItem.check_in_id).in_(theirs))
+        .values(notes="", text="(erased)")
+    )
+    session.execute(
+        sa_update(CheckIn).where(col(CheckIn.employee_id) == person_id).values(employee_comment="")
+    )
+    session.execute(
+        sa_update(CheckInAction)
+        .where(col(CheckInAction.employee_id) == person_id)
+        .values(text="(erased)")
+    )
+    session.execute(
+        sa_delete(CheckInPrivateNote).where(
+            (col(CheckInPrivateNote.author_id) == person_id)
+            | col(CheckInPrivateNote.check_in_id).in_(theirs)
+        )
+    )

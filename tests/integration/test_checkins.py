@@ -521,3 +521,36 @@ def test_home_todos_from_check_ins(session: Session, org: SmallOrg) -> None:
     [ack] = todos.check_ins_to_acknowledge(session, employee, TODAY)
     assert ack.query == {"checkin": str(check_in_id)}
     assert todos.check_ins_to_acknowledge(session, manager, TODAY) == []
+
+
+def test_subject_access_and_erasure_keep_private_notes_private(
+    session: Session, org: SmallOrg
+) -> None:
+    from core.people.privacy import erase_person, get_subject_access
+
+    check_in_id = _open(session, org)
+    for person, text in [(org.report, "EMPLOYEE SECRET"), (org.manager, "MANAGER SECRET")]:
+        cmd.save_private_note(
+            session,
+            actor=actor_for(session, person),
+            check_in_id=check_in_id,
+            text=text,
+            version=None,
+        )
+    cmd.add_talking_point(
+        session, actor=actor_for(session, org.report), check_in_id=check_in_id, text="Shared"
+    )
+    hr = actor_for(session, org.hr)
+    for subject in (org.report, org.manager):
+        download = get_subject_access(session, actor=hr, person_id=subject.id or 0)
+        text = _workbook_text(download.workbook())
+        assert "SECRET" not in text
+    report_download = get_subject_access(session, actor=hr, person_id=org.report.id or 0)
+    assert "Shared" in _workbook_text(report_download.workbook())
+    org.report.active = False
+    session.add(org.report)
+    session.flush()
+    erase_person(session, actor=hr, person_id=org.report.id or 0)
+    assert session.exec(select(CheckInPrivateNote)).all() == []
+    view = q.get_check_in(session, actor=actor_for(session, org.manager), check_in_id=check_in_id)
+    assert "Shared" not in [i.text for i in view.items]
