@@ -295,6 +295,11 @@ def _run(
                         due_on=due_on,
                     ),
                 )
+
+
+def _complete(view: CheckInView, *, actor: Actor, key: str) -> None:
+    if not view.can_run:
+        return
     with st.form(f"{key}_complete"):
         held_on = st.date_input("Held on", value=date.today(), key=f"{key}_held")
         st.caption("Completing makes the check-in read-only (except private notes).")
@@ -352,4 +357,5 @@ def check_in_panel(
     _goals(workspace, actor=actor, key=key)
     _actions(view, actor=actor, key=key)
     _private(view, actor=actor, key=key)
+    _complete(view, actor=actor, key=key)
     _acknowledge(view, actor=actor, key=key)

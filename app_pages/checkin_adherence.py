@@ -1,11 +1,15 @@
 """Check-in adherence: share held on time and median days between check-ins,
 by team and unit (managers: their line; HR: everyone)."""
 
+from datetime import UTC, date, datetime
+
 import altair as alt
 import streamlit as st
 
 from app_pages import _auth, _ui
+from core.access import Actor
 from core.checkins import queries as checkin_queries
+from core.checkins.read_models import AdherenceReport
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -15,8 +19,19 @@ days = st.select_slider(
     "Period (days)", options=[30, 60, 90, 180], value=90, key="checkin_adherence_days"
 )
 
-with _ui.shown_errors(stop=True), unit_of_work() as session:
-    report = checkin_queries.get_adherence(session, actor=actor, days=days)
+
+@st.cache_data(ttl=600, max_entries=256, show_spinner=False)
+def _adherence(stamp: str, today: date, actor: Actor, days: int) -> AdherenceReport:
+    # `actor` is hashed into the key: figures only come back to whom they were
+    # computed for; `stamp` changes after any check-in, cadence or people edit.
+    with unit_of_work() as session:
+        return checkin_queries.get_adherence(session, actor=actor, today=today, days=days)
+
+
+with _ui.shown_errors(stop=True):
+    with unit_of_work() as session:
+        stamp = checkin_queries.adherence_data_stamp(session)
+    report = _adherence(stamp, datetime.now(UTC).date(), actor, days)
 
 st.caption(
     _ui.md(
@@ -40,7 +55,11 @@ with chart_tab:
         .encode(
             x=alt.X("on-time share:Q", title="Held on time (%)", scale=alt.Scale(domain=[0, 100])),
             y=alt.Y(f"{label}:N", sort="-x", title=None),
-            color=alt.Color("median days between:Q", title="Median days between"),
+            color=alt.Color(
+                "median days between:Q",
+                title="Median days between",
+                legend=alt.Legend(format=".0f"),
+            ),
             tooltip=[label, "people", "held", "held on time", "overdue now", "median days between"],
         )
     )

@@ -213,3 +213,24 @@ def combine(figures: Iterable[Adherence], gaps: Iterable[float]) -> Adherence:
 def gaps_between(held_dates: Iterable[date]) -> list[float]:
     ordered = sorted(held_dates)
     return [float((later - earlier).days) for earlier, later in itertools.pairwise(ordered)]
+
+
+def histogram_median(counts: dict[float, int]) -> float | None:
+    """The median of values given as value → how often (as statistics.median
+    would give on the expanded list)."""
+    total = sum(n for n in counts.values() if n > 0)
+    if total == 0:
+        return None
+    ordered = sorted((value, n) for value, n in counts.items() if n > 0)
+
+    def nth(index: int) -> float:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if index < seen:
+                return value
+        return ordered[-1][0]
+
+    if total % 2:
+        return float(nth(total // 2))
+    return (nth(total // 2 - 1) + nth(total // 2)) / 2

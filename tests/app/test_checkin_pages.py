@@ -43,7 +43,11 @@ def test_employee_prepares_the_next_check_in(app: AppTest, demo_database_url: st
     at = open_page(sign_in(app, "emma"), "app_pages/my_checkins.py")
     _button(at, "Prepare my next check-in").click().run()
     _ok(at)
-    key = next(k for k in at.session_state if str(k).endswith("_opened"))
+    key = next(
+        k
+        for k in at.session_state
+        if str(k).startswith("my_checkins_ci") and str(k).endswith("_opened")
+    )
     prefix = str(key).removesuffix("_opened")
     at.text_input(key=f"{prefix}_point_text").input("Conference budget")
     _button(at, "Add to the agenda").click().run()

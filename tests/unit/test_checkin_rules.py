@@ -126,3 +126,13 @@ def test_combined_adherence_takes_the_median_of_all_gaps() -> None:
     assert (total.held, total.on_time, total.missed) == (3, 3, 1)
     assert total.on_time_share == 0.75
     assert total.median_days_between == 18.5
+
+
+def test_histogram_median_matches_the_median_of_the_values() -> None:
+    import statistics
+
+    cases = [{7.0: 3, 14.0: 1}, {7.0: 2, 14.0: 2}, {30.0: 1}, {1.0: 1, 2.0: 1, 9.0: 5}]
+    for counts in cases:
+        values = [v for v, n in counts.items() for _ in range(n)]
+        assert rules.histogram_median(counts) == statistics.median(values)
+    assert rules.histogram_median({}) is None
