@@ -475,14 +475,6 @@ def get_adherence(
     def scoped(query: Any, column: Any) -> Any:
         return query if in_scope is None else query.where(column.in_(in_scope))
 
-    people = session.execute(
-        scoped(
-            sa_select(col(Person.id), col(Person.manager_id), col(Person.org_unit_id)).where(
-                col(Person.active).is_(True), col(Person.manager_id).is_not(None)
-            ),
-            col(Person.id),
-        )
-    ).all()
     held_on, due_on = col(CheckIn.held_on), col(CheckIn.due_on)
     on_time = sa_case(
         (
@@ -492,17 +484,37 @@ def get_adherence(
         ),
         else_=0,
     )
-    counts: dict[int, tuple[int, int]] = {
-        employee_id: (int(n), int(n_on_time or 0))
-        for employee_id, n, n_on_time in session.execute(
-            scoped(
-                sa_select(col(CheckIn.employee_id), func.count(), func.sum(on_time))
-                .where(held_on.is_not(None), held_on >= since)
-                .group_by(col(CheckIn.employee_id)),
-                col(CheckIn.employee_id),
+    in_period = sa_case((held_on >= since, 1), else_=0)
+    # Per person, in one pass: held in the period, of those on time, last held ever.
+    per_person = (
+        sa_select(
+            col(CheckIn.employee_id).label("employee_id"),
+            func.sum(in_period).label("held"),
+            func.sum(in_period * on_time).label("on_time"),
+            func.max(held_on).label("last_held"),
+        )
+        .where(held_on.is_not(None))
+        .group_by(col(CheckIn.employee_id))
+        .subquery()
+    )
+    people = session.execute(
+        scoped(
+            sa_select(
+                col(Person.id),
+                col(Person.manager_id),
+                col(Person.org_unit_id),
+                col(CheckInPair.every),
+                col(CheckInPair.starts_on),
+                per_person.c.last_held,
+                per_person.c.held,
+                per_person.c.on_time,
             )
-        ).all()
-    }
+            .join(CheckInPair, col(CheckInPair.employee_id) == col(Person.id), isouter=True)
+            .join(per_person, per_person.c.employee_id == col(Person.id), isouter=True)
+            .where(col(Person.active).is_(True), col(Person.manager_id).is_not(None)),
+            col(Person.id),
+        )
+    ).all()
     gaps = scoped(
         sa_select(
             col(CheckIn.employee_id).label("employee_id"),
@@ -520,49 +532,23 @@ def get_adherence(
         .where(gaps.c.gap.is_not(None), col(Person.active).is_(True))
         .group_by(col(Person.manager_id), col(Person.org_unit_id), gaps.c.gap)
     ).all()
-    last_held: dict[int, date] = {
-        employee_id: last
-        for employee_id, last in session.execute(
-            scoped(
-                sa_select(col(CheckIn.employee_id), func.max(held_on)).group_by(
-                    col(CheckIn.employee_id)
-                ),
-                col(CheckIn.employee_id),
-            )
-        ).all()
-    }
-    pairs: dict[int, tuple[str | None, date]] = {
-        employee_id: (every, starts_on)
-        for employee_id, every, starts_on in session.execute(
-            scoped(
-                sa_select(
-                    col(CheckInPair.employee_id), col(CheckInPair.every), col(CheckInPair.starts_on)
-                ),
-                col(CheckInPair.employee_id),
-            )
-        ).all()
-    }
     unit_defaults = dict(
         session.exec(select(CheckInUnitCadence.org_unit_id, CheckInUnitCadence.every)).all()
     )
     by_team: dict[int, list[int]] = defaultdict(list)
     by_unit: dict[int, list[int]] = defaultdict(list)
     per_pair: dict[int, rules.Adherence | None] = {}
-    for employee_id, manager_id, unit_id in people:
+    for employee_id, manager_id, unit_id, own, starts_on, last, n_held, n_on_time in people:
         by_team[manager_id].append(employee_id)
         by_unit[unit_id].append(employee_id)
-        own, starts_on = pairs.get(employee_id, (None, since))
         cadence = rules.effective_cadence(own, unit_defaults.get(unit_id))
         if cadence == rules.Cadence.none:
             per_pair[employee_id] = None  # not tracked: left out of the figures
             continue
-        due = rules.next_due_on(
-            cadence=cadence, last_held_on=last_held.get(employee_id), starts_on=starts_on
-        )
-        n_held, n_on_time = counts.get(employee_id, (0, 0))
+        due = rules.next_due_on(cadence=cadence, last_held_on=last, starts_on=starts_on or since)
         per_pair[employee_id] = rules.Adherence(
-            held=n_held,
-            on_time=n_on_time,
+            held=int(n_held or 0),
+            on_time=int(n_on_time or 0),
             missed=1 if rules.is_overdue(due, today=today) else 0,
             median_days_between=None,
         )
