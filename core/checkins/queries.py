@@ -276,7 +276,7 @@ def _pair_statuses(session: Session, people: list[Person], *, today: date) -> li
         history = held.get(person.id, [])
         last = history[-1].held_on if history else None
         due = rules.next_due_on(
-            cadence=cadence, last_held_on=last, starts_on=pair.starts_on if pair else today
+            cadence=cadence, last_held_on=last, starts_on=pair.starts_on if pair else None
         )
         # A check-in scheduled for another day counts as the next date.
         if person.id in open_due and open_due[person.id] is not None and cadence != "none":
@@ -545,7 +545,7 @@ def get_adherence(
         if cadence == rules.Cadence.none:
             per_pair[employee_id] = None  # not tracked: left out of the figures
             continue
-        due = rules.next_due_on(cadence=cadence, last_held_on=last, starts_on=starts_on or since)
+        due = rules.next_due_on(cadence=cadence, last_held_on=last, starts_on=starts_on)
         per_pair[employee_id] = rules.Adherence(
             held=int(n_held or 0),
             on_time=int(n_on_time or 0),

@@ -91,11 +91,12 @@ def next_due_on(
     *,
     cadence: str,
     last_held_on: date | None,
-    starts_on: date,
+    starts_on: date | None,
     anchor_day: int | None = None,
 ) -> date | None:
     """When the pair's next check-in is due. A missed check-in stays due on
-    its date (it is overdue) instead of sliding forward; no cadence: None."""
+    its date (it is overdue) instead of sliding forward; no cadence, or a
+    pair that has not started (no start date, nothing held): None."""
     if cadence == Cadence.none:
         return None
     if last_held_on is None:

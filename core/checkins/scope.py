@@ -88,7 +88,7 @@ def next_due(session: Session, person: Person, *, today: date) -> date | None:
     return rules.next_due_on(
         cadence=cadence,
         last_held_on=last_held_on(session, person.id or 0),
-        starts_on=pair.starts_on if pair else today,
+        starts_on=pair.starts_on if pair else None,
     )
 
 

@@ -13,7 +13,14 @@ from core.access import Actor
 from core.checkins import rules
 from core.checkins.queries import _pair_statuses
 from core.todos import Todo, Urgency, todo_source, urgency_for
-from db.checkin_models import CheckIn, CheckInAction, CheckInItem, CheckInStatus
+from db.checkin_models import (
+    CheckIn,
+    CheckInAction,
+    CheckInItem,
+    CheckInPair,
+    CheckInStatus,
+    CheckInUnitCadence,
+)
 from db.models import Person
 
 # A manager is reminded of a check-in this many days before it is due.
@@ -56,35 +63,89 @@ def check_ins_due(session: Session, actor: Actor, today: date) -> list[Todo]:
 
 
 @todo_source("check-ins")
-def agenda_to_prepare(session: Session, actor: Actor, today: date) -> list[Todo]:
-    """My next check-in is within a few days and I have added no talking point."""
-    me = session.get(Person, actor.person_id)
-    if me is None or me.manager_id is None:
-        return []
-    pair = _pair_statuses(session, [me], today=today)[0]
-    due = pair.next_due_on
-    if due is None or due > today + timedelta(days=rules.PREPARE_WITHIN_DAYS):
-        return []
-    if pair.open_check_in_id is not None:
-        mine = session.exec(
-            select(CheckInItem.id).where(
-                CheckInItem.check_in_id == pair.open_check_in_id,
-                CheckInItem.added_by_id == actor.person_id,
-            )
-        ).first()
-        if mine is not None:
-            return []
-    return [
-        Todo(
-            module="check-ins",
-            kind="checkins.prepare_agenda",
-            title="Prepare your next check-in",
-            detail=f"Add your talking points before {due:%d %b %Y}.",
-            page="my_checkins",
-            urgency=Urgency.overdue if due < today else Urgency.due_soon,
-            due_on=due,
+def my_check_ins(session: Session, actor: Actor, today: date) -> list[Todo]:
+    """As the employee of a pair, in two queries: my next check-in is within
+    a few days and I have added no talking point (prepare the agenda), and
+    completed check-ins I have not acknowledged yet."""
+    pair = session.execute(
+        sa_select(
+            col(Person.manager_id),
+            col(CheckInPair.every),
+            col(CheckInPair.starts_on),
+            col(CheckInUnitCadence.every),
         )
-    ]
+        .join(CheckInPair, col(CheckInPair.employee_id) == col(Person.id), isouter=True)
+        .join(
+            CheckInUnitCadence,
+            col(CheckInUnitCadence.org_unit_id) == col(Person.org_unit_id),
+            isouter=True,
+        )
+        .where(col(Person.id) == actor.person_id)
+    ).first()
+    if pair is None or pair[0] is None:
+        return []
+    _manager_id, own, starts_on, unit_default = pair
+    mine_on_agenda = (
+        sa_select(col(CheckInItem.id))
+        .where(
+            col(CheckInItem.check_in_id) == col(CheckIn.id),
+            col(CheckInItem.added_by_id) == actor.person_id,
+        )
+        .exists()
+    )
+    rows = session.execute(
+        sa_select(
+            col(CheckIn.id),
+            col(CheckIn.status),
+            col(CheckIn.due_on),
+            col(CheckIn.held_on),
+            mine_on_agenda,
+        ).where(col(CheckIn.employee_id) == actor.person_id)
+    ).all()
+    todos = []
+    planned = [r for r in rows if r[1] == CheckInStatus.planned]
+    held = [r[3] for r in rows if r[3] is not None]
+    cadence = rules.effective_cadence(own, unit_default)
+    due = rules.next_due_on(
+        cadence=cadence, last_held_on=max(held) if held else None, starts_on=starts_on
+    )
+    prepared = False
+    if planned:
+        due = planned[0][2] or due
+        prepared = bool(planned[0][4])
+    if (
+        due is not None
+        and not prepared
+        and due <= today + timedelta(days=rules.PREPARE_WITHIN_DAYS)
+    ):
+        todos.append(
+            Todo(
+                module="check-ins",
+                kind="checkins.prepare_agenda",
+                title="Prepare your next check-in",
+                detail=f"Add your talking points before {due:%d %b %Y}.",
+                page="my_checkins",
+                urgency=Urgency.overdue if due < today else Urgency.due_soon,
+                due_on=due,
+            )
+        )
+    for check_in_id, status, _due_on, held_on, _prepared in rows:
+        if status != CheckInStatus.completed:
+            continue
+        todos.append(
+            Todo(
+                module="check-ins",
+                kind="checkins.acknowledge",
+                title="Acknowledge your check-in"
+                + (f" of {held_on:%d %b %Y}" if held_on is not None else ""),
+                detail="Read the notes and actions; add a comment if you like.",
+                page="my_checkins",
+                query={"checkin": str(check_in_id)},
+                urgency=Urgency.due_soon,
+                due_on=held_on,
+            )
+        )
+    return todos
 
 
 @todo_source("check-ins")
@@ -121,27 +182,3 @@ def actions_due(session: Session, actor: Actor, today: date) -> list[Todo]:
             )
         )
     return todos
-
-
-@todo_source("check-ins")
-def check_ins_to_acknowledge(session: Session, actor: Actor, today: date) -> list[Todo]:
-    rows = session.execute(
-        sa_select(col(CheckIn.id), col(CheckIn.held_on)).where(
-            col(CheckIn.employee_id) == actor.person_id,
-            col(CheckIn.status) == CheckInStatus.completed.value,
-        )
-    ).all()
-    return [
-        Todo(
-            module="check-ins",
-            kind="checkins.acknowledge",
-            title="Acknowledge your check-in"
-            + (f" of {held_on:%d %b %Y}" if held_on is not None else ""),
-            detail="Read the notes and actions; add a comment if you like.",
-            page="my_checkins",
-            query={"checkin": str(check_in_id)},
-            urgency=Urgency.due_soon,
-            due_on=held_on,
-        )
-        for check_in_id, held_on in rows
-    ]

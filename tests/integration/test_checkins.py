@@ -498,11 +498,15 @@ def test_home_todos_from_check_ins(session: Session, org: SmallOrg) -> None:
     check_in_id = _open(session, org)
     due = todos.check_ins_due(session, manager, TODAY)
     assert {t.title for t in due} >= {"Check in with Rita Report"}
-    assert [t.kind for t in todos.agenda_to_prepare(session, employee, TODAY)] == [
+    assert [t.kind for t in todos.my_check_ins(session, employee, TODAY)] == [
         "checkins.prepare_agenda"
     ]
     cmd.add_talking_point(session, actor=employee, check_in_id=check_in_id, text="Mine")
-    assert todos.agenda_to_prepare(session, employee, TODAY) == []
+    assert [
+        t
+        for t in todos.my_check_ins(session, employee, TODAY)
+        if t.kind == "checkins.prepare_agenda"
+    ] == []
     cmd.add_action(
         session,
         actor=manager,
@@ -518,9 +522,9 @@ def test_home_todos_from_check_ins(session: Session, org: SmallOrg) -> None:
     cmd.complete_check_in(
         session, actor=manager, check_in_id=check_in_id, version=version, held_on=TODAY
     )
-    [ack] = todos.check_ins_to_acknowledge(session, employee, TODAY)
+    [ack] = todos.my_check_ins(session, employee, TODAY)
     assert ack.query == {"checkin": str(check_in_id)}
-    assert todos.check_ins_to_acknowledge(session, manager, TODAY) == []
+    assert todos.my_check_ins(session, manager, TODAY) == []
 
 
 def test_subject_access_and_erasure_keep_private_notes_private(

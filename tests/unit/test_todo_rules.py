@@ -65,9 +65,10 @@ def test_every_source_module_registers() -> None:
         "core.goals.todos",
         "core.assessments.todos",
         "core.learning.todos",
+        "core.checkins.todos",
     }
     modules = set(todos.registered_sources().values())
-    assert modules == {"goals", "competencies", "learning"}
+    assert modules == {"goals", "competencies", "learning", "check-ins"}
 
 
 # --- goals -----------------------------------------------------------------
