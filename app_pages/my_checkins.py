@@ -68,6 +68,22 @@ with actions_tab:
 with history_tab:
     if not mine.history:
         st.caption("No check-ins held yet.")
+    else:
+        st.download_button(
+            "Download my check-ins (Excel)",
+            data=lambda: (
+                _ui.load(
+                    lambda session: checkin_queries.export_check_ins(
+                        session, actor=actor, employee_id=actor.person_id
+                    )
+                )
+                or b""
+            ),
+            file_name="my-check-ins.xlsx",
+            mime=_ui.XLSX_MIME,
+            icon=":material/download:",
+            key="my_checkins_xlsx",
+        )
     choices = {h.id: h for h in mine.history}
     if choices:
         default = list(choices).index(linked_id) if linked_id in choices else 0

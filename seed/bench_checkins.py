@@ -26,11 +26,11 @@ CHECKIN_PAGES: list[tuple[str, str, str, str]] = [
     ("team_checkins_s", "Team check-ins, manager", "manager", "app_pages/team_checkins.py"),
     (
         "adherence_line_s",
-        "Check-in adherence, manager",
+        "Adherence, manager",
         "manager",
         "app_pages/checkin_adherence.py",
     ),
-    ("adherence_org_s", "Check-in adherence, HR", "hr", "app_pages/checkin_adherence.py"),
+    ("adherence_org_s", "Adherence, HR", "hr", "app_pages/checkin_adherence.py"),
 ]
 # Pages with cached figures are also measured cold (caches cleared before each run).
 COLD = {"adherence_line_s", "adherence_org_s"}
@@ -87,7 +87,7 @@ def print_rows(results: dict[str, Any], empty_page_s: float | None = None) -> No
             rows.append((label, results[key]))
     for label, seconds in rows:
         ratio = f"   {seconds / empty_page_s:6.1f}× empty page" if empty_page_s else ""
-        print(f"  {label:<38} {seconds:7.3f} s{ratio}")
+        print(f"  {label:<32} {seconds:7.3f} s{ratio}")
 
 
 def main(argv: list[str] | None = None) -> None:
