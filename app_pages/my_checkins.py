@@ -1,5 +1,7 @@
 """My check-ins: the next one with its agenda, my open actions, the history."""
 
+from datetime import date
+
 import streamlit as st
 
 from app_pages import _auth, _checkins_ui, _ui
@@ -92,7 +94,8 @@ with history_tab:
             list(choices),
             index=default,
             format_func=lambda i: (
-                f"{choices[i].held_on or choices[i].due_on} with {choices[i].manager_name or '—'}"
+                f"{(choices[i].held_on or choices[i].due_on or date.min):%d %b %Y} with "
+                f"{choices[i].manager_name or '—'}"
                 + ("" if choices[i].acknowledged else " · to acknowledge")
             ),
             key="my_checkins_history_pick",

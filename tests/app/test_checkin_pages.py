@@ -102,6 +102,13 @@ def _open_ids(url: str, employee_id: int) -> list[int]:
         ]
 
 
+def test_team_checkins_for_a_director(app: AppTest) -> None:
+    at = open_page(sign_in(app, "daniel"), "app_pages/team_checkins.py")
+    _ok(at)
+    assert at.metric[0].label == "Reports"
+    assert at.dataframe
+
+
 @pytest.mark.parametrize("username", ["emma", "hana"])
 def test_team_checkins_is_for_managers(app: AppTest, username: str) -> None:
     at = sign_in(app, username)
