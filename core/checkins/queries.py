@@ -762,3 +762,31 @@ def adherence_data_stamp(session: Session) -> str:
     ).one()
     people = session.execute(sa_select(func.count(), func.sum(col(Person.version)))).one()
     return "|".join(str(tuple(row)) for row in (checkins, pairs, units, people))
+
+
+def get_private_note(
+    session: Session, *, actor: Actor, check_in_id: int, author_id: int
+) -> PrivateNoteView:
+    """One author's private note on a check-in: refused (and audited) for
+    anyone but that author — the other party, the managers above, HR."""
+    load_check_in(session, actor, check_in_id, "read_private_note")
+    require(
+        can_read_private_note(actor, author_id=author_id),
+        session=session,
+        actor=actor,
+        action="read_private_note",
+        entity="check_in",
+        entity_id=check_in_id,
+        message="Private notes are seen by their author only.",
+    )
+    note = session.exec(
+        select(CheckInPrivateNote).where(
+            CheckInPrivateNote.check_in_id == check_in_id,
+            CheckInPrivateNote.author_id == author_id,
+        )
+    ).first()
+    return (
+        PrivateNoteView(text=note.text, version=note.version)
+        if note
+        else PrivateNoteView(text="", version=None)
+    )

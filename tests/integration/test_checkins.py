@@ -558,3 +558,37 @@ def test_subject_access_and_erasure_keep_private_notes_private(
     assert session.exec(select(CheckInPrivateNote)).all() == []
     view = q.get_check_in(session, actor=actor_for(session, org.manager), check_in_id=check_in_id)
     assert "Shared" not in [i.text for i in view.items]
+
+
+def test_asking_for_someone_elses_private_note_is_refused(session: Session, org: SmallOrg) -> None:
+    check_in_id = _open(session, org)
+    employee, manager = actor_for(session, org.report), actor_for(session, org.manager)
+    for author in (employee, manager):
+        cmd.save_private_note(
+            session, actor=author, check_in_id=check_in_id, text="SECRET", version=None
+        )
+    for author, others in [
+        (org.report, (org.manager, org.ceo, org.hr, org.lead)),
+        (org.manager, (org.report, org.ceo, org.hr)),
+    ]:
+        own = q.get_private_note(
+            session,
+            actor=actor_for(session, author),
+            check_in_id=check_in_id,
+            author_id=author.id or 0,
+        )
+        assert own.text == "SECRET"
+        for other in others:
+            with pytest.raises(PermissionDenied):
+                q.get_private_note(
+                    session,
+                    actor=actor_for(session, other),
+                    check_in_id=check_in_id,
+                    author_id=author.id or 0,
+                )
+    refusals = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.action == "access.denied", AuditEvent.entity == "check_in"
+        )
+    ).all()
+    assert len(refusals) == 7
