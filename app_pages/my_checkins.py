@@ -36,7 +36,9 @@ if pair.overdue:
 
 next_tab, actions_tab, history_tab = st.tabs(["Next check-in", "My open actions", "History"])
 with next_tab:
-    if workspace is None:
+    if workspace is None and mine.manager_name is None:
+        st.info("You have no manager in Stride to check in with.", icon=":material/forum:")
+    elif workspace is None:
         st.info(
             "No check-in is planned yet. Open the next one to add your talking points "
             "before you meet.",

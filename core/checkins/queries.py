@@ -338,6 +338,9 @@ def get_my_check_ins(
         next_check_in=next_view,
         history=history,
         open_actions=list_open_actions(session, actor=actor, employee_id=employee_id),
+        manager_name=_names(session, {person.manager_id}).get(person.manager_id)
+        if person.manager_id
+        else None,
     )
 
 

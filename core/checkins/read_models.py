@@ -119,6 +119,7 @@ class MyCheckIns:
     next_check_in: CheckInView | None
     history: list[CheckInSummary]
     open_actions: list[ActionView]
+    manager_name: str | None = None  # None: nobody to check in with
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,13 @@ def test_my_checkins_renders(app: AppTest, username: str) -> None:
     ]
 
 
+def test_someone_without_a_manager_is_told_so(app: AppTest) -> None:
+    at = open_page(sign_in(app, "ingrid"), "app_pages/my_checkins.py")
+    _ok(at)
+    assert any("no manager" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "Prepare my next check-in"]
+
+
 def test_employee_prepares_the_next_check_in(app: AppTest, demo_database_url: str) -> None:
     at = open_page(sign_in(app, "emma"), "app_pages/my_checkins.py")
     _button(at, "Prepare my next check-in").click().run()
