@@ -285,6 +285,7 @@ def _pair_statuses(session: Session, people: list[Person], *, today: date) -> li
             PairStatus(
                 employee_id=person.id,
                 employee_name=person.full_name,
+                manager_id=person.manager_id,
                 cadence=cadence,
                 cadence_is_own=bool(pair and pair.every),
                 last_held_on=last,
@@ -360,10 +361,15 @@ def list_open_actions(
     return _action_views(session, rows, carried=set())
 
 
+INDIRECT_LIMIT = 500
+
+
 def list_team_check_ins(
-    session: Session, *, actor: Actor, today: date | None = None
+    session: Session, *, actor: Actor, today: date | None = None, indirect: bool = False
 ) -> list[PairStatus]:
-    """Each direct report's pair: the actor's own check-ins to run."""
+    """Each direct report's pair (the actor's own check-ins to run); with
+    `indirect`, also the pairs further down the line, which the actor reads
+    but does not take part in (at most `INDIRECT_LIMIT` of them, by name)."""
     today = today or today_utc()
     people = list(
         session.exec(
@@ -372,6 +378,19 @@ def list_team_check_ins(
             .order_by(col(Person.full_name))
         )
     )
+    if indirect:
+        people += list(
+            session.exec(
+                select(Person)
+                .where(
+                    col(Person.id).in_(reports_query(actor.person_id)),
+                    col(Person.manager_id) != actor.person_id,
+                    col(Person.active).is_(True),
+                )
+                .order_by(col(Person.full_name))
+                .limit(INDIRECT_LIMIT)
+            )
+        )
     return _pair_statuses(session, people, today=today)
 
 

@@ -97,6 +97,7 @@ class PairStatus:
 
     employee_id: int
     employee_name: str
+    manager_id: int | None
     cadence: str
     cadence_is_own: bool
     last_held_on: date | None

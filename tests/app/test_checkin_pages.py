@@ -109,11 +109,24 @@ def _open_ids(url: str, employee_id: int) -> list[int]:
         ]
 
 
-def test_team_checkins_for_a_director(app: AppTest) -> None:
+def test_team_checkins_for_a_director(app: AppTest, demo_database_url: str) -> None:
     at = open_page(sign_in(app, "daniel"), "app_pages/team_checkins.py")
     _ok(at)
     assert at.metric[0].label == "Reports"
     assert at.dataframe
+    # The rest of the line is readable, not run from here.
+    at.toggle(key="team_checkins_indirect").set_value(True).run()
+    _ok(at)
+    emma = _person(demo_database_url, "emma")
+    at.selectbox(key="team_checkins_person").set_value(emma).run()
+    _ok(at)
+    assert any("run by their own manager" in c.value for c in at.caption)
+    assert [h.value for h in at.subheader] == ["Check\\-in\\: Emma Lindqvist with Maya Okafor"]
+    labels = {b.label for b in at.button}
+    assert not labels & {"Start check-in", "Complete check-in", "Save notes", "Add action item"}
+    assert not [t for t in at.text_area if t.label == "My private notes"]
+    at.toggle(key="team_checkins_indirect").set_value(False).run()
+    _ok(at)
 
 
 @pytest.mark.parametrize("username", ["emma", "hana"])

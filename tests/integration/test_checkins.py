@@ -592,3 +592,21 @@ def test_asking_for_someone_elses_private_note_is_refused(session: Session, org:
         )
     ).all()
     assert len(refusals) == 7
+
+
+def test_the_rest_of_the_line_is_listed_on_request_and_read_only(
+    session: Session, org: SmallOrg
+) -> None:
+    manager = actor_for(session, org.manager)
+    direct = [s.employee_name for s in q.list_team_check_ins(session, actor=manager, today=TODAY)]
+    assert "Ivy Indirect" not in direct
+    line = q.list_team_check_ins(session, actor=manager, today=TODAY, indirect=True)
+    assert [s.employee_name for s in line][-1] == "Ivy Indirect"
+    check_in_id = cmd.open_next_check_in(
+        session, actor=actor_for(session, org.lead), employee_id=org.indirect.id or 0, today=TODAY
+    )
+    view = q.get_check_in(session, actor=manager, check_in_id=check_in_id)
+    assert not view.can_prepare
+    assert not view.can_run
+    with pytest.raises(PermissionDenied):
+        cmd.open_next_check_in(session, actor=manager, employee_id=org.indirect.id or 0)
