@@ -1,10 +1,15 @@
-"""Login glue between streamlit-authenticator and core.auth.
+"""Login glue between streamlit-authenticator, st.login and core.auth/core.sso.
 
 streamlit-authenticator renders the form and signs the re-login cookie. It
 expects a credentials dict of every user; we hand it `_AccountDirectory`, a
 dict that loads one account at a time from the database, so 10,000 accounts
 cost one indexed query per login instead of a table scan per rerun. Decisions
 (lockout, inactive people, session validity) stay in core.auth.
+
+Single sign-on (OpenID Connect) is Streamlit's own `st.login`: its cookie
+brings the identity's claims to every new session as `st.user`, and
+core.sso decides whom they name (once per session); core.auth.resolve_actor
+then re-checks that session on every rerun, as it does a password session.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import html
 import logging
 import os
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -23,7 +29,7 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.models import cookie_model as library_cookie_model
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from core import auth, first_run
+from core import auth, first_run, sso
 from core.access import Actor
 from core.errors import AuthError, Busy, ConfigError
 from core.runtime import unit_of_work
@@ -39,6 +45,8 @@ _ACTOR = "stride_actor"
 _NOTICE = "stride_login_notice"
 _FAILED_AT = "stride_login_failed_at"
 _PENDING_COOKIE = "stride_pending_cookie"
+_SSO = "stride_sso"
+_METHOD = "stride_sign_in_method"
 
 
 class _ScriptCookies:
@@ -113,6 +121,25 @@ class _AccountDirectory(dict[str, dict[str, Any]]):
     def get(self, username: str, default: Any = None) -> Any:
         entry = self._load(username) if isinstance(username, str) else None
         return default if entry is None else entry
+
+
+def _secrets_section(name: str) -> Mapping[str, Any] | None:
+    try:
+        section = st.secrets.get(name)
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return None
+    # A secrets section is Streamlit's AttrDict, a Mapping but no dict.
+    return section if isinstance(section, Mapping) else None
+
+
+def sign_in_methods() -> tuple[sso.SsoSettings | None, bool]:
+    """(single sign-on settings or None, whether password sign-in is on).
+    Raises ConfigError for settings nobody could sign in with."""
+    app_section = _secrets_section("app")
+    settings = sso.sso_settings(auth_section=_secrets_section("auth"), app_section=app_section)
+    password = sso.password_sign_in_enabled(environ=os.environ, app_section=app_section)
+    sso.check_sign_in_methods(sso=settings, password_sign_in=password)
+    return settings, password
 
 
 def configured_cookie_key() -> str | None:
@@ -208,13 +235,98 @@ def _sign_in_placeholder() -> None:
     """The one page registered while nobody is signed in; never run."""
 
 
+def _sso_actor(settings: sso.SsoSettings) -> Actor | None:
+    """The person the single sign-on identity names, if it is accepted.
+
+    core.sso matches the identity once per browser session (and records the
+    sign-in or the refusal); every rerun re-checks the session like a
+    password one, so signing out elsewhere, a reset or deactivation ends it.
+    """
+    if not st.user.get("is_logged_in"):
+        st.session_state.pop(_SSO, None)
+        return None
+    claims = st.user.to_dict()
+    signature = (claims.get("email"), claims.get("iat"), claims.get("iss"))
+    state = st.session_state.get(_SSO)
+    if not isinstance(state, dict) or state.get("signature") != signature:
+        try:
+            with unit_of_work() as session:
+                outcome = sso.sign_in_with_sso(session, user_info=claims, settings=settings)
+        except Busy as busy:
+            st.error(str(busy))
+            st.stop()
+        state = {"signature": signature, "outcome": outcome, "ended": None}
+        st.session_state[_SSO] = state
+    outcome = state["outcome"]
+    if not isinstance(outcome, sso.SsoAccepted) or state["ended"]:
+        return None
+    try:
+        with unit_of_work(read_only=True) as session:
+            actor = auth.resolve_actor(
+                session, username=outcome.username, authenticated_at=outcome.authenticated_at
+            )
+    except AuthError as ended:
+        # Signed out (here or elsewhere), reset or deactivated since the
+        # identity token was issued: a new st.login brings a fresh one.
+        state["ended"] = str(ended)
+        st.session_state.pop(_ACTOR, None)
+        return None
+    st.session_state[_ACTOR] = actor
+    st.session_state[_METHOD] = "sso"
+    return actor
+
+
+def _sso_choice(settings: sso.SsoSettings | None) -> None:
+    """The single sign-on button, and why the last identity was refused."""
+    if settings is None:
+        return
+    state = st.session_state.get(_SSO)
+    if isinstance(state, dict):
+        outcome = state.get("outcome")
+        if isinstance(outcome, sso.SsoRefused):
+            # A fixed message of core.sso, no user text.
+            st.error(outcome.message, icon=":material/block:")
+            email = st.user.get("email")
+            if isinstance(email, str) and email:
+                st.caption(f"Your identity provider signed you in as {markdown_literal(email)}.")
+        elif state.get("ended"):
+            st.info(markdown_literal(str(state["ended"])))
+    if st.button(
+        "Sign in with single sign-on",
+        key="stride_sso_login",
+        type="primary",
+        icon=":material/login:",
+        width="stretch",
+    ):
+        st.login()
+
+
+def _stop_on_sign_in_page() -> None:
+    # Nobody is signed in: no page of the previous person stays offered.
+    st.navigation([st.Page(_sign_in_placeholder, title="Sign in")], position="hidden")
+    st.stop()
+
+
 def require_login() -> Actor:
-    """Return the signed-in person, or render the login form and stop."""
+    """Return the signed-in person, or render the sign-in page and stop."""
     try:
         cookie_key = auth.resolve_cookie_key(configured=configured_cookie_key(), data_dir=DATA_DIR)
+        sso_settings, password_sign_in = sign_in_methods()
     except ConfigError as problem:
         st.error(f"Stride cannot start: {markdown_literal(str(problem))}")
         st.stop()
+    if sso_settings is not None:
+        actor = _sso_actor(sso_settings)
+        if actor is not None:
+            return actor
+    if not password_sign_in:
+        _margin, column, _margin_too = st.columns([1, 1.4, 1])
+        with column:
+            _sign_in_heading()
+            _sso_choice(sso_settings)
+            if notice := st.session_state.pop(_NOTICE, None):
+                st.info(notice)
+        _stop_on_sign_in_page()
     authenticator = _authenticator(cookie_key)
     was_signed_in = bool(st.session_state.get("authentication_status"))
     cookie = _cookie_issued_at(cookie_key)
@@ -239,6 +351,9 @@ def require_login() -> Actor:
         _margin, form_column, _margin_too = st.columns([1, 1.4, 1])
     with form_column:
         page = _sign_in_heading()
+        _sso_choice(sso_settings)
+        if sso_settings is not None:
+            st.caption("Or with your Stride username and password:")
         try:
             authenticator.login(
                 location="main",
@@ -268,9 +383,7 @@ def require_login() -> Actor:
             _sign_in_messages(demo_loaded=page.demo_loaded)
         if refused_cookie or st.session_state.get("logout"):
             _delete_cookie()
-        # Nobody is signed in: no page of the previous person stays offered.
-        st.navigation([st.Page(_sign_in_placeholder, title="Sign in")], position="hidden")
-        st.stop()
+        _stop_on_sign_in_page()
 
     login_slot.empty()
     username = str(st.session_state["username"])
@@ -298,6 +411,7 @@ def require_login() -> Actor:
         _forget_session(str(ended))
         st.rerun()
     st.session_state[_ACTOR] = actor
+    st.session_state[_METHOD] = "password"
     st.session_state["stride_authenticator"] = authenticator
     return actor
 
@@ -372,9 +486,19 @@ def logout(actor: Actor) -> None:
         # Still signed in everywhere: say so instead of seeming to sign out.
         st.error(str(busy))
         st.stop()
-    authenticator: stauth.Authenticate | None = st.session_state.get("stride_authenticator")
-    if authenticator is not None:
-        authenticator.logout(location="unrendered")
+    if st.session_state.get(_METHOD) == "sso":
+        # Streamlit forgets the identity cookie and ends the provider's session.
+        st.session_state.pop(_SSO, None)
+        st.session_state.pop(_METHOD, None)
+        _forget_session("You have signed out.")
+        st.logout()
+        # No rerun after it: a run starting now races the browser's redirect
+        # to the provider's end-of-session page, and sometimes won.
+        st.stop()
+    else:
+        authenticator: stauth.Authenticate | None = st.session_state.get("stride_authenticator")
+        if authenticator is not None:
+            authenticator.logout(location="unrendered")
     _forget_session("You have signed out.")
 
 

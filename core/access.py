@@ -22,6 +22,7 @@ from typing import Any
 from sqlmodel import Session
 
 from core.errors import PermissionDenied
+from core.modules.rules import ALL_MODULES, module_allows
 from db.models import AuditEvent, Person
 
 
@@ -34,6 +35,8 @@ class Actor:
     full_name: str
     is_hr_admin: bool
     is_manager: bool
+    # The practices switched on for the person's unit (core.modules).
+    modules: frozenset[str] = ALL_MODULES
 
     @property
     def role_label(self) -> str:
@@ -78,7 +81,11 @@ class Capability(enum.StrEnum):
     assign_learning = "assign learning to one's reports"
     edit_learning_catalogue = "edit the learning catalogue"
     administer_people = "administer people and accounts"
+    edit_organisation = "edit org units, job families and positions"
     read_audit_log = "read the audit log"
+    manage_modules = "switch practices on or off per unit"
+    programme_health_team = "read the programme health of one's line"
+    programme_health_org = "read the programme health of everyone"
     team_checkins = "run check-ins with one's reports"
     checkin_adherence_team = "read check-in adherence of one's line"
     checkin_adherence_org = "read check-in adherence of everyone"
@@ -93,6 +100,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.goal_report_team,
             Capability.team_gaps,
             Capability.assign_learning,
+            Capability.programme_health_team,
             Capability.team_checkins,
             Capability.checkin_adherence_team,
         }
@@ -109,7 +117,10 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.org_gaps,
             Capability.edit_learning_catalogue,
             Capability.administer_people,
+            Capability.edit_organisation,
             Capability.read_audit_log,
+            Capability.manage_modules,
+            Capability.programme_health_org,
             Capability.checkin_adherence_org,
             Capability.edit_checkin_templates,
         }
@@ -119,12 +130,14 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
 
 @dataclass(frozen=True)
 class PageAccess:
-    """One navigation entry: a page, the section it is listed in, and the
-    capability it needs (None: every signed-in person)."""
+    """One navigation entry: a page, the section it is listed in, the
+    capability it needs (None: every signed-in person) and its practice."""
 
     page: str
     section: str
     needs: Capability | None = None
+    # The practice the page belongs to; it is left out where that is off.
+    module: str | None = None
 
 
 SECTIONS = ("Me", "My team", "Organisation", "HR")
@@ -134,26 +147,32 @@ SECTIONS = ("Me", "My team", "Organisation", "HR")
 # "My team", the skills gap under "HR").
 PAGES: tuple[PageAccess, ...] = (
     PageAccess("dashboard", "Me"),
-    PageAccess("my_goals", "Me"),
-    PageAccess("role_profile", "Me"),
-    PageAccess("my_skills", "Me"),
-    PageAccess("learning", "Me"),
-    PageAccess("my_checkins", "Me"),
-    PageAccess("team_goals", "My team", Capability.team_goals),
-    PageAccess("goal_report", "My team", Capability.goal_report_team),
+    PageAccess("my_goals", "Me", module="goals"),
+    PageAccess("role_profile", "Me", module="competencies"),
+    PageAccess("my_skills", "Me", module="competencies"),
+    PageAccess("learning", "Me", module="competencies"),
+    PageAccess("my_checkins", "Me", module="checkins"),
+    PageAccess("team_goals", "My team", Capability.team_goals, module="goals"),
+    PageAccess("goal_report", "My team", Capability.goal_report_team, module="goals"),
     PageAccess("goal_report", "HR", Capability.goal_report_org),
     PageAccess("skills_gap", "HR", Capability.org_gaps),
-    PageAccess("skills_gap", "My team", Capability.team_gaps),
-    PageAccess("team_checkins", "My team", Capability.team_checkins),
-    PageAccess("checkin_adherence", "My team", Capability.checkin_adherence_team),
+    PageAccess("skills_gap", "My team", Capability.team_gaps, module="competencies"),
+    PageAccess("team_checkins", "My team", Capability.team_checkins, module="checkins"),
+    PageAccess(
+        "checkin_adherence", "My team", Capability.checkin_adherence_team, module="checkins"
+    ),
     PageAccess("people", "Organisation"),
-    PageAccess("alignment", "Organisation"),
+    PageAccess("alignment", "Organisation", module="goals"),
     PageAccess("frameworks", "HR", Capability.edit_competencies),
     PageAccess("role_map", "HR", Capability.edit_competencies),
     PageAccess("insights", "HR", Capability.org_gaps),
+    PageAccess("organisation", "HR", Capability.edit_organisation),
     PageAccess("people_import", "HR", Capability.administer_people),
     PageAccess("invitations", "HR", Capability.administer_people),
     PageAccess("privacy", "HR", Capability.administer_people),
+    PageAccess("programme_health", "HR", Capability.programme_health_org),
+    PageAccess("programme_health", "My team", Capability.programme_health_team),
+    PageAccess("modules", "HR", Capability.manage_modules),
     PageAccess("admin", "HR", Capability.administer_people),
     PageAccess("checkin_adherence", "HR", Capability.checkin_adherence_org),
     PageAccess("checkin_templates", "HR", Capability.edit_checkin_templates),
@@ -184,6 +203,8 @@ def navigation(actor: Actor) -> dict[str, list[str]]:
     sections: dict[str, list[str]] = {name: [] for name in SECTIONS}
     for entry in PAGES:
         if entry.page in placed or (entry.needs is not None and entry.needs not in capabilities):
+            continue
+        if entry.module is not None and not module_allows(actor.modules, entry.module):
             continue
         placed.add(entry.page)
         sections[entry.section].append(entry.page)
@@ -232,6 +253,24 @@ def can_manage_report(actor: Actor, relation: Relation) -> bool:
 def can_administer_people(actor: Actor) -> bool:
     """People import and edits, password resets, unlocking, settings."""
     return has(actor, Capability.administer_people)
+
+
+def can_read_programme_health(actor: Actor) -> bool:
+    capabilities = capabilities_of(actor)
+    return bool({Capability.programme_health_team, Capability.programme_health_org} & capabilities)
+
+
+def has_org_wide_health(actor: Actor) -> bool:
+    return has(actor, Capability.programme_health_org)
+
+
+def can_manage_modules(actor: Actor) -> bool:
+    return has(actor, Capability.manage_modules)
+
+
+def can_edit_organisation(actor: Actor) -> bool:
+    """The unit tree, job families and positions (HR's organisation grids)."""
+    return has(actor, Capability.edit_organisation)
 
 
 def can_read_audit_log(actor: Actor) -> bool:

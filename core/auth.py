@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 from core.access import Actor, can_administer_people, require
 from core.audit import record_event
 from core.errors import AuthError, ConfigError, NotFound, ValidationError
+from core.modules.queries import modules_for_person
 from core.org import is_manager
 from db.models import Person, UserAccount, utcnow
 
@@ -233,6 +234,7 @@ def resolve_actor(session: Session, *, username: str, authenticated_at: datetime
         full_name=person.full_name,
         is_hr_admin=person.is_hr_admin,
         is_manager=is_manager(session, person_id=person.id),
+        modules=modules_for_person(session, person_id=person.id),
     )
 
 

@@ -106,19 +106,29 @@ def managed_unit_ids(
     )
 
 
-def list_units(session: Session) -> list[tuple[int, str]]:
-    """Directory data: every unit, parents before children, indented names."""
+def list_units(session: Session, *, active_only: bool = False) -> list[tuple[int, str]]:
+    """Directory data: every unit (or every active one), parents before
+    children, indented names."""
     rows = session.exec(
-        select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id).order_by(OrgUnit.name)
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id, OrgUnit.active).order_by(OrgUnit.name)
     ).all()
+    inactive = {unit_id for unit_id, _, _, active in rows if not active}
     children: dict[int | None, list[tuple[int, str]]] = {}
-    for unit_id, name, parent_id in rows:
+    for unit_id, name, parent_id, _active in rows:
         if unit_id is not None:
             children.setdefault(parent_id, []).append((unit_id, name))
     ordered: list[tuple[int, str]] = []
     stack = [(u, n, 0) for u, n in reversed(children.get(None, []))]
     while stack:
         unit_id, name, depth = stack.pop()
-        ordered.append((unit_id, "  " * depth + name))
+        if not (active_only and unit_id in inactive):
+            ordered.append((unit_id, "  " * depth + name))
         stack.extend((u, n, depth + 1) for u, n in reversed(children.get(unit_id, [])))
     return ordered
+
+
+def descendant_ids(parents: dict[int, int | None], unit_id: int) -> set[int]:
+    """Every unit below `unit_id` (not itself), from plain values."""
+    return {
+        other for other in parents if other != unit_id and unit_id in unit_chain(parents, other)
+    }

@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session
 
 from core.access import Actor
+from core.modules.rules import module_allows
 
 # Modules whose import registers to-do sources; a new feature adds its own.
 SOURCE_MODULES: tuple[str, ...] = (
@@ -138,12 +139,13 @@ def list_todos(
     today: date,
     modules: frozenset[str] | None = None,
 ) -> list[Todo]:
-    """The actor's to-dos from every registered source (or only those of
-    `modules`, for a unit where some practices are switched off)."""
+    """The actor's to-dos from every registered source whose practice is on
+    for them (`modules`, by default the actor's own: core.modules)."""
     _load_sources()
+    allowed = actor.modules if modules is None else modules
     found: list[Todo] = []
     for module, source in _SOURCES.values():
-        if modules is not None and module not in modules:
+        if not module_allows(allowed, module):
             continue
         found.extend(source(session, actor, today))
     return sort_todos(found)

@@ -67,26 +67,34 @@ class OrgUnitBase(SQLModel):
     name: str = Field(max_length=200)
     kind: str = Field(default=OrgUnitKind.team.value, max_length=20)
     parent_id: int | None = Field(default=None, foreign_key="orgunit.id", index=True)
+    # An inactive unit keeps its people, goals and history but is not offered
+    # for new people or goals (a unit with people is deactivated, not deleted).
+    active: bool = True
 
 
-class OrgUnit(OrgUnitBase, table=True):
+class OrgUnit(Versioned, OrgUnitBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # Optimistic locking for HR's organisation grids (see Versioned).
+    version: int = Field(default=1)
 
 
 class OrgUnitRead(OrgUnitBase):
     id: int
+    version: int
 
 
 class JobFamilyBase(SQLModel):
     name: str = Field(max_length=120, unique=True)
 
 
-class JobFamily(JobFamilyBase, table=True):
+class JobFamily(Versioned, JobFamilyBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
 
 
 class JobFamilyRead(JobFamilyBase):
     id: int
+    version: int
 
 
 class PositionBase(SQLModel):
@@ -94,14 +102,19 @@ class PositionBase(SQLModel):
     title: str = Field(max_length=200)
     job_family_id: int = Field(foreign_key="jobfamily.id", index=True)
     grade: int = Field(default=1, ge=1, le=20)
+    # An inactive position stays with the people who hold it but is not
+    # offered for new people.
+    active: bool = True
 
 
-class Position(PositionBase, table=True):
+class Position(Versioned, PositionBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    version: int = Field(default=1)
 
 
 class PositionRead(PositionBase):
     id: int
+    version: int
 
 
 class PersonBase(SQLModel):
@@ -629,3 +642,4 @@ class Invitation(SQLModel, table=True):
 
 
 from db import checkin_models as checkin_models  # noqa: E402
+from db import module_models as module_models  # noqa: E402

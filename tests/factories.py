@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from core.access import Actor
 from core.auth import hash_password
+from core.modules.queries import modules_for_person
 from core.org import is_manager
 from db.checkin_models import CheckIn
 from db.models import (
@@ -120,6 +121,7 @@ def actor_for(session: Session, person: Person) -> Actor:
         full_name=person.full_name,
         is_hr_admin=person.is_hr_admin,
         is_manager=is_manager(session, person_id=person.id),
+        modules=modules_for_person(session, person_id=person.id),
     )
 
 

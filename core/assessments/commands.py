@@ -22,6 +22,8 @@ from core.competencies import (
     effective_scale_id,
 )
 from core.errors import NotFound, ValidationError
+from core.modules.queries import require_module
+from core.modules.rules import Module
 from db.models import (
     Assessment,
     AssessmentRead,
@@ -127,6 +129,7 @@ def _record(
     person = session.get(Person, person_id)
     if person is None or not person.active:
         raise NotFound("There is no such person.")
+    require_module(session, actor=actor, module=Module.competencies, person_id=person_id)
     requirement = session.exec(
         select(RoleRequirement).where(
             RoleRequirement.position_id == person.position_id,

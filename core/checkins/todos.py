@@ -27,7 +27,7 @@ from db.models import Person
 DUE_WITHIN_DAYS = 7
 
 
-@todo_source("check-ins")
+@todo_source("checkins")
 def check_ins_due(session: Session, actor: Actor, today: date) -> list[Todo]:
     """One to-do per direct report whose check-in is due within a week or overdue."""
     if not actor.is_manager:
@@ -49,7 +49,7 @@ def check_ins_due(session: Session, actor: Actor, today: date) -> list[Todo]:
         )
         todos.append(
             Todo(
-                module="check-ins",
+                module="checkins",
                 kind="checkins.due",
                 title=f"Check in with {pair.employee_name}",
                 detail=detail,
@@ -62,7 +62,7 @@ def check_ins_due(session: Session, actor: Actor, today: date) -> list[Todo]:
     return todos
 
 
-@todo_source("check-ins")
+@todo_source("checkins")
 def my_check_ins(session: Session, actor: Actor, today: date) -> list[Todo]:
     """As the employee of a pair, in two queries: my next check-in is within
     a few days and I have added no talking point (prepare the agenda), and
@@ -120,7 +120,7 @@ def my_check_ins(session: Session, actor: Actor, today: date) -> list[Todo]:
     ):
         todos.append(
             Todo(
-                module="check-ins",
+                module="checkins",
                 kind="checkins.prepare_agenda",
                 title="Prepare your next check-in",
                 detail=f"Add your talking points before {due:%d %b %Y}.",
@@ -134,7 +134,7 @@ def my_check_ins(session: Session, actor: Actor, today: date) -> list[Todo]:
             continue
         todos.append(
             Todo(
-                module="check-ins",
+                module="checkins",
                 kind="checkins.acknowledge",
                 title="Acknowledge your check-in"
                 + (f" of {held_on:%d %b %Y}" if held_on is not None else ""),
@@ -148,7 +148,7 @@ def my_check_ins(session: Session, actor: Actor, today: date) -> list[Todo]:
     return todos
 
 
-@todo_source("check-ins")
+@todo_source("checkins")
 def actions_due(session: Session, actor: Actor, today: date) -> list[Todo]:
     """My open action items due within two weeks, or overdue."""
     rows = session.execute(
@@ -171,7 +171,7 @@ def actions_due(session: Session, actor: Actor, today: date) -> list[Todo]:
         own = employee_id == actor.person_id
         todos.append(
             Todo(
-                module="check-ins",
+                module="checkins",
                 kind="checkins.action_due",
                 title=f"Action: {text}",
                 detail="From your check-ins." if own else "From a check-in with your report.",

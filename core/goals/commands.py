@@ -30,6 +30,8 @@ from core.goals.validation import (
     _validate_key_result,
     validate_cycle,
 )
+from core.modules.queries import require_module
+from core.modules.rules import Module
 from core.versioning import check_version, refuse_if_stale, touch
 from db.models import (
     Goal,
@@ -108,6 +110,9 @@ def create_goal(
             entity_id=f"person:{owner_id}" if owner_id else f"unit:{org_unit_id}",
             message=CREATE_REFUSAL,
         )
+    require_module(
+        session, actor=actor, module=Module.goals, person_id=owner_id, unit_id=org_unit_id
+    )
     problems = _validate_goal(
         session,
         scope,
@@ -447,6 +452,9 @@ def record_progress(
     """Set a key result's current value and keep the update in its history."""
     kr, goal = _editable_key_result(
         session, actor, key_result_id, version, "update_progress", "updated"
+    )
+    require_module(
+        session, actor=actor, module=Module.goals, person_id=goal.owner_id, unit_id=goal.org_unit_id
     )
     problems: list[tuple[str, str]] = []
     if goal.status not in OPEN_STATUSES:

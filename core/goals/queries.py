@@ -623,7 +623,8 @@ def list_goal_units(session: Session, *, actor: Actor) -> list[tuple[int, str, s
     scope = _Scope.load(session, actor)
     return [
         (unit_id, name.strip(), "company" if scope.parents.get(unit_id) is None else "team")
-        for unit_id, name in list_units(session)
+        # New goals go to active units only (an inactive one keeps its goals).
+        for unit_id, name in list_units(session, active_only=True)
         if scope.can_edit("team", None, unit_id)
     ]
 

@@ -20,6 +20,7 @@ from db.models import (
     GoalCycleCreate,
     GoalStatus,
     KeyResultCreate,
+    OrgUnit,
 )
 
 MAX_KEY_RESULTS_PER_GOAL = 10
@@ -76,6 +77,12 @@ def _may_create(scope: _Scope, level: str, owner_id: int | None, org_unit_id: in
     return scope.can_edit(level, None, org_unit_id)
 
 
+def _unit_active(session: Session, unit_id: int) -> bool:
+    """New goals go to active units only; an inactive unit keeps its goals."""
+    unit = session.get(OrgUnit, unit_id)
+    return unit is not None and unit.active
+
+
 def _validate_goal(
     session: Session,
     scope: _Scope,
@@ -113,6 +120,8 @@ def _validate_goal(
         unit_parent = scope.parents.get(org_unit_id) if org_unit_id is not None else None
         if org_unit_id is None or org_unit_id not in scope.parents:
             problems.append(("unit", "A team or company goal needs an org unit."))
+        elif not _unit_active(session, org_unit_id):
+            problems.append(("unit", "That org unit is inactive."))
         elif level == "company" and unit_parent is not None:
             problems.append(("unit", "Company goals belong to the top unit."))
         elif level == "team" and unit_parent is None:

@@ -19,6 +19,8 @@ from core.audit import record_event
 from core.competencies import effective_scale_id
 from core.errors import NotFound, ValidationError
 from core.learning.queries import OPEN_STATUSES, STATUSES
+from core.modules.queries import require_module
+from core.modules.rules import Module
 from core.versioning import check_version, flush_versioned, touch
 from db.models import (
     Competency,
@@ -91,6 +93,7 @@ def assign_learning(
     for person_id in dict.fromkeys(person_ids):
         if session.get(Person, person_id) is None:
             raise NotFound("There is no such person.")
+        require_module(session, actor=actor, module=Module.competencies, person_id=person_id)
         relation = relation_between(session, viewer_id=actor.person_id, target_id=person_id)
         require(
             can_assign_learning(actor, relation),

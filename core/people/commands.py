@@ -101,10 +101,11 @@ def get_people_grid(session: Session, *, actor: Actor) -> PeopleGrid:
     ]
     frame = pd.DataFrame(records, columns=PEOPLE_GRID_COLUMNS)
     lookups = _Lookups.load(session)
+    # Inactive units and positions are not offered (people in them stay).
     return PeopleGrid(
         frame=frame,
-        org_unit_codes=sorted(lookups.unit_ids),
-        position_codes=sorted(lookups.position_ids),
+        org_unit_codes=sorted(set(lookups.unit_ids) - lookups.inactive_units),
+        position_codes=sorted(set(lookups.position_ids) - lookups.inactive_positions),
     )
 
 
@@ -112,15 +113,35 @@ def get_people_grid(session: Session, *, actor: Actor) -> PeopleGrid:
 class _Lookups:
     unit_ids: dict[str, int]
     position_ids: dict[str, int]
+    inactive_units: set[str]
+    inactive_positions: set[str]
 
     @classmethod
     def load(cls, session: Session) -> _Lookups:
+        units = session.exec(select(OrgUnit.id, OrgUnit.code, OrgUnit.active)).all()
+        positions = session.exec(select(Position.id, Position.code, Position.active)).all()
         return cls(
-            unit_ids={c: i for i, c in session.exec(select(OrgUnit.id, OrgUnit.code)).all() if i},
-            position_ids={
-                c: i for i, c in session.exec(select(Position.id, Position.code)).all() if i
-            },
+            unit_ids={c: i for i, c, _ in units if i},
+            position_ids={c: i for i, c, _ in positions if i},
+            inactive_units={c for _, c, active in units if not active},
+            inactive_positions={c for _, c, active in positions if not active},
         )
+
+    def placement_errors(
+        self, values: dict[str, Any], current: dict[str, Any] | None, *, row: str
+    ) -> list[RowError]:
+        """Nobody new goes into an inactive unit or position; people already
+        in one stay there."""
+        problems = []
+        for column, inactive, what in (
+            ("org_unit", self.inactive_units, "Org unit"),
+            ("position", self.inactive_positions, "Position"),
+        ):
+            code = values.get(column)
+            moved = current is None or current.get(column) != code
+            if not is_blank(code) and code in inactive and moved:
+                problems.append(RowError(row, column, f"{what} {code!r} is inactive."))
+        return problems
 
     def code_of_unit(self, unit_id: int | None) -> str | None:
         return next((c for c, i in self.unit_ids.items() if i == unit_id), None)
@@ -164,6 +185,8 @@ def save_people_grid(
         errors.extend(
             _validate_person_row(plan.values, lookups, row=plan.label, new=plan.row is None)
         )
+        current = None if plan.row is None else _person_values(session, plan.row, lookups)
+        errors.extend(lookups.placement_errors(plan.values, current, row=plan.label))
         if (
             plan.row is not None
             and plan.row.id == actor.person_id
@@ -201,23 +224,51 @@ def save_people_grid(
 def _write_people(
     session: Session, plans: list[RowPlan], lookups: _Lookups, errors: list[RowError]
 ) -> list[Person]:
-    """Write every planned person (edits move them to their next version),
-    then their managers and new accounts; managers' problems go to `errors`."""
-    saved: list[tuple[RowPlan, Person]] = []
-    for plan in plans:
-        person = plan.row or Person(employee_code="", full_name="", email="", org_unit_id=0)
+    """Write every planned person exactly once (an edit moves it to its next
+    version, not two), with its manager, and new people's accounts.
+
+    Managers are resolved and checked for loops before anything is written
+    (problems go to `errors` and nothing is written). Then, so that each row
+    gets one statement: edited people whose manager already exists; new people,
+    managers before their reports; last, edited people whose new manager is a
+    person added in the same save."""
+    targets = _manager_targets(session, plans, errors)
+    if errors:
+        return []
+    new_people: dict[str, Person] = {}
+    saved: list[Person] = []
+
+    def manager_id_of(target: int | str | None) -> int | None:
+        if isinstance(target, str):
+            return new_people[target].id
+        return target
+
+    def write(plan: RowPlan, person: Person) -> None:
         _apply_person_values(person, plan.values, lookups)
+        person.manager_id = manager_id_of(targets[_plan_key(plan)])
         if plan.row is not None:
             touch(person)
         session.add(person)
-        saved.append((plan, person))
-    session.flush()
-    for plan, person in saved:
-        problem = _assign_manager(session, person, plan.values.get("manager_code"))
-        if problem:
-            errors.append(RowError(plan.label, "manager_code", problem))
-        if plan.row is None:
+        saved.append(person)
+
+    with session.no_autoflush:
+        later: list[RowPlan] = []
+        for plan in plans:
+            if plan.row is None:
+                continue
+            if isinstance(targets[_plan_key(plan)], str):
+                later.append(plan)
+            else:
+                write(plan, plan.row)
+        session.flush()
+        for plan in _managers_first([p for p in plans if p.row is None], targets):
+            person = Person(employee_code="", full_name="", email="", org_unit_id=0)
+            write(plan, person)
+            session.flush()
             assert person.id is not None
+            key = _plan_key(plan)
+            assert isinstance(key, str)
+            new_people[key] = person
             session.add(
                 UserAccount(
                     person_id=person.id,
@@ -226,8 +277,99 @@ def _write_people(
                     password_hash=hash_password(secrets.token_urlsafe(24)),
                 )
             )
-    session.flush()
-    return [person for _, person in saved]
+        for plan in later:
+            assert plan.row is not None
+            write(plan, plan.row)
+        session.flush()
+    return saved
+
+
+def _plan_key(plan: RowPlan) -> int | str:
+    """An edited person by id; an added one by the code typed for it."""
+    if plan.row is not None:
+        return int(plan.row.id)
+    return "new:" + str(plan.values.get("employee_code") or "").strip()
+
+
+def _manager_targets(
+    session: Session, plans: list[RowPlan], errors: list[RowError]
+) -> dict[int | str, int | str | None]:
+    """Each planned person's manager after the save: a stored person's id, an
+    added person's key, or None. Unknown codes and reporting loops (through
+    the stored lines and the ones this save changes) go to `errors`."""
+    planned_codes: dict[str, int | str] = {}
+    for plan in plans:
+        code = str(plan.values.get("employee_code") or "").strip()
+        if code:
+            planned_codes[code] = _plan_key(plan)
+    edited_ids = {int(p.row.id) for p in plans if p.row is not None}
+    wanted = {
+        str(p.values["manager_code"]).strip()
+        for p in plans
+        if not is_blank(p.values.get("manager_code"))
+    }
+    stored = {
+        code: person_id
+        for person_id, code in session.exec(
+            select(Person.id, Person.employee_code).where(col(Person.employee_code).in_(wanted))
+        ).all()
+        # A person this save renames answers to their new code only.
+        if person_id is not None and person_id not in edited_ids
+    }
+    targets: dict[int | str, int | str | None] = {}
+    for plan in plans:
+        raw = plan.values.get("manager_code")
+        if is_blank(raw):
+            targets[_plan_key(plan)] = None
+            continue
+        code = str(raw).strip()
+        target = planned_codes.get(code, stored.get(code))
+        if target is None:
+            errors.append(RowError(plan.label, "manager_code", f"No person with code {raw!r}."))
+        targets[_plan_key(plan)] = target
+    for plan in plans:
+        if _reports_in_a_loop(session, _plan_key(plan), targets):
+            errors.append(RowError(plan.label, "manager_code", "That would make a reporting loop."))
+    return targets
+
+
+def _reports_in_a_loop(
+    session: Session, start: int | str, targets: dict[int | str, int | str | None]
+) -> bool:
+    seen: set[int | str] = set()
+    current: int | str | None = targets.get(start)
+    while current is not None:
+        if current == start or current in seen:
+            return True
+        seen.add(current)
+        if current in targets:
+            current = targets[current]
+        else:
+            current = session.exec(select(Person.manager_id).where(Person.id == current)).first()
+    return False
+
+
+def _managers_first(
+    plans: list[RowPlan], targets: dict[int | str, int | str | None]
+) -> list[RowPlan]:
+    """Added people ordered so that an added manager is written before their
+    reports (loops were refused already)."""
+    by_key = {_plan_key(p): p for p in plans}
+    ordered: list[RowPlan] = []
+    placed: set[int | str] = set()
+
+    def place(key: int | str) -> None:
+        if key in placed or key not in by_key:
+            return
+        placed.add(key)
+        manager = targets.get(key)
+        if manager is not None:
+            place(manager)
+        ordered.append(by_key[key])
+
+    for plan in plans:
+        place(_plan_key(plan))
+    return ordered
 
 
 def _person_values(session: Session, person: Person, lookups: _Lookups) -> dict[str, Any]:
@@ -330,22 +472,3 @@ def _duplicate_errors(session: Session, plans: list[RowPlan]) -> list[RowError]:
             if owner is not None and owner not in own_ids:
                 problems.append(RowError(plan.label, column, f"{value!r} is already taken."))
     return problems
-
-
-def _assign_manager(session: Session, person: Person, code: Any) -> str | None:
-    if is_blank(code):
-        person.manager_id = None
-        return None
-    manager_id = session.exec(select(Person.id).where(Person.employee_code == str(code))).first()
-    if manager_id is None:
-        return f"No person with code {code!r}."
-    current: int | None = manager_id
-    seen: set[int] = set()
-    while current is not None:
-        if current == person.id or current in seen:
-            return "That would make a reporting loop."
-        seen.add(current)
-        current = session.exec(select(Person.manager_id).where(Person.id == current)).first()
-    person.manager_id = manager_id
-    session.add(person)
-    return None

@@ -157,25 +157,29 @@ def command_line_actor(session: Session, *, username: str) -> Actor:
 def load_snapshot(session: Session) -> Snapshot:
     families = dict(session.execute(sa_select(col(JobFamily.id), col(JobFamily.name))).all())
     units = {
-        code: UnitState(id=uid, code=code, name=name, parent_id=parent, kind=kind)
-        for uid, code, name, parent, kind in session.execute(
+        code: UnitState(id=uid, code=code, name=name, parent_id=parent, kind=kind, active=active)
+        for uid, code, name, parent, kind, active in session.execute(
             sa_select(
                 col(OrgUnit.id),
                 col(OrgUnit.code),
                 col(OrgUnit.name),
                 col(OrgUnit.parent_id),
                 col(OrgUnit.kind),
+                col(OrgUnit.active),
             )
         ).all()
     }
     positions = {
-        code: PositionState(id=pid, code=code, title=title, family=families.get(family, ""))
-        for pid, code, title, family in session.execute(
+        code: PositionState(
+            id=pid, code=code, title=title, family=families.get(family, ""), active=active
+        )
+        for pid, code, title, family, active in session.execute(
             sa_select(
                 col(Position.id),
                 col(Position.code),
                 col(Position.title),
                 col(Position.job_family_id),
+                col(Position.active),
             )
         ).all()
     }
@@ -260,7 +264,8 @@ def _write_units(session: Session, plan: ImportPlan) -> dict[str, int]:
         session.execute(
             _bulk_update(OrgUnit)
             .where(col(OrgUnit.id) == bindparam("unit_id"))
-            .values(name=bindparam("new_name")),
+            # Grids opened before the import must see their rows as changed.
+            .values(name=bindparam("new_name"), version=OrgUnit.version + 1),
             [{"unit_id": c.existing_id, "new_name": c.values["name"]} for c in updates],
         )
     parents = [
@@ -302,7 +307,11 @@ def _write_positions(session: Session, plan: ImportPlan) -> dict[str, int]:
         session.execute(
             _bulk_update(Position)
             .where(col(Position.id) == bindparam("position_id"))
-            .values(title=bindparam("new_title"), job_family_id=bindparam("new_family")),
+            .values(
+                title=bindparam("new_title"),
+                job_family_id=bindparam("new_family"),
+                version=Position.version + 1,
+            ),
             [
                 {
                     "position_id": c.existing_id,

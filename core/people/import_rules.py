@@ -75,6 +75,8 @@ class UnitState:
     name: str
     parent_id: int | None
     kind: str
+    # HR deactivates units in the app; nobody new is placed in one.
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class PositionState:
     code: str
     title: str
     family: str
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,16 @@ def _loop_free(parent_of: Mapping[str, str | None], code: str) -> bool:
     return True
 
 
+def _under_inactive(now: Snapshot, unit: UnitRecord) -> bool:
+    """No active unit (new units are) is placed under an inactive one; a
+    unit that stays where it is is left alone."""
+    parent = now.units.get(unit.parent_code or "")
+    if parent is None or parent.active:
+        return False
+    existing = now.units.get(unit.code)
+    return existing is None or (existing.active and existing.parent_id != parent.id)
+
+
 def _plan_units(batch: ImportBatch, now: Snapshot, plan: ImportPlan) -> dict[str, str | None]:
     """Units in the file planned; returns every unit's parent code after the import."""
     parent_of: dict[str, str | None] = {}
@@ -217,6 +230,14 @@ def _plan_units(batch: ImportBatch, now: Snapshot, plan: ImportPlan) -> dict[str
         elif unit.parent_code == unit.code or not _loop_free(parent_of, unit.code):
             plan.errors.append(
                 RowError(unit.where, "parentidnumber", "That would put the unit under itself.")
+            )
+        elif _under_inactive(now, unit):
+            plan.errors.append(
+                RowError(
+                    unit.where,
+                    "parentidnumber",
+                    f"Parent unit {unit.parent_code!r} is inactive.",
+                )
             )
     unchanged = 0
     for unit in batch.units:
@@ -342,6 +363,34 @@ def _manager_loops(managers: Mapping[str, str | None], people: list[PersonRecord
     return [person.code for person in people if not _loop_free(managers, person.code)]
 
 
+def _inactive_placements(
+    person: PersonRecord,
+    existing: PersonState | None,
+    now: Snapshot,
+    plan: ImportPlan,
+    unit_code_of: Mapping[int, str],
+    position_code_of: Mapping[int, str],
+) -> None:
+    """Nobody is placed in an inactive unit or position; people already
+    there stay (their history is kept)."""
+    unit = now.units.get(person.unit_code or "")
+    unit_moved = existing is None or unit is None or unit_code_of.get(existing.unit_id) != unit.code
+    if unit is not None and not unit.active and unit_moved:
+        plan.errors.append(
+            RowError(person.where, "orgidnumber", f"Org unit {unit.code!r} is inactive.")
+        )
+    position = now.positions.get(person.position_code or "")
+    position_moved = (
+        existing is None
+        or position is None
+        or position_code_of.get(existing.position_id or -1) != position.code
+    )
+    if position is not None and not position.active and position_moved:
+        plan.errors.append(
+            RowError(person.where, "posidnumber", f"Position {position.code!r} is inactive.")
+        )
+
+
 def _plan_people(
     batch: ImportBatch,
     now: Snapshot,
@@ -376,6 +425,7 @@ def _plan_people(
             plan.errors.append(
                 RowError(person.where, "orgidnumber", "A new person needs an org unit.")
             )
+        _inactive_placements(person, existing, now, plan, unit_code_of, position_code_of)
         managers[person.code] = person.manager_code
     _unique_people_fields(people, now, plan)
     for code in _manager_loops(managers, people):

@@ -136,3 +136,75 @@ def test_hr_cannot_lock_themselves_out(session: Session) -> None:
             shown=shown,
             changes=GridChanges(edited_rows={_row(shown, "Hedda HR"): {"is_hr_admin": False}}),
         )
+
+
+def test_a_new_manager_moves_the_person_one_version(session: Session) -> None:
+    org = make_small_org(session)
+    hr = actor_for(session, org.hr)
+    shown = get_people_grid(session, actor=hr).frame
+    before = org.report.version
+    changes = GridChanges(
+        edited_rows={_row(shown, "Rita Report"): {"manager_code": org.other_manager.employee_code}}
+    )
+    save_people_grid(session, actor=hr, shown=shown, changes=changes)
+    session.refresh(org.report)
+    assert org.report.manager_id == org.other_manager.id
+    assert org.report.version == before + 1
+    # The grid shown after the save accepts the next edit of the same row.
+    shown = get_people_grid(session, actor=hr).frame
+    again = GridChanges(edited_rows={_row(shown, "Rita Report"): {"full_name": "Rita Again"}})
+    save_people_grid(session, actor=hr, shown=shown, changes=again)
+    session.refresh(org.report)
+    assert (org.report.full_name, org.report.version) == ("Rita Again", before + 2)
+
+
+def test_managers_added_in_the_same_save_are_written_once(session: Session) -> None:
+    org = make_small_org(session)
+    hr = actor_for(session, org.hr)
+    shown = get_people_grid(session, actor=hr).frame
+    before = org.report.version
+    new_row = {"org_unit": org.team_a.code}
+    changes = GridChanges(
+        edited_rows={_row(shown, "Rita Report"): {"manager_code": "NEWBOSS"}},
+        added_rows=[
+            # The report comes before their new manager in the grid.
+            {
+                **new_row,
+                "employee_code": "NEWREP",
+                "full_name": "Nia Report",
+                "email": "nia@example.test",
+                "username": "nia",
+                "manager_code": "NEWBOSS",
+            },
+            {
+                **new_row,
+                "employee_code": "NEWBOSS",
+                "full_name": "Bo Boss",
+                "email": "bo@example.test",
+                "username": "bo.boss",
+                "manager_code": org.ceo.employee_code,
+            },
+        ],
+    )
+    save_people_grid(session, actor=hr, shown=shown, changes=changes)
+    boss = session.exec(select(Person).where(Person.employee_code == "NEWBOSS")).one()
+    nia = session.exec(select(Person).where(Person.employee_code == "NEWREP")).one()
+    session.refresh(org.report)
+    assert (boss.manager_id, boss.version) == (org.ceo.id, 1)
+    assert (nia.manager_id, nia.version) == (boss.id, 1)
+    assert (org.report.manager_id, org.report.version) == (boss.id, before + 1)
+
+
+def test_loops_through_rows_of_the_same_save_are_refused(session: Session) -> None:
+    org = make_small_org(session)
+    hr = actor_for(session, org.hr)
+    shown = get_people_grid(session, actor=hr).frame
+    changes = GridChanges(
+        edited_rows={
+            _row(shown, "Mona Manager"): {"manager_code": org.report.employee_code},
+            _row(shown, "Rita Report"): {"manager_code": org.manager.employee_code},
+        }
+    )
+    with pytest.raises(ValidationError) as problem:
+        save_people_grid(session, actor=hr, shown=shown, changes=changes)
+    assert {e.message for e in problem.value.rows} == {"That would make a reporting loop."}

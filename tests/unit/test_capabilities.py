@@ -13,6 +13,7 @@ from core.access import (
     Role,
     can_administer_people,
     can_edit_competencies,
+    can_edit_organisation,
     can_read_goal_report,
     can_view_org_gaps,
     can_view_team_gaps,
@@ -49,6 +50,7 @@ def test_a_manager_gets_the_team_section() -> None:
             "skills_gap",
             "team_checkins",
             "checkin_adherence",
+            "programme_health",
         ],
     }
 
@@ -62,9 +64,12 @@ def test_hr_gets_the_hr_section_and_no_team_section() -> None:
             "frameworks",
             "role_map",
             "insights",
+            "organisation",
             "people_import",
             "invitations",
             "privacy",
+            "programme_health",
+            "modules",
             "admin",
             "checkin_adherence",
             "checkin_templates",
@@ -82,9 +87,12 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
         "frameworks",
         "role_map",
         "insights",
+        "organisation",
         "people_import",
         "invitations",
         "privacy",
+        "programme_health",
+        "modules",
         "admin",
         "checkin_templates",
     ]
@@ -137,6 +145,7 @@ def test_page_views_follow_the_table(actor: Actor, views: list[str], reach: str 
 def test_hr_rules_follow_the_table(actor: Actor, expected: bool) -> None:
     assert can_edit_competencies(actor) is expected
     assert can_administer_people(actor) is expected
+    assert can_edit_organisation(actor) is expected
 
 
 def test_the_org_gap_cache_is_shared_only_by_those_who_may_see_it() -> None:

@@ -217,3 +217,35 @@ def test_a_new_person_needs_a_unit_and_a_source_left_out_is_left_alone() -> None
     assert messages(plan) == ["A new person needs an org unit."]
     nothing = plan_import(ImportBatch(), snapshot_after(batch(person("A"))), sync=True)
     assert nothing.is_empty
+
+
+def test_nobody_new_goes_into_an_inactive_unit_or_position() -> None:
+    files = batch(person("A"), person("B", manager_code="A"))
+    now = snapshot_after(files)
+    units = {**now.units, "C": replace(now.units["C"], active=False)}
+    positions = {"P1": replace(now.positions["P1"], active=False)}
+    closed = replace(now, units=units, positions=positions)
+    # A and B already sit in T1 and hold P1: re-importing them is fine.
+    moved = batch(person("A", unit_code="C"), person("B", manager_code="A"), person("N"))
+    plan = plan_import(moved, closed)
+    assert {(e.row, e.column, e.message) for e in plan.errors} == {
+        ("users.csv row A", "orgidnumber", "Org unit 'C' is inactive."),
+        ("users.csv row N", "posidnumber", "Position 'P1' is inactive."),
+    }
+    assert plan_import(files, closed).errors == []
+
+
+def test_no_active_unit_is_placed_under_an_inactive_one() -> None:
+    files = batch(person("A"))
+    now = snapshot_after(files)
+    closed = replace(now, units={**now.units, "C": replace(now.units["C"], active=False)})
+    with_new_team = ImportBatch(
+        units=[*UNITS, UnitRecord("T2", "Team two", "C", "org.csv row 4")],
+        positions=POSITIONS,
+        people=[person("A")],
+    )
+    plan = plan_import(with_new_team, closed)
+    # T1 stays where it was (under C): only the new team is refused.
+    assert [(e.row, e.message) for e in plan.errors] == [
+        ("org.csv row 4", "Parent unit 'C' is inactive.")
+    ]

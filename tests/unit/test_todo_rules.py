@@ -68,7 +68,7 @@ def test_every_source_module_registers() -> None:
         "core.checkins.todos",
     }
     modules = set(todos.registered_sources().values())
-    assert modules == {"goals", "competencies", "learning", "check-ins"}
+    assert modules == {"goals", "competencies", "learning", "checkins"}
 
 
 # --- goals -----------------------------------------------------------------

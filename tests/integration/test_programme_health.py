@@ -1,0 +1,63 @@
+"""Programme health from the database: HR sees everyone, a manager their line,
+an employee nothing; the figures count what is stored."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from sqlmodel import Session, select
+
+from core.errors import PermissionDenied
+from core.health.queries import get_programme_health
+from core.health.rules import Measure
+from db.models import KeyResult, OrgUnit, utcnow
+from tests.factories import actor_for, make_cycle, make_goal, make_progress_update, make_small_org
+
+TODAY = date.today()
+
+
+def _share(health_trend: pd.DataFrame, measure: Measure) -> tuple[int, int]:
+    row = health_trend[
+        (health_trend["measure"] == measure.value) & (health_trend["at"] == TODAY)
+    ].iloc[0]
+    return int(row["hits"]), int(row["of"])
+
+
+def test_hr_sees_the_organisation_and_the_figures_count_what_is_stored(session: Session) -> None:
+    org = make_small_org(session)
+    cycle = make_cycle(session)
+    company_unit = session.get(OrgUnit, org.team_a.parent_id)
+    company = make_goal(session, cycle=cycle, unit=company_unit, level="company")
+    team = make_goal(session, cycle=cycle, unit=org.team_a, parent=company)
+    aligned = make_goal(
+        session, cycle=cycle, owner=org.report, parent=team, key_results=[(0, 10, 1)]
+    )
+    make_goal(session, cycle=cycle, owner=org.peer, key_results=[(0, 10, 1)])
+    kr = session.exec(select(KeyResult).where(KeyResult.goal_id == aligned.id)).one()
+    make_progress_update(session, key_result=kr, at=utcnow() - timedelta(days=2))
+
+    health = get_programme_health(session, actor=actor_for(session, org.hr), today=TODAY)
+    assert health.scope == "the organisation"
+    assert health.people == 9
+    # Only the report has an open goal aligned to the company objective.
+    assert _share(health.trend, Measure.shared_vision) == (1, 9)
+    # Four open goals (company, team, two individual); one updated recently.
+    assert _share(health.trend, Measure.reviewed) == (1, 4)
+    assert _share(health.trend, Measure.tracked) == (1, 4)
+    assert set(health.by_unit["Unit"].str.strip()) >= {"Company", "Team A", "Team B"}
+
+
+def test_a_manager_sees_only_their_line_and_an_employee_nothing(session: Session) -> None:
+    org = make_small_org(session)
+    cycle = make_cycle(session)
+    make_goal(session, cycle=cycle, owner=org.outsider, key_results=[(0, 1, 0)])
+    make_goal(session, cycle=cycle, owner=org.report, key_results=[(0, 1, 0)])
+    health = get_programme_health(session, actor=actor_for(session, org.manager), today=TODAY)
+    assert health.scope == "your line"
+    assert health.people == 4  # report, peer, lead, indirect
+    assert _share(health.trend, Measure.reviewed) == (0, 1)
+    assert "Team B" not in set(health.by_unit["Unit"].str.strip())
+    with pytest.raises(PermissionDenied):
+        get_programme_health(session, actor=actor_for(session, org.report), today=TODAY)
