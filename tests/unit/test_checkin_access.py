@@ -12,7 +12,9 @@ from core.access import (
     can_view_checkin,
     can_write_private_note,
     checkin_adherence_reach,
+    navigation,
 )
+from core.modules.rules import ALL_MODULES
 
 PERSON = Actor(1, "e", "E", is_hr_admin=False, is_manager=False)
 MANAGER = Actor(2, "m", "M", is_hr_admin=False, is_manager=True)
@@ -57,3 +59,17 @@ def test_templates_and_adherence_reach() -> None:
     assert checkin_adherence_reach(PERSON) is None
     assert checkin_adherence_reach(MANAGER) == "line"
     assert checkin_adherence_reach(HR) == "everyone"
+
+
+def test_check_in_pages_follow_the_checkins_module_switch() -> None:
+    off = ALL_MODULES - {"checkins"}
+    manager_off = Actor(2, "m", "M", is_hr_admin=False, is_manager=True, modules=off)
+    listed = {page for pages in navigation(manager_off).values() for page in pages}
+    assert not listed & {"my_checkins", "team_checkins", "checkin_adherence"}
+    manager_on = Actor(2, "m", "M", is_hr_admin=False, is_manager=True)
+    listed = {page for pages in navigation(manager_on).values() for page in pages}
+    assert {"my_checkins", "team_checkins", "checkin_adherence"} <= listed
+    # HR's organisation-wide pages stay: they cover the units that did switch it on.
+    hr_off = Actor(9, "h", "H", is_hr_admin=True, is_manager=False, modules=off)
+    listed = {page for pages in navigation(hr_off).values() for page in pages}
+    assert {"checkin_adherence", "checkin_templates"} <= listed
