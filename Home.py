@@ -36,6 +36,7 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "role_profile": ("My role profile", ":material/badge:"),
     "my_skills": ("My skills", ":material/psychology:"),
     "learning": ("Learning", ":material/school:"),
+    "feedback": ("Feedback", ":material/forum:"),
     "team_goals": ("Team goals", ":material/group_work:"),
     "goal_report": ("Goal report", ":material/bar_chart:"),
     "skills_gap": ("Skills gap", ":material/grid_view:"),

@@ -22,6 +22,7 @@ from typing import Any
 from sqlmodel import Session
 
 from core.errors import PermissionDenied
+from core.feedback.rules import Viewer, may_see
 from core.modules.rules import ALL_MODULES, module_allows
 from db.models import AuditEvent, Person
 
@@ -152,6 +153,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("my_skills", "Me", module="competencies"),
     PageAccess("learning", "Me", module="competencies"),
     PageAccess("my_checkins", "Me", module="checkins"),
+    PageAccess("feedback", "Me", module="feedback"),
     PageAccess("team_goals", "My team", Capability.team_goals, module="goals"),
     PageAccess("goal_report", "My team", Capability.goal_report_team, module="goals"),
     PageAccess("goal_report", "HR", Capability.goal_report_org),
@@ -491,3 +493,38 @@ def checkin_adherence_reach(actor: Actor) -> str | None:
     if has(actor, Capability.checkin_adherence_team):
         return "line"
     return None
+
+
+# --- continuous feedback -------------------------------------------------------
+#
+# Who reads an item is core.feedback.rules.may_see; HR has no right of its own.
+
+
+def can_view_feedback(
+    actor: Actor, *, visibility: str, giver_id: int, receiver_id: int, relation: Relation
+) -> bool:
+    """`relation`: how the receiver stands to the actor (a report of theirs or not)."""
+    return may_see(
+        visibility,
+        Viewer(
+            is_giver=giver_id == actor.person_id,
+            is_receiver=receiver_id == actor.person_id,
+            manages_receiver=relation in {Relation.direct_report, Relation.indirect_report},
+            signed_in=actor.person_id > 0,
+        ),
+    )
+
+
+def can_give_feedback(actor: Actor, relation: Relation) -> bool:
+    """Anyone may give feedback to anyone but themselves."""
+    return actor.person_id > 0 and relation is not Relation.self_
+
+
+def can_request_feedback_about(actor: Actor, relation: Relation) -> bool:
+    """About yourself, or, as a manager, about one of your reports; nobody else."""
+    return relation is Relation.self_ or can_manage_report(actor, relation)
+
+
+def can_answer_feedback_request(actor: Actor, *, asked_id: int) -> bool:
+    """Only the person asked answers or declines a request."""
+    return asked_id == actor.person_id

@@ -36,6 +36,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "core.assessments.todos",
     "core.learning.todos",
     "core.checkins.todos",
+    "core.feedback.todos",
 )
 
 # A dated to-do becomes "due soon" this many days before its date.

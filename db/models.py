@@ -642,4 +642,5 @@ class Invitation(SQLModel, table=True):
 
 
 from db import checkin_models as checkin_models  # noqa: E402
+from db import feedback_models as feedback_models  # noqa: E402
 from db import module_models as module_models  # noqa: E402

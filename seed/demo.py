@@ -22,7 +22,9 @@ from db.models import OrgUnit, Setting
 from seed.demo_assessments import seed_demo_assessments
 from seed.demo_checkins import seed_demo_checkins
 from seed.demo_competencies import seed_competencies
+from seed.demo_feedback import seed_demo_feedback
 from seed.demo_goals import seed_demo_goals
+from seed.demo_modules import seed_demo_modules
 from seed.names import ascii_slug, unique_names
 from seed.org import OrgPlan, PersonPlan, UnitPlan, load_org_plan
 
@@ -160,6 +162,9 @@ DEMO_STEPS: list[tuple[str, Callable[[Session], None]]] = [
     ("demo.competencies", seed_competencies),
     ("demo.goals", seed_demo_goals),
     ("demo.assessments", seed_demo_assessments),
+    ("demo.feedback", seed_demo_feedback),
+    ("demo.modules", seed_demo_modules),
+    # After the module switches: check-ins are seeded where they are on.
     ("demo.checkins", seed_demo_checkins),
 ]
 

@@ -18,6 +18,8 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from core.checkins import rules
+from core.modules.queries import modules_for_unit
+from core.modules.rules import Module
 from db.checkin_models import (
     CheckIn,
     CheckInAction,
@@ -119,6 +121,16 @@ def load_check_ins(
             col(Person.manager_id).is_not(None), col(Person.active).is_(True)
         )
     ).all()
+    # Only where the practice is switched on (the demo pilots check-ins in
+    # some divisions): people elsewhere have no check-ins yet.
+    enabled: dict[int, bool] = {}
+
+    def switched_on(unit_id: int) -> bool:
+        if unit_id not in enabled:
+            enabled[unit_id] = Module.checkins.value in modules_for_unit(session, unit_id=unit_id)
+        return enabled[unit_id]
+
+    in_pilot = [row for row in people if switched_on(row[2])]
     start = today - timedelta(days=HISTORY_DAYS)
     template_id = session.exec(
         select(CheckInTemplate.id).order_by(col(CheckInTemplate.is_default).desc()).limit(1)
@@ -127,7 +139,7 @@ def load_check_ins(
     check_ins: list[dict[str, Any]] = []
     meta: list[tuple[int | None, int | None, date | None]] = []
     overdue_every = 9  # about one pair in nine has fallen behind
-    for index, (person_id, manager_id, unit_id) in enumerate(people):
+    for index, (person_id, manager_id, unit_id) in enumerate(in_pilot):
         every = None
         roll = rng.random()
         if roll < 0.06:
@@ -200,7 +212,7 @@ def load_check_ins(
             )
             meta.append((person_id, manager_id, None))
         if progress and index % 500 == 0:
-            progress("Check-ins", index / max(len(people), 1) * 0.5)
+            progress("Check-ins", index / max(len(in_pilot), 1) * 0.5)
     session.execute(insert(CheckInPair), pairs)
     ids = _insert(session, CheckIn, check_ins)
     items: list[dict[str, Any]] = []

@@ -26,6 +26,7 @@ from seed.demo import DEMO_PASSWORD
 from seed.demo_assessments import generate_assessments
 from seed.demo_checkins import generate_check_ins
 from seed.demo_competencies import generate_competencies
+from seed.demo_feedback import generate_feedback
 from seed.demo_goals import generate_goals
 from seed.names import ascii_slug, unique_names
 from seed.org import OrgPlan, PersonPlan, Progress, UnitPlan, load_org_plan
@@ -131,6 +132,7 @@ GENERATION_STEPS: list[tuple[str, Callable[[Session, random.Random, Progress], N
     ("Goals and OKRs", generate_goals),
     ("Assessments", generate_assessments),
     ("Check-ins", generate_check_ins),
+    ("Feedback", generate_feedback),
 ]
 
 

@@ -13,6 +13,7 @@ from core.auth import hash_password
 from core.modules.queries import modules_for_person
 from core.org import is_manager
 from db.checkin_models import CheckIn
+from db.feedback_models import Feedback, FeedbackRequest
 from db.models import (
     Competency,
     Framework,
@@ -422,3 +423,46 @@ def make_check_in(
     session.add(check_in)
     session.flush()
     return check_in
+
+
+# --- continuous feedback ---
+
+
+def make_feedback(
+    session: Session,
+    *,
+    giver: Person,
+    receiver: Person,
+    visibility: str = "private",
+    kind: str = "praise",
+    text: str | None = None,
+) -> Feedback:
+    feedback = Feedback(
+        giver_id=giver.id or 0,
+        receiver_id=receiver.id or 0,
+        kind=kind,
+        visibility=visibility,
+        text=text or f"Feedback {_n()} from {giver.full_name}",
+    )
+    session.add(feedback)
+    session.flush()
+    return feedback
+
+
+def make_feedback_request(
+    session: Session,
+    *,
+    requester: Person,
+    asked: Person,
+    subject: Person | None = None,
+    question: str = "How am I doing?",
+) -> FeedbackRequest:
+    request = FeedbackRequest(
+        requester_id=requester.id or 0,
+        subject_id=(subject or requester).id or 0,
+        asked_id=asked.id or 0,
+        question=question,
+    )
+    session.add(request)
+    session.flush()
+    return request

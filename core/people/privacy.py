@@ -24,6 +24,7 @@ from core.audit import record_event
 from core.checkins.queries import check_in_sheets, erase_check_in_text
 from core.errors import NotFound, ValidationError
 from core.export import workbook_bytes
+from db.feedback_models import Feedback, FeedbackRequest, FeedbackRequestStatus
 from db.models import (
     Assessment,
     AuditEvent,
@@ -39,6 +40,7 @@ from db.models import (
     ProgressUpdate,
     ScaleValue,
     UserAccount,
+    utcnow,
 )
 
 
@@ -89,7 +91,8 @@ def _frame(session: Session, query: Any, columns: list[str]) -> pd.DataFrame:
 
 def get_subject_access(session: Session, *, actor: Actor, person_id: int) -> SubjectAccess:
     """The person's record, account (never the password hash), goals and
-    progress, ratings about them, learning and the audit events about them."""
+    progress, ratings about them, learning, feedback received and given (named,
+    as it was given) and the audit events about them."""
     person = _require_hr(session, actor, "subject_access", person_id)
     manager = session.get(Person, person.manager_id) if person.manager_id else None
     unit = session.get(OrgUnit, person.org_unit_id)
@@ -178,6 +181,41 @@ def get_subject_access(session: Session, *, actor: Actor, person_id: int) -> Sub
         .where(col(LearningAssignment.person_id) == person_id),
         ["item", "status", "due", "assigned", "completed"],
     )
+    # Continuous feedback is named, so givers are shown (not 360 answers).
+    giver = Person.__table__.alias("giver")  # type: ignore[attr-defined]
+    receiver = Person.__table__.alias("receiver")  # type: ignore[attr-defined]
+    feedback_received = _frame(
+        session,
+        sa_select(
+            col(Feedback.created_at),
+            giver.c.full_name,
+            col(Feedback.kind),
+            col(Feedback.visibility),
+            col(Feedback.text),
+            col(Goal.title),
+            col(Competency.name),
+        )
+        .join(giver, giver.c.id == col(Feedback.giver_id))
+        .join(Goal, col(Goal.id) == col(Feedback.goal_id), isouter=True)
+        .join(Competency, col(Competency.id) == col(Feedback.competency_id), isouter=True)
+        .where(col(Feedback.receiver_id) == person_id)
+        .order_by(col(Feedback.created_at)),
+        ["at", "from", "kind", "visibility", "feedback", "goal", "competency"],
+    )
+    feedback_given = _frame(
+        session,
+        sa_select(
+            col(Feedback.created_at),
+            receiver.c.full_name,
+            col(Feedback.kind),
+            col(Feedback.visibility),
+            col(Feedback.text),
+        )
+        .join(receiver, receiver.c.id == col(Feedback.receiver_id))
+        .where(col(Feedback.giver_id) == person_id)
+        .order_by(col(Feedback.created_at)),
+        ["at", "to", "kind", "visibility", "feedback"],
+    )
     audit = _frame(
         session,
         sa_select(
@@ -211,6 +249,8 @@ def get_subject_access(session: Session, *, actor: Actor, person_id: int) -> Sub
             "Progress": progress,
             "Ratings": ratings,
             "Learning": learning,
+            "Feedback received": feedback_received,
+            "Feedback given": feedback_given,
             "Audit events": audit,
             # Check-ins without anyone's private notes: HR downloads this,
             # and private notes are for their author only.
@@ -242,7 +282,8 @@ def erase_person(session: Session, *, actor: Actor, person_id: int) -> None:
     session.execute(delete(Invitation).where(col(Invitation.person_id) == person_id))
     session.execute(delete(UserAccount).where(col(UserAccount.person_id) == person_id))
     # Free text written about them (ratings' comments and evidence, their
-    # goals' descriptions and progress notes on them) goes; numbers stay.
+    # goals' descriptions, progress notes on them, feedback they received and
+    # feedback questions about them) goes; numbers stay.
     session.execute(
         update(Assessment.__table__)  # type: ignore[attr-defined]
         .where(col(Assessment.person_id) == person_id)
@@ -252,6 +293,29 @@ def erase_person(session: Session, *, actor: Actor, person_id: int) -> None:
         update(Goal.__table__)  # type: ignore[attr-defined]
         .where(col(Goal.owner_id) == person_id)
         .values(description="")
+    )
+    # Feedback about them, and the questions asked about them, are free text too.
+    session.execute(
+        update(Feedback.__table__)  # type: ignore[attr-defined]
+        .where(col(Feedback.receiver_id) == person_id)
+        .values(text="")
+    )
+    session.execute(
+        update(FeedbackRequest.__table__)  # type: ignore[attr-defined]
+        .where(col(FeedbackRequest.subject_id) == person_id)
+        .values(question="")
+    )
+    # Requests that can no longer be answered (by them, or about them) close.
+    session.execute(
+        update(FeedbackRequest.__table__)  # type: ignore[attr-defined]
+        .where(
+            or_(
+                col(FeedbackRequest.asked_id) == person_id,
+                col(FeedbackRequest.subject_id) == person_id,
+            ),
+            col(FeedbackRequest.status) == FeedbackRequestStatus.open.value,
+        )
+        .values(status=FeedbackRequestStatus.declined.value, closed_at=utcnow())
     )
     their_key_results = (
         sa_select(col(KeyResult.id))

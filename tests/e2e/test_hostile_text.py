@@ -18,9 +18,11 @@ from sqlmodel import Session, select
 from core import auth, goals, learning
 from core import competencies as comp
 from core.access import Actor, navigation
+from core.feedback import commands as feedback_commands
 from core.grid import GridChanges
 from core.people import get_people_grid, save_people_grid
 from db.engine import make_engine
+from db.feedback_models import FeedbackCreate
 from db.migrate import upgrade_to_head
 from db.models import GoalUpdate, LearningItemCreate, Person, UserAccount
 from seed.demo import seed_demo_if_empty
@@ -175,6 +177,30 @@ def _plant_payloads(database_url: str) -> None:
                 note=LONG,
             )
             session.commit()
+
+        # Feedback text and request questions, on every tab of the Feedback page.
+        maya = _actor(session, "maya")
+        for giver, receiver, visibility in [
+            (emma, maya, "public"),
+            (maya, emma, "private"),
+            (hana, emma, "managers"),
+        ]:
+            feedback_commands.create_feedback(
+                session,
+                actor=giver,
+                feedback_in=FeedbackCreate(
+                    receiver_id=receiver.person_id, text=LONG, visibility=visibility
+                ),
+            )
+        for asker, asked in [(emma, maya), (maya, emma), (emma, hana)]:
+            feedback_commands.create_feedback_request(
+                session,
+                actor=asker,
+                subject_id=asker.person_id,
+                asked_ids=[asked.person_id],
+                question=LONG,
+            )
+        session.commit()
     engine.dispose()
 
 

@@ -610,3 +610,14 @@ def test_the_rest_of_the_line_is_listed_on_request_and_read_only(
     assert not view.can_run
     with pytest.raises(PermissionDenied):
         cmd.open_next_check_in(session, actor=manager, employee_id=org.indirect.id or 0)
+
+
+def test_someone_without_a_manager_has_nobody_to_check_in_with(
+    session: Session, org: SmallOrg
+) -> None:
+    ceo = actor_for(session, org.ceo)
+    mine = q.get_my_check_ins(session, actor=ceo, today=TODAY)
+    assert mine.manager_name is None
+    assert mine.next_check_in is None
+    with pytest.raises(ValidationError, match="no manager"):
+        cmd.open_next_check_in(session, actor=ceo, employee_id=org.ceo.id or 0, today=TODAY)

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from core.access import Actor, navigation
 from core.errors import PermissionDenied, StaleEdit, ValidationError
+from core.feedback.commands import create_feedback
 from core.goals import create_goal, record_progress
 from core.grid import GridChanges
 from core.modules.commands import (
@@ -26,6 +27,7 @@ from core.modules.queries import get_module_grid, list_rollout_plan, modules_for
 from core.modules.rules import MODULE_LABELS, Module, SwitchState
 from core.runtime import unit_of_work
 from core.todos import list_todos
+from db.feedback_models import FeedbackCreate
 from db.models import AuditEvent, Goal, GoalCreate, KeyResult, Person, utcnow
 from db.module_models import ModuleSwitch, RolloutStepBase
 from tests.factories import actor_for, make_cycle, make_goal, make_small_org
@@ -229,3 +231,22 @@ def test_two_hr_leads_switching_the_same_unit_at_once_one_wins(committed_engine:
         outcomes = race(committed_engine, [save, save])
         outcomes_seen.append(sorted(outcomes))
     assert outcomes_seen == [["saved", "stale"], ["saved", "stale"]]
+
+
+def test_feedback_is_refused_about_people_in_a_unit_without_it(session: Session) -> None:
+    org = make_small_org(session)
+    hr = actor_for(session, org.hr)
+    _switch(session, hr, org.team_b.id or 0, Module.feedback, SwitchState.off)
+    manager = actor_for(session, org.manager)
+    with pytest.raises(PermissionDenied, match="Continuous feedback is not switched on"):
+        create_feedback(
+            session,
+            actor=manager,
+            feedback_in=FeedbackCreate(receiver_id=org.outsider.id or 0, text="Thanks!"),
+        )
+    create_feedback(
+        session,
+        actor=manager,
+        feedback_in=FeedbackCreate(receiver_id=org.report.id or 0, text="Thanks!"),
+    )
+    assert "feedback" not in actor_for(session, org.outsider).modules

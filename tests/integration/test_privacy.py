@@ -71,6 +71,8 @@ def test_subject_access_holds_everything_about_the_person(session: Session) -> N
         "Progress",
         "Ratings",
         "Learning",
+        "Feedback received",
+        "Feedback given",
         "Audit events",
         "Check-ins",
         "Check-ins Agenda and notes",

@@ -32,7 +32,15 @@ HR = Actor(3, "h", "H", is_hr_admin=True, is_manager=False)
 HR_MANAGER = Actor(4, "hm", "HM", is_hr_admin=True, is_manager=True)
 
 EVERYONE_PAGES = {
-    "Me": ["dashboard", "my_goals", "role_profile", "my_skills", "learning", "my_checkins"],
+    "Me": [
+        "dashboard",
+        "my_goals",
+        "role_profile",
+        "my_skills",
+        "learning",
+        "my_checkins",
+        "feedback",
+    ],
     "Organisation": ["people", "alignment"],
 }
 

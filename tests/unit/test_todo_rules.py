@@ -66,9 +66,10 @@ def test_every_source_module_registers() -> None:
         "core.assessments.todos",
         "core.learning.todos",
         "core.checkins.todos",
+        "core.feedback.todos",
     }
     modules = set(todos.registered_sources().values())
-    assert modules == {"goals", "competencies", "learning", "checkins"}
+    assert modules == {"goals", "competencies", "learning", "checkins", "feedback"}
 
 
 # --- goals -----------------------------------------------------------------
