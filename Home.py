@@ -19,6 +19,16 @@ if "invite" in st.query_params:
         [st.Page("app_pages/accept_invitation.py", title="Welcome", icon=":material/key:")]
     ).run()
     st.stop()
+if "review_token" in st.query_params:
+    # An external rater's 360 link: no sign-in, only the subject's name and the questions.
+    st.navigation(
+        [
+            st.Page(
+                "app_pages/review_answer.py", title="Your feedback", icon=":material/rate_review:"
+            )
+        ]
+    ).run()
+    st.stop()
 if _auth.first_run_pending():
     st.navigation(
         [st.Page("app_pages/setup.py", title="Set up Stride", icon=":material/rocket_launch:")]
@@ -37,6 +47,7 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "my_skills": ("My skills", ":material/psychology:"),
     "learning": ("Learning", ":material/school:"),
     "feedback": ("Feedback", ":material/forum:"),
+    "reviews": ("360 reviews", ":material/diversity_3:"),
     "team_goals": ("Team goals", ":material/group_work:"),
     "goal_report": ("Goal report", ":material/bar_chart:"),
     "skills_gap": ("Skills gap", ":material/grid_view:"),

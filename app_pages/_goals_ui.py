@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app_pages import _ui
 from core import goals as goal_service
+from core import timezones
 from core.access import Actor
 from core.errors import StaleEdit
 from core.goals import DESCRIPTION_MAX, GoalView
@@ -250,13 +251,18 @@ def goal_card(
                     f"{percent(goal.parent_progress)})"
                 )
             )
-        with st.expander("Key results and actions", expanded=expanded):
-            if goal.description:
-                st.markdown(_ui.md(goal.description))
-            key_result_table(goal)
-            if goal.can_edit:
-                _actions(goal, actor=actor, key=key, on_closed=on_closed)
-            history(goal, actor=actor, key=key)
+        # Drawn only while open: a page of cards each holding its key-result
+        # table, action forms and history took the browser seconds to lay out.
+        st.session_state.setdefault(f"{key}_details", expanded)
+        details = st.expander("Key results and actions", key=f"{key}_details", on_change="rerun")
+        if details.open:
+            with details:
+                if goal.description:
+                    st.markdown(_ui.md(goal.description))
+                key_result_table(goal)
+                if goal.can_edit:
+                    _actions(goal, actor=actor, key=key, on_closed=on_closed)
+                history(goal, actor=actor, key=key)
 
 
 def _opened(goal: GoalView, key: str) -> GoalView:
@@ -278,7 +284,7 @@ def _stale_notice(key: str) -> None:
     with slot.container():
         st.warning(_ui.md(notice), icon=":material/sync_problem:")
         if st.button("Reload this goal", key=f"{key}_reload", icon=":material/refresh:"):
-            _forget(f"{key}_", keep=(f"{key}_history",))
+            _forget(f"{key}_", keep=(f"{key}_history", f"{key}_details"))
             st.rerun()
 
 
@@ -303,7 +309,7 @@ def _act(
         st.rerun()
 
     def done(_: object) -> None:
-        _forget(f"{key}_", keep=(f"{key}_history",))
+        _forget(f"{key}_", keep=(f"{key}_history", f"{key}_details"))
         if on_done is not None:
             on_done()
 
@@ -472,7 +478,8 @@ def history(goal: GoalView, *, actor: Actor, key: str) -> None:
         lambda session: goal_service.get_goal(session=session, actor=actor, goal_id=goal.id)
     )
     if detail is not None:
-        frame = detail.history_frame()
+        zone = _ui.viewer_zone()
+        frame = timezones.localise(detail.history_frame(), ["at"], zone)
         if not frame.empty:
             chart = (
                 alt.Chart(frame)
@@ -490,5 +497,10 @@ def history(goal: GoalView, *, actor: Actor, key: str) -> None:
             frame,
             hide_index=True,
             width="stretch",
-            column_config={"progress": st.column_config.NumberColumn(format="%.0f%%")},
+            column_config={
+                "progress": st.column_config.NumberColumn(format="%.0f%%"),
+                "at": st.column_config.DatetimeColumn(
+                    f"at ({timezones.zone_label(zone)})", format="D MMM YYYY, HH:mm"
+                ),
+            },
         )

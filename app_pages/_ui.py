@@ -6,21 +6,26 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from datetime import tzinfo
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from core import mail, runtime
+from core import audit, mail, runtime, timezones
 from core.access import Actor, navigation
 from core.errors import PermissionDenied, StaleEdit, StrideError, ValidationError
-from core.export import dataframe_to_xlsx
-from core.grid import GridChanges
 from core.runtime import unit_of_work
 from core.text import markdown_literal
 from db.engine import resolve_database_url
+
+if TYPE_CHECKING:
+    # Imported where used: the sign-in page, which needs neither, imports this module.
+    import pandas as pd
+
+    from core.grid import GridChanges
 
 # The largest id a link may name (both databases' integer keys hold it).
 MAX_ID = 2**31 - 1
@@ -81,6 +86,8 @@ def shown_errors(*, stop: bool = False) -> Iterator[None]:
     except ValidationError as problem:
         st.error(md(problem.message))
         if problem.rows:
+            import pandas as pd
+
             st.dataframe(
                 pd.DataFrame(
                     [
@@ -173,17 +180,55 @@ def excel_download(
     label: str = "Download Excel",
     sheet_name: str = "Data",
     key: str | None = None,
+    audited_as: str | None = None,
 ) -> None:
     """The workbook is built only when someone clicks (deferred data): pages
-    rerun often and most reruns download nothing."""
+    rerun often and most reruns download nothing. The click itself is
+    audited (`<audited_as or file stem>.exported`), so the log says who
+    really took a file, not who opened a page that offered one."""
+    what = audited_as or PurePath(file_name).stem
+
+    def workbook() -> bytes:
+        # Late: openpyxl costs the sign-in page most of a second to import.
+        from core.export import dataframe_to_xlsx
+
+        return dataframe_to_xlsx(frame, sheet_name=sheet_name)
+
     st.download_button(
         label,
-        data=lambda: dataframe_to_xlsx(frame, sheet_name=sheet_name),
+        data=workbook,
         file_name=file_name,
         mime=XLSX_MIME,
         icon=":material/download:",
         key=key,
+        on_click=audit_download,
+        kwargs={"what": what, "file_name": file_name, "rows": len(frame)},
     )
+
+
+def audit_download(*, what: str, file_name: str, rows: int | None = None) -> None:
+    """A download button's on_click: record that the signed-in person took the file."""
+    from app_pages import _auth  # _auth is the page layer's sign-in; imported late
+
+    actor = _auth.current_actor()
+    with unit_of_work() as session:
+        audit.record_download(
+            session=session, actor=actor, what=what, file_name=file_name, rows=rows
+        )
+
+
+def viewer_zone() -> tzinfo:
+    """The viewer's time zone: the browser's (st.context.timezone), else UTC."""
+    return timezones.zone_named(st.context.timezone)
+
+
+def local_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """`frame` with these datetime columns in the viewer's wall-clock time."""
+    return timezones.localise(frame, columns, viewer_zone())
+
+
+def local_time(value: Any) -> str:
+    return timezones.local_time(value, viewer_zone())
 
 
 def md(text: object) -> str:
@@ -221,6 +266,8 @@ def grid_editor(
         forget(shown_key, editor_key)
         st.rerun()
     if save_col.button("Save changes", type="primary", key=f"{prefix}_save"):
+        from core.grid import GridChanges
+
         changes = GridChanges.from_editor_state(st.session_state.get(editor_key))
         if changes.is_empty:
             st.info("There is nothing to save.")

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from app_pages import _auth, _ui
-from core import audit, auth
+from core import audit, auth, timezones
 from core.people import get_people_grid, save_people_grid
 from core.runtime import unit_of_work
 
@@ -103,8 +103,13 @@ with audit_tab:
     with unit_of_work() as session:
         known_actions = audit.list_audit_actions(session=session, actor=actor)
     filter_actions, filter_actor, filter_dates = st.columns([2, 2, 2])
-    chosen_actions = filter_actions.multiselect("Actions", known_actions, key="admin_audit_actions")
-    actor_search = filter_actor.text_input("Actor name contains", key="admin_audit_actor")
+    chosen_actions = filter_actions.multiselect(
+        "Actions",
+        known_actions,
+        key="admin_audit_actions",
+        format_func=lambda action: action.replace("_", " ").replace(".", ": ", 1),
+    )
+    actor_search = filter_actor.text_input("Done by (name contains)", key="admin_audit_actor")
     period = filter_dates.date_input(
         "Between",
         value=(date.today() - timedelta(days=30), date.today()),
@@ -120,8 +125,28 @@ with audit_tab:
             since=since,
             until=until,
         )
-    st.dataframe(events, hide_index=True, width="stretch")
-    st.caption(f"{len(events)} events (newest first, at most {audit.AUDIT_PAGE_LIMIT}).")
+    zone = _ui.viewer_zone()
+    shown = timezones.localise(events, ["at"], zone)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "at": st.column_config.DatetimeColumn(
+                f"when ({timezones.zone_label(zone)})", format="D MMM YYYY, HH:mm:ss", width=170
+            ),
+            "who": st.column_config.TextColumn("who", width="medium"),
+            "what": st.column_config.TextColumn("what happened", width="large"),
+            "action": st.column_config.TextColumn("action", width="small"),
+        },
+    )
+    st.caption(
+        f"{len(events)} events (newest first, at most {audit.AUDIT_PAGE_LIMIT}); "
+        f"times in {timezones.zone_label(zone)}."
+    )
     _ui.excel_download(
-        events, file_name="audit-log.xlsx", sheet_name="Audit log", key="admin_audit_download"
+        shown.rename(columns={"at": f"at ({timezones.zone_label(zone)})"}),
+        file_name="audit-log.xlsx",
+        sheet_name="Audit log",
+        key="admin_audit_download",
     )

@@ -172,7 +172,7 @@ if made:
                     again = {o.link.link: o for o in retried}
                     st.session_state[EMAILED] = [again.get(o.link.link, o) for o in emailed]
                     st.rerun()
-    frame = links_frame(made, emailed=emailed)
+    frame = links_frame(made, emailed=emailed, zone=_ui.viewer_zone())
     st.download_button(
         "Download links (CSV, for a mail merge)",
         data=dataframe_to_csv(frame),

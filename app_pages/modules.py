@@ -1,6 +1,7 @@
 """Modules (HR): which practices each org unit uses, and the rollout plan."""
 
 from datetime import date
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -39,7 +40,14 @@ if not rows:
     st.info("There are no org units yet. Create the organisation first (Import people).")
     st.stop()
 
-choice = st.column_config.SelectboxColumn(options=list(SWITCH_CHOICES), required=True)
+
+def choice(label: str) -> Any:
+    # Wide enough for the practice's full name as the header.
+    return st.column_config.SelectboxColumn(
+        label, options=list(SWITCH_CHOICES), required=True, width=max(110, 8 * len(label) + 40)
+    )
+
+
 _ui.grid_editor(
     "modules",
     st.session_state["modules_shown"],
@@ -49,7 +57,7 @@ _ui.grid_editor(
     disabled=["Unit", "Kind", "People", "In effect"],
     column_config={
         "Unit": st.column_config.TextColumn(pinned=True),
-        **{label: choice for label in MODULE_LABELS.values()},
+        **{label: choice(label) for label in MODULE_LABELS.values()},
         "In effect": st.column_config.TextColumn(width="large"),
     },
 )
@@ -75,7 +83,11 @@ if steps:
         alt.Chart(plan)
         .mark_point(filled=True, size=140)
         .encode(
-            x=alt.X("Starts:T", title=None, axis=alt.Axis(format="%d %b %Y", labelAngle=0)),
+            x=alt.X(
+                "Starts:T",
+                title=None,
+                axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month"),
+            ),
             y=alt.Y("Module:N", title=None, axis=alt.Axis(labelLimit=260)),
             color=alt.Color("Step:N", title="Step", scale=alt.Scale(range=["#2563eb", "#16a34a"])),
             tooltip=["Module", "Unit", "Step", alt.Tooltip("Starts:T", format="%d %b %Y"), "Note"],

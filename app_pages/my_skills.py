@@ -4,6 +4,7 @@ self-assessment."""
 import streamlit as st
 
 from app_pages import _auth, _skills_ui, _ui
+from core import timezones
 from core.assessments import get_skills_profile, list_assessment_history, record_self_assessment
 from core.runtime import unit_of_work
 
@@ -107,4 +108,11 @@ if st.toggle("Show my assessment history", key="my_skills_history"):
         )
     )
     if history is not None:
-        st.dataframe(history, hide_index=True, width="stretch")
+        zone = _ui.viewer_zone()
+        st.dataframe(
+            timezones.localise(history, ["at (UTC)"], zone).rename(
+                columns={"at (UTC)": f"at ({timezones.zone_label(zone)})"}
+            ),
+            hide_index=True,
+            width="stretch",
+        )

@@ -91,6 +91,7 @@ class Capability(enum.StrEnum):
     checkin_adherence_team = "read check-in adherence of one's line"
     checkin_adherence_org = "read check-in adherence of everyone"
     edit_checkin_templates = "edit check-in templates and unit cadences"
+    review_participation = "see 360 participation (response rates, never answers)"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -124,6 +125,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.programme_health_org,
             Capability.checkin_adherence_org,
             Capability.edit_checkin_templates,
+            Capability.review_participation,
         }
     ),
 }
@@ -154,6 +156,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("learning", "Me", module="competencies"),
     PageAccess("my_checkins", "Me", module="checkins"),
     PageAccess("feedback", "Me", module="feedback"),
+    PageAccess("reviews", "Me", module="reviews"),
     PageAccess("team_goals", "My team", Capability.team_goals, module="goals"),
     PageAccess("goal_report", "My team", Capability.goal_report_team, module="goals"),
     PageAccess("goal_report", "HR", Capability.goal_report_org),
@@ -528,3 +531,36 @@ def can_request_feedback_about(actor: Actor, relation: Relation) -> bool:
 def can_answer_feedback_request(actor: Actor, *, asked_id: int) -> bool:
     """Only the person asked answers or declines a request."""
     return asked_id == actor.person_id
+
+
+# --- 360 reviews ------------------------------------------------------------------
+#
+# Anonymity itself (which figures a report may show) is core.reviews.anonymity;
+# these rules say who may act on a review at all.
+
+
+def can_manage_review(actor: Actor, relation: Relation) -> bool:
+    """Launch a 360, approve its raters, invite externals, close it: the
+    subject's managers up the chain, and HR."""
+    return can_manage_report(actor, relation) or has(actor, Capability.read_all_records)
+
+
+def can_nominate_review_raters(actor: Actor, relation: Relation) -> bool:
+    """Add or remove raters before the list is approved: the subject and
+    whoever manages the review."""
+    return relation is Relation.self_ or can_manage_review(actor, relation)
+
+
+def can_view_review_report(actor: Actor, relation: Relation) -> bool:
+    """The released report (aggregates only): the subject and their managers.
+    HR reads participation, not the report."""
+    return relation is Relation.self_ or can_manage_report(actor, relation)
+
+
+def can_set_review_threshold(actor: Actor) -> bool:
+    """Raise a review's anonymity threshold (before it opens)."""
+    return has(actor, Capability.review_participation)
+
+
+def can_read_review_participation(actor: Actor) -> bool:
+    return has(actor, Capability.review_participation)

@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 from core.audit import record_event
 from core.auth import hash_password, normalise_username, validate_password
 from core.errors import ValidationError
-from core.people.queries import EMAIL_PATTERN, USERNAME_PATTERN
 from db.models import OrgUnit, OrgUnitKind, Person, Setting, UserAccount
 
 FIRST_ADMIN_MIN_PASSWORD = 12
@@ -79,6 +78,9 @@ def needs_first_run(session: Session) -> bool:
 
 def first_admin_problems(admin: FirstAdmin) -> list[str]:
     """Everything wrong with the form, so the person can fix it in one go."""
+    # Late: core.people brings pandas, and the sign-in page imports this module.
+    from core.people.queries import EMAIL_PATTERN, USERNAME_PATTERN
+
     problems: list[str] = []
     if not admin.organisation.strip():
         problems.append("Give the organisation a name.")

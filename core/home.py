@@ -193,8 +193,12 @@ def get_participation(
         totals["people"] += count
         for measure in measures:
             totals[measure] += measured[measure].get(unit_id, 0)
+    everyone = pd.DataFrame(list(groups.values()), columns=["people", *measures])
+    # The company is not a division of itself: people directly in a top unit
+    # (the CEO) count in the totals, not as a row beside the divisions.
+    divisions = {g: t for g, t in groups.items() if parents.get(g) is not None} or groups
     by_group = pd.DataFrame(
-        [{"group": names.get(g, ""), **totals} for g, totals in groups.items()],
+        [{"group": names.get(g, ""), **totals} for g, totals in divisions.items()],
         columns=["group", "people", *measures],
     )
     by_group = by_group.sort_values("group").reset_index(drop=True)
@@ -203,8 +207,8 @@ def get_participation(
         cycle_name = next((c.name for c in list_cycles(session) if c.id == cycle_id), None)
     return Participation(
         cycle_name=cycle_name,
-        people=int(by_group["people"].sum()),
-        counts={m: int(by_group[m].sum()) for m in measures},
+        people=int(everyone["people"].sum()),
+        counts={m: int(everyone[m].sum()) for m in measures},
         by_group=by_group,
     )
 

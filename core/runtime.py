@@ -39,13 +39,38 @@ def start(database_url: str, *, seed_demo: bool) -> Engine:
         if engine is None:
             engine = make_engine(database_url)
             upgrade_to_head(engine)
-            if seed_demo:
+            if seed_demo and _demo_loaded(engine):
+                # Only steps added by later features can be missing: run them
+                # beside the first page instead of before it. Importing every
+                # seed module (and with them pandas, openpyxl, the services)
+                # made the first page after a server start take seconds.
+                threading.Thread(
+                    target=_seed_demo_steps, args=(engine,), name="stride-demo-steps", daemon=True
+                ).start()
+            elif seed_demo:
                 from seed.demo import seed_demo_if_empty
 
                 seed_demo_if_empty(engine)
             _engines[database_url] = engine
         _current = engine
         return engine
+
+
+def _demo_loaded(engine: Engine) -> bool:
+    from core.first_run import DEMO_MARKER
+    from db.models import Setting
+
+    with Session(engine) as session:
+        return session.get(Setting, DEMO_MARKER) is not None
+
+
+def _seed_demo_steps(engine: Engine) -> None:
+    try:
+        from seed.demo import seed_demo_if_empty
+
+        seed_demo_if_empty(engine)
+    except Exception:  # a background thread: log it, the app keeps running
+        log.exception("demo steps could not be seeded")
 
 
 _YES = frozenset({"1", "true", "yes", "on"})

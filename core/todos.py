@@ -37,6 +37,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "core.learning.todos",
     "core.checkins.todos",
     "core.feedback.todos",
+    "core.reviews.todos",
 )
 
 # A dated to-do becomes "due soon" this many days before its date.

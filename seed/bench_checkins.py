@@ -4,8 +4,9 @@ line, and HR for everyone), on a generated organisation.
 
     python -m seed.bench_checkins --database-url sqlite:///data/bench/bench-10000.db
 
-seed.bench calls `measure_checkin_pages` in its measuring process; run alone,
-this module measures a database seed.generate built already.
+seed.bench measures every page of each role's navigation, these included;
+this module is the quick look at the check-in pages alone, on a database
+seed.generate built already.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from seed.demo_competencies import seed_competencies
 from seed.demo_feedback import seed_demo_feedback
 from seed.demo_goals import seed_demo_goals
 from seed.demo_modules import seed_demo_modules
+from seed.demo_reviews import seed_demo_reviews
 from seed.names import ascii_slug, unique_names
 from seed.org import OrgPlan, PersonPlan, UnitPlan, load_org_plan
 
@@ -164,6 +165,7 @@ DEMO_STEPS: list[tuple[str, Callable[[Session], None]]] = [
     ("demo.assessments", seed_demo_assessments),
     ("demo.feedback", seed_demo_feedback),
     ("demo.modules", seed_demo_modules),
+    ("demo.reviews", seed_demo_reviews),
     # After the module switches: check-ins are seeded where they are on.
     ("demo.checkins", seed_demo_checkins),
 ]

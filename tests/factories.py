@@ -466,3 +466,54 @@ def make_feedback_request(
     session.add(request)
     session.flush()
     return request
+
+
+# --- 360 reviews ---
+
+
+@dataclass
+class ReviewOrg:
+    """Mona manages the subject Sam and peers Pia, Pat, Pax; Sam manages
+    Dora and Dirk; Hedda is HR; Sam's position needs two competencies on a
+    three-level scale."""
+
+    manager: Person
+    subject: Person
+    peers: list[Person]
+    reports: list[Person]
+    hr: Person
+    outsider: Person
+    competencies: list[Competency]
+    scale: Scale
+
+
+def make_review_org(session: Session, *, peers: int = 3) -> ReviewOrg:
+    company = make_unit(session, name="Company", kind="company")
+    team = make_unit(session, name="Team R", parent=company)
+    scale = make_scale(session)
+    framework = make_framework(session, scale=scale)
+    position = make_position(session, title="Analyst")
+    competencies = [
+        make_competency(session, framework=framework, name="Communication"),
+        make_competency(session, framework=framework, name="Analysis"),
+    ]
+    for competency in competencies:
+        make_requirement(
+            session,
+            position=position,
+            competency=competency,
+            value=scale_value(session, scale, "Proficient"),
+        )
+    manager = make_person(session, name="Mona Manager", unit=team)
+    subject = make_person(
+        session, name="Sam Subject", unit=team, manager=manager, position=position
+    )
+    peer_people = [
+        make_person(session, name=f"Peer {i}", unit=team, manager=manager) for i in range(peers)
+    ]
+    reports = [
+        make_person(session, name=f"Report {i}", unit=team, manager=subject) for i in range(2)
+    ]
+    hr = make_person(session, name="Hedda HR", unit=company, hr=True)
+    outsider = make_person(session, name="Olga Outsider", unit=company)
+    return ReviewOrg(manager, subject, peer_people, reports, hr, outsider, competencies, scale)

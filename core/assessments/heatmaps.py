@@ -181,6 +181,21 @@ ORG_COLUMNS = [
 ]
 
 
+def _without_own_row(
+    groups: dict[int, int], unit_id: int | None, parents: dict[int, int | None]
+) -> dict[int, int]:
+    """Drop the row of the unit being broken down (the root when none), so
+    the company is not a row beside its own divisions."""
+    root = unit_id
+    if root is None:
+        tops = [u for u, p in parents.items() if p is None]
+        if len(tops) != 1:
+            return groups
+        root = tops[0]
+    parts = {u: g for u, g in groups.items() if g != root}
+    return parts or groups
+
+
 def get_org_heatmap(
     session: Session,
     *,
@@ -193,9 +208,11 @@ def get_org_heatmap(
     page: int = 1,
     max_marks: int = MAX_MARKS,
 ) -> OrgHeatmap:
-    """Aggregated gaps (HR): rows are the child units of `unit_id` (people
-    directly in it count as the unit itself), job families or positions; one
-    SQL GROUP BY and a pandas roll-up."""
+    """Aggregated gaps (HR): rows are the child units of `unit_id` (the whole
+    organisation's divisions without one), job families or positions; one
+    SQL GROUP BY and a pandas roll-up. A unit is not a row of its own
+    breakdown: the few people directly in it (the CEO in the company) belong
+    to none of its parts; a unit without parts is its only row."""
     require(
         can_view_org_gaps(actor),
         session=session,
@@ -220,6 +237,8 @@ def get_org_heatmap(
     elif rows == "org_unit":
         tops = [u for u, p in parents.items() if p is None]
         groups = {u: u for u in parents} if len(tops) != 1 else gaps.unit_groups(parents, tops[0])
+    if groups is not None:
+        groups = _without_own_row(groups, unit_id, parents)
     flt = GapFilter(
         unit_ids=unit_filter,
         job_family_id=job_family_id,

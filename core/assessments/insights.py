@@ -14,7 +14,7 @@ from core.access import (
     require,
 )
 from core.assessments import rules as gaps
-from core.assessments.cells import _CURRENT, _REQUIRED, CELL_COLUMNS, GapFilter, _cell_query, _frame
+from core.assessments.cells import _CURRENT, _REQUIRED, _frame
 from core.assessments.heatmaps import _competency_labels
 from core.competencies import (
     requirements_for_position,
@@ -26,6 +26,7 @@ from db.models import (
     OrgUnit,
     Person,
     Position,
+    RoleRequirement,
     ScaleValue,
 )
 
@@ -120,14 +121,11 @@ def get_hidden_expertise(
     """People above what their role requires, with how many others fall short
     in the same competency (people they could mentor)."""
     _require_insights(session, actor, "hidden_expertise")
-    # Only cells off the requirement matter: experts above it, learners below.
-    query = _cell_query(GapFilter()).where(col(_CURRENT.rank) != col(_REQUIRED.rank))
-    cells = _frame(session.execute(query).all(), CELL_COLUMNS)
-    if cells.empty:
+    experts = _hidden_expertise_rows(session, min_margin=min_margin, limit=limit)
+    if experts.empty:
         return pd.DataFrame(
             columns=["person", "unit", "competency", "required", "current", "above by", "learners"]
         )
-    experts = gaps.hidden_expertise(cells, min_margin=min_margin).head(limit)
     labels = _competency_labels(session, experts["competency_id"])
     units = dict(session.exec(select(OrgUnit.id, OrgUnit.name)).all())
     out = experts.merge(labels, on="competency_id", how="left")
@@ -151,6 +149,79 @@ def get_hidden_expertise(
             "people short in it",
         ]
     ]
+
+
+def _hidden_expertise_rows(session: Session, *, min_margin: int, limit: int) -> pd.DataFrame:
+    """gaps.hidden_expertise on every active person's role cells, in SQL.
+
+    Driven from CurrentLevel (only assessed cells can be above or below the
+    requirement) instead of people × role map outer-joined to levels: the
+    learners per competency are a GROUP BY, and the experts are sorted and
+    cut to `limit` in the database, so 200 rows come back instead of the
+    70,000 cells off their requirement at 10,000 people."""
+    required, current = _REQUIRED, _CURRENT
+    cells = (
+        sa_select()
+        .select_from(CurrentLevel)
+        .join(Person, col(Person.id) == col(CurrentLevel.person_id))
+        .join(
+            RoleRequirement,
+            (col(RoleRequirement.position_id) == col(Person.position_id))
+            & (col(RoleRequirement.competency_id) == col(CurrentLevel.competency_id)),
+        )
+        .join(required, col(required.id) == col(RoleRequirement.required_value_id))
+        .join(current, col(current.id) == col(CurrentLevel.value_id))
+        .where(col(Person.active).is_(True))
+    )
+    learners = (
+        cells.add_columns(
+            col(RoleRequirement.competency_id).label("competency_id"),
+            func.count().label("learners"),
+        )
+        .where(col(current.rank) < col(required.rank))
+        .group_by(col(RoleRequirement.competency_id))
+        .cte("learners")
+    )
+    margin = col(current.rank) - col(required.rank)
+    learner_count = func.coalesce(learners.c.learners, 0)
+    query = (
+        cells.add_columns(
+            col(Person.id),
+            col(Person.full_name),
+            col(Person.org_unit_id),
+            col(RoleRequirement.competency_id),
+            col(required.name),
+            col(current.name),
+            margin,
+            learner_count,
+        )
+        .join(
+            learners,
+            learners.c.competency_id == col(RoleRequirement.competency_id),
+            isouter=True,
+        )
+        .where(margin >= min_margin)
+        .order_by(
+            learner_count.desc(),
+            margin.desc(),
+            col(Person.id),
+            col(RoleRequirement.competency_id),
+        )
+        .limit(limit)
+    )
+    return _frame(
+        session.execute(query).all(),
+        [
+            "person_id",
+            "person",
+            "org_unit_id",
+            "competency_id",
+            "required_level",
+            "current_level",
+            "margin",
+            "learners",
+        ],
+    )
 
 
 def get_role_fit(

@@ -5,8 +5,14 @@ to prepare and check-ins to acknowledge (employees), action items due
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
+from sqlalchemy import Boolean, Date, Integer, String
+from sqlalchemy import cast as sa_cast
+from sqlalchemy import literal as sa_literal
+from sqlalchemy import null as sa_null
 from sqlalchemy import select as sa_select
+from sqlalchemy import union_all as sa_union_all
 from sqlmodel import Session, col, select
 
 from core.access import Actor
@@ -25,6 +31,8 @@ from db.models import Person
 
 # A manager is reminded of a check-in this many days before it is due.
 DUE_WITHIN_DAYS = 7
+# Action items show on Home this many days before they are due.
+ACTIONS_WITHIN_DAYS = 14
 
 
 @todo_source("checkins")
@@ -64,27 +72,10 @@ def check_ins_due(session: Session, actor: Actor, today: date) -> list[Todo]:
 
 @todo_source("checkins")
 def my_check_ins(session: Session, actor: Actor, today: date) -> list[Todo]:
-    """As the employee of a pair, in two queries: my next check-in is within
-    a few days and I have added no talking point (prepare the agenda), and
-    completed check-ins I have not acknowledged yet."""
-    pair = session.execute(
-        sa_select(
-            col(Person.manager_id),
-            col(CheckInPair.every),
-            col(CheckInPair.starts_on),
-            col(CheckInUnitCadence.every),
-        )
-        .join(CheckInPair, col(CheckInPair.employee_id) == col(Person.id), isouter=True)
-        .join(
-            CheckInUnitCadence,
-            col(CheckInUnitCadence.org_unit_id) == col(Person.org_unit_id),
-            isouter=True,
-        )
-        .where(col(Person.id) == actor.person_id)
-    ).first()
-    if pair is None or pair[0] is None:
-        return []
-    _manager_id, own, starts_on, unit_default = pair
+    """In one query: my next check-in is within a few days and I have added
+    no talking point (prepare the agenda); completed check-ins I have not
+    acknowledged yet; my open action items due within two weeks or overdue
+    (also those of my reports' check-ins that I own)."""
     mine_on_agenda = (
         sa_select(col(CheckInItem.id))
         .where(
@@ -93,16 +84,64 @@ def my_check_ins(session: Session, actor: Actor, today: date) -> list[Todo]:
         )
         .exists()
     )
-    rows = session.execute(
+    # One query for everything: the pair's cadence (own and unit default)
+    # beside each of my check-ins (one row with no check-in when there is
+    # none yet), and, in a second branch, my open action items due soon.
+    text_null, int_null = sa_cast(sa_null(), String), sa_cast(sa_null(), Integer)
+    check_ins: Any = (
         sa_select(
-            col(CheckIn.id),
-            col(CheckIn.status),
-            col(CheckIn.due_on),
-            col(CheckIn.held_on),
-            mine_on_agenda,
-        ).where(col(CheckIn.employee_id) == actor.person_id)
-    ).all()
-    todos = []
+            sa_literal("c").label("kind"),
+            col(Person.manager_id).label("manager_id"),
+            col(CheckInPair.every).label("own"),
+            col(CheckInPair.starts_on).label("starts_on"),
+            col(CheckInUnitCadence.every).label("unit_default"),
+            col(CheckIn.id).label("id"),
+            col(CheckIn.status).label("status"),
+            col(CheckIn.due_on).label("due_on"),
+            col(CheckIn.held_on).label("held_on"),
+            mine_on_agenda.label("prepared"),
+            text_null.label("text"),
+            int_null.label("employee_id"),
+        )
+        .join(CheckInPair, col(CheckInPair.employee_id) == col(Person.id), isouter=True)
+        .join(
+            CheckInUnitCadence,
+            col(CheckInUnitCadence.org_unit_id) == col(Person.org_unit_id),
+            isouter=True,
+        )
+        .join(CheckIn, col(CheckIn.employee_id) == col(Person.id), isouter=True)
+        .where(col(Person.id) == actor.person_id)
+    )
+    actions = sa_select(
+        sa_literal("a"),
+        int_null,
+        text_null,
+        sa_cast(sa_null(), Date),
+        text_null,
+        col(CheckInAction.id),
+        text_null,
+        col(CheckInAction.due_on),
+        sa_cast(sa_null(), Date),
+        sa_cast(sa_null(), Boolean),
+        col(CheckInAction.text),
+        col(CheckInAction.employee_id),
+    ).where(
+        col(CheckInAction.owner_id) == actor.person_id,
+        col(CheckInAction.done).is_(False),
+        col(CheckInAction.due_on).is_not(None),
+        col(CheckInAction.due_on) <= today + timedelta(days=ACTIONS_WITHIN_DAYS),
+    )
+    everything = session.execute(sa_union_all(check_ins, actions)).all()
+    todos = _action_todos(
+        sorted((r for r in everything if r[0] == "a"), key=lambda r: (r[7], r[5])),
+        actor=actor,
+        today=today,
+    )
+    joined = [r for r in everything if r[0] == "c"]
+    if not joined or joined[0][1] is None:
+        return todos
+    own, starts_on, unit_default = joined[0][2:5]
+    rows = [tuple(row[5:10]) for row in joined if row[5] is not None]
     planned = [r for r in rows if r[1] == CheckInStatus.planned]
     held = [r[3] for r in rows if r[3] is not None]
     cadence = rules.effective_cadence(own, unit_default)
@@ -148,26 +187,10 @@ def my_check_ins(session: Session, actor: Actor, today: date) -> list[Todo]:
     return todos
 
 
-@todo_source("checkins")
-def actions_due(session: Session, actor: Actor, today: date) -> list[Todo]:
-    """My open action items due within two weeks, or overdue."""
-    rows = session.execute(
-        sa_select(
-            col(CheckInAction.id),
-            col(CheckInAction.text),
-            col(CheckInAction.due_on),
-            col(CheckInAction.employee_id),
-        )
-        .where(
-            col(CheckInAction.owner_id) == actor.person_id,
-            col(CheckInAction.done).is_(False),
-            col(CheckInAction.due_on).is_not(None),
-            col(CheckInAction.due_on) <= today + timedelta(days=14),
-        )
-        .order_by(col(CheckInAction.due_on))
-    ).all()
+def _action_todos(rows: list[Any], *, actor: Actor, today: date) -> list[Todo]:
     todos = []
-    for _action_id, text, due_on, employee_id in rows:
+    for row in rows:
+        due_on, text, employee_id = row[7], row[10], row[11]
         own = employee_id == actor.person_id
         todos.append(
             Todo(

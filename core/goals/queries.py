@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import event, func
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from core.access import (
@@ -140,6 +144,106 @@ class _CycleNumbers:
     stale: dict[int, bool]
 
 
+@dataclass(frozen=True)
+class _MeasuredCycle:
+    """`_CycleNumbers` without the flags that depend on today. Shared between
+    callers through `_NUMBERS_MEMO`: nobody mutates it."""
+
+    goals: dict[int, _GoalRow]
+    measured: set[int]
+    key_results: dict[int, list[KeyResultView]]
+    own: dict[int, float | None]
+    rolled: dict[int, float | None]
+    last_activity: dict[int, datetime]
+
+
+class _NumbersMemo:
+    """The measured numbers of whole cycles, per process, keyed by the data
+    they were computed from (`_numbers_stamp`). At 10,000 people a cycle's
+    numbers (29,000 goals, 43,000 key results, their latest updates and the
+    roll-up) take about a second of Python; every page that shows the whole
+    cycle (alignment, goal report, exports) reuses them until a goal of the
+    cycle changes. Not personal: what an actor may see is filtered after.
+    Each replica keeps its own, checked against the database on every use."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], _MeasuredCycle] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> _MeasuredCycle | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def latest(self, prefix: tuple[Any, ...]) -> _MeasuredCycle | None:
+        """The newest entry of a cycle (its key starts with `prefix`), to
+        update instead of measuring again."""
+        with self._lock:
+            for key in reversed(self._entries):
+                if key[: len(prefix)] == prefix:
+                    return self._entries[key]
+            return None
+
+    def put(self, key: tuple[Any, ...], value: _MeasuredCycle) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_NUMBERS_MEMO = _NumbersMemo()
+WROTE = "stride_wrote"
+
+
+def clear_numbers_memo() -> None:
+    """Forget every memoised cycle (benchmarks measuring a cold start)."""
+    _NUMBERS_MEMO.clear()
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _mark_flush(session: OrmSession, *_: Any) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _mark_write(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+def _numbers_stamp(session: Session, cycle: GoalCycle) -> tuple[Any, ...] | None:
+    """What a cycle's numbers are computed from, in one indexed query: every
+    change to a goal or its key results (progress updates included) moves
+    the goal's version, and adding, moving or deleting goals moves the count
+    or the largest id. None (do not memoise) for a session that has written:
+    its view may include changes that are later rolled back."""
+    if session.info.get(WROTE) or session.new or session.dirty or session.deleted:
+        return None
+    count, versions, largest = session.execute(
+        select(func.count(), func.coalesce(func.sum(Goal.version), 0), func.max(Goal.id)).where(
+            Goal.cycle_id == cycle.id
+        )
+    ).one()
+    bind: Any = session.get_bind()
+    return (
+        str(getattr(bind, "url", None) or bind.engine.url),
+        cycle.id,
+        cycle.starts_on,
+        cycle.ends_on,
+        int(count),
+        int(versions),
+        largest,
+    )
+
+
 def _focus_rows(
     session: Session, cycle: GoalCycle, focus: set[int], *, with_parents: bool
 ) -> dict[int, _GoalRow]:
@@ -182,6 +286,33 @@ def _cycle_numbers(
     goals without reading the parents' whole subtrees."""
     now = now or utcnow()
     focus_ids = None if focus is None else {g for g in focus if g is not None}
+    whole_cycle = focus_ids is None or len(focus_ids) > FOCUS_LIMIT
+    if whole_cycle and focus_ids is None:
+        stamp = _numbers_stamp(session, cycle)
+        base = _NUMBERS_MEMO.get(stamp) if stamp is not None else None
+        if base is None:
+            previous = _NUMBERS_MEMO.latest(stamp[:4]) if stamp is not None else None
+            if previous is not None:
+                base = _remeasure(session, cycle, previous)
+        if base is None:
+            base = _measure(session, cycle, None, with_parents=with_parents)
+            # Kept only if nothing changed while measuring (PostgreSQL's read
+            # committed gives each statement its own snapshot).
+            if stamp is not None and _numbers_stamp(session, cycle) == stamp:
+                _NUMBERS_MEMO.put(stamp, base)
+        return _with_flags(base, cycle, now)
+    return _with_flags(_measure(session, cycle, focus_ids, with_parents=with_parents), cycle, now)
+
+
+def _measure(
+    session: Session,
+    cycle: GoalCycle,
+    focus_ids: set[int] | None,
+    *,
+    with_parents: bool,
+) -> _MeasuredCycle:
+    """The part of a cycle's numbers that depends on the data only (not on
+    the time of day): progress of each key result and goal, and roll-ups."""
     if focus_ids is not None and len(focus_ids) <= FOCUS_LIMIT:
         goals = _focus_rows(session, cycle, focus_ids, with_parents=with_parents)
     else:
@@ -209,6 +340,34 @@ def _cycle_numbers(
                 measured.add(goal_id)
                 stack.extend(children.get(goal_id, []))
     narrow = focus_ids is not None and len(measured) <= FOCUS_LIMIT
+    key_results = _load_key_results(session, cycle, measured if narrow else None, measured)
+    own = {
+        goal_id: pm.goal_progress(
+            [pm.WeightedProgress(kr.progress, kr.weight) for kr in key_results.get(goal_id, [])]
+        )
+        for goal_id in measured
+    }
+    rolled = pm.roll_up(
+        pm.GoalNode(
+            id=g_id,
+            parent_id=goals[g_id].parent_id,
+            own_progress=own[g_id],
+            status=goals[g_id].status,
+        )
+        for g_id in measured
+    )
+    last_activity: dict[int, datetime] = {}
+    for goal_id in measured:
+        updates = [kr.last_update_at for kr in key_results.get(goal_id, []) if kr.last_update_at]
+        last_activity[goal_id] = max([goals[goal_id].created_at, *updates])
+    return _MeasuredCycle(goals, measured, key_results, own, rolled, last_activity)
+
+
+def _load_key_results(
+    session: Session, cycle: GoalCycle, only: set[int] | None, measured: set[int]
+) -> dict[int, list[KeyResultView]]:
+    """The key results of the `measured` goals with their progress and latest
+    update; `only` narrows the queries to those goals (None: the whole cycle)."""
     kr_query = (
         select(*_KR_COLUMNS)
         .join(Goal, col(Goal.id) == col(KeyResult.goal_id))
@@ -225,9 +384,9 @@ def _cycle_numbers(
         .where(Goal.cycle_id == cycle.id)
         .group_by(col(ProgressUpdate.key_result_id))
     )
-    if narrow:
-        kr_query = kr_query.where(col(Goal.id).in_(measured))
-        latest_ids = latest_ids.where(col(Goal.id).in_(measured))
+    if only is not None:
+        kr_query = kr_query.where(col(Goal.id).in_(only))
+        latest_ids = latest_ids.where(col(Goal.id).in_(only))
     latest_sub = latest_ids.subquery()
     latest = {
         kr_id: (confidence, last_at)
@@ -273,12 +432,57 @@ def _cycle_numbers(
                 last_update_at=last_at,
             )
         )
-    own = {
-        goal_id: pm.goal_progress(
-            [pm.WeightedProgress(kr.progress, kr.weight) for kr in key_results.get(goal_id, [])]
-        )
-        for goal_id in measured
+    return key_results
+
+
+def _remeasure(
+    session: Session, cycle: GoalCycle, previous: _MeasuredCycle
+) -> _MeasuredCycle | None:
+    """The numbers again after a few goals changed: only goals whose version
+    moved (or that are new) are read again with their key results; the rest
+    is taken from `previous`, and the roll-up is redone over the whole tree.
+    None when too much changed (measure from scratch)."""
+    versions = dict(
+        session.exec(select(Goal.id, Goal.version).where(Goal.cycle_id == cycle.id)).all()
+    )
+    changed = {
+        goal_id
+        for goal_id, version in versions.items()
+        if goal_id is not None
+        and (goal_id not in previous.goals or previous.goals[goal_id].version != version)
     }
+    if len(changed) > FOCUS_LIMIT:
+        return None
+    goals = {g: row for g, row in previous.goals.items() if g in versions and g not in changed}
+    if changed:
+        goals.update(
+            {
+                row[0]: _GoalRow(*row)
+                for row in session.exec(
+                    select(*_GOAL_ROW_COLUMNS).where(
+                        Goal.cycle_id == cycle.id, col(Goal.id).in_(changed)
+                    )
+                ).all()
+            }
+        )
+    changed &= set(goals)
+    measured = set(goals)
+    key_results = {g: krs for g, krs in previous.key_results.items() if g in goals}
+    for goal_id in changed:
+        key_results.pop(goal_id, None)
+    if changed:
+        key_results.update(_load_key_results(session, cycle, changed, changed))
+    own = {g: previous.own[g] for g in measured if g not in changed and g in previous.own}
+    last_activity = {
+        g: previous.last_activity[g]
+        for g in measured
+        if g not in changed and g in previous.last_activity
+    }
+    for goal_id in changed:
+        krs = key_results.get(goal_id, [])
+        own[goal_id] = pm.goal_progress([pm.WeightedProgress(kr.progress, kr.weight) for kr in krs])
+        updates = [kr.last_update_at for kr in krs if kr.last_update_at]
+        last_activity[goal_id] = max([goals[goal_id].created_at, *updates])
     rolled = pm.roll_up(
         pm.GoalNode(
             id=g_id,
@@ -288,15 +492,19 @@ def _cycle_numbers(
         )
         for g_id in measured
     )
+    return _MeasuredCycle(goals, measured, key_results, own, rolled, last_activity)
+
+
+def _with_flags(base: _MeasuredCycle, cycle: GoalCycle, now: datetime) -> _CycleNumbers:
+    """At risk and stale depend on today: worked out on every call (cheap)."""
+    goals, measured, key_results = base.goals, base.measured, base.key_results
+    own, rolled, last_activity = base.own, base.rolled, base.last_activity
     elapsed = pm.elapsed_share(starts_on=cycle.starts_on, ends_on=cycle.ends_on, today=now.date())
-    last_activity: dict[int, datetime] = {}
     at_risk: dict[int, bool] = {}
     stale: dict[int, bool] = {}
     for goal_id in measured:
         goal = goals[goal_id]
         krs = key_results.get(goal_id, [])
-        updates = [kr.last_update_at for kr in krs if kr.last_update_at]
-        last_activity[goal_id] = max([goal.created_at, *updates])
         stale[goal_id] = pm.is_stale(
             status=goal.status, last_activity=last_activity[goal_id], now=now
         )

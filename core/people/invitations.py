@@ -14,7 +14,7 @@ import secrets
 import smtplib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import pandas as pd
 from sqlalchemy import select as sa_select
@@ -26,6 +26,7 @@ from core.audit import record_event
 from core.auth import set_password, validate_password
 from core.errors import AuthError
 from core.mail import OutgoingMessage, Progress, SendResult, SmtpSettings, send_messages
+from core.timezones import local_time, zone_label
 from db.models import Invitation, Person, UserAccount, utcnow
 
 log = logging.getLogger(__name__)
@@ -176,11 +177,17 @@ LINK_COLUMNS = ["name", "email", "username", "link", "expires (UTC)"]
 
 
 def links_frame(
-    links: Sequence[InvitationLink], *, emailed: Sequence[EmailedInvitation] | None = None
+    links: Sequence[InvitationLink],
+    *,
+    emailed: Sequence[EmailedInvitation] | None = None,
+    zone: tzinfo = UTC,
 ) -> pd.DataFrame:
-    """For a mail merge; after e-mailing, with whether each e-mail went out."""
+    """For a mail merge; after e-mailing, with whether each e-mail went out.
+    Expiry times in `zone` (the viewer's, core.timezones), named in the header."""
     status = {o.link.link: "sent" if o.sent else f"not sent: {o.problem}" for o in emailed or ()}
-    columns = [*LINK_COLUMNS, "e-mail"] if emailed is not None else LINK_COLUMNS
+    expires = f"expires ({zone_label(zone)})"
+    columns = [*LINK_COLUMNS[:-1], expires]
+    columns = [*columns, "e-mail"] if emailed is not None else columns
     return pd.DataFrame(
         [
             {
@@ -188,7 +195,7 @@ def links_frame(
                 "email": link.email,
                 "username": link.username,
                 "link": link.link,
-                "expires (UTC)": link.expires_at.strftime("%Y-%m-%d %H:%M"),
+                expires: local_time(link.expires_at, zone, fmt="%Y-%m-%d %H:%M"),
                 "e-mail": status.get(link.link, "not sent"),
             }
             for link in links

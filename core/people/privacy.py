@@ -24,6 +24,7 @@ from core.audit import record_event
 from core.checkins.queries import check_in_sheets, erase_check_in_text
 from core.errors import NotFound, ValidationError
 from core.export import workbook_bytes
+from core.reviews.commands import erase_review_text
 from db.feedback_models import Feedback, FeedbackRequest, FeedbackRequestStatus
 from db.models import (
     Assessment,
@@ -328,6 +329,7 @@ def erase_person(session: Session, *, actor: Actor, person_id: int) -> None:
         .values(note="")
     )
     erase_check_in_text(session, person_id=person_id)
+    erase_review_text(session, person_id=person_id)
     record_event(
         session,
         actor_id=actor.person_id,

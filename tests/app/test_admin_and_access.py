@@ -1,5 +1,6 @@
 """Admin page as HR; what employees and managers cannot open."""
 
+import pandas as pd
 import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
@@ -144,3 +145,25 @@ def test_a_refused_password_reset_keeps_what_was_typed(app: AppTest) -> None:
     next(b for b in at.button if b.label == "Reset password").click().run()
     assert any("Password reset" in s.value for s in at.success)
     assert at.text_input(key="admin_new_password").value == ""
+
+
+def test_audit_log_reads_as_sentences_in_the_viewers_time_zone(app: AppTest) -> None:
+    app.context = {"timezone": "Asia/Tokyo"}
+    at = open_page(sign_in(app, "hana"), "app_pages/admin.py")
+    events = at.dataframe[-1].value
+    assert "Hana Ibrahim signed in." in set(events["what"])
+    assert not events["what"].str.contains(r"[{}]|_id", regex=True).any()
+    # Wall-clock times in Tokyo (UTC+9), no offset shown; the caption names the zone.
+    newest = events["at"].iloc[0]
+    assert newest.tzinfo is None
+    now_in_tokyo = pd.Timestamp.now(tz="Asia/Tokyo").tz_localize(None)
+    assert abs((now_in_tokyo - newest).total_seconds()) < 600
+    assert any("Asia/Tokyo" in c.value for c in at.caption)
+
+
+def test_audit_log_falls_back_to_utc_without_a_browser_zone(app: AppTest) -> None:
+    at = open_page(sign_in(app, "hana"), "app_pages/admin.py")
+    newest = at.dataframe[-1].value["at"].iloc[0]
+    now_utc = pd.Timestamp.now(tz="UTC").tz_localize(None)
+    assert abs((now_utc - newest).total_seconds()) < 600
+    assert any("times in UTC" in c.value for c in at.caption)

@@ -123,7 +123,13 @@ def test_goal_report_closed_to_employees(app: AppTest) -> None:
 def test_completing_a_goal_prompts_for_the_next(app: AppTest) -> None:
     at = open_page(sign_in(app, "emma"), "app_pages/my_goals.py")
     open_before = int(at.metric[0].value)
-    # The first card is an open goal (open goals are listed first).
+    # A card's actions are drawn once it is unfolded; the first card is an
+    # open goal (open goals are listed first).
+    cards = [k for k in at.session_state.to_dict() if str(k).endswith("_details")]
+    assert cards
+    at.session_state[cards[0]] = True
+    at.run()
+    assert len([b for b in at.button if b.label == "Close goal"]) == 1
     next(b for b in at.button if b.label == "Close goal").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -158,3 +164,43 @@ def test_manager_exports_only_their_reports_goals(app: AppTest, demo_database_ur
     # Individual goals of Maya's reports (and her own), nobody from another team.
     assert team & owners
     assert owners <= team | {maya.employee_code}
+
+
+def test_goal_history_shows_times_in_the_viewers_zone(app: AppTest, demo_database_url: str) -> None:
+    from datetime import UTC
+
+    import pandas as pd
+    from sqlmodel import Session, col, select
+
+    from db.engine import make_engine
+    from db.models import Goal, KeyResult, ProgressUpdate
+
+    app.context = {"timezone": "America/New_York"}
+    at = open_page(sign_in(app, "emma"), "app_pages/my_goals.py")
+    cards = [k for k in at.session_state.to_dict() if str(k).endswith("_details")]
+    with Session(make_engine(demo_database_url)) as session:
+        for card in cards:
+            goal_id = int(str(card).removesuffix("_details").rsplit("_", 1)[1])
+            stored = session.exec(
+                select(ProgressUpdate.at)
+                .join(KeyResult, col(KeyResult.id) == col(ProgressUpdate.key_result_id))
+                .join(Goal, col(Goal.id) == col(KeyResult.goal_id))
+                .where(Goal.id == goal_id)
+            ).all()
+            if stored:
+                break
+    assert stored, "a demo goal of Emma's has progress updates"
+    at.session_state[card] = True
+    at.run()
+    at.toggle(key=str(card).removesuffix("_details") + "_history").set_value(True).run()
+    assert not at.exception, at.exception
+    shown = at.dataframe[-1].value["at"]
+    assert shown.dt.tz is None, "wall-clock times, no offset"
+    expected = {
+        pd.Timestamp(t if t.tzinfo else t.replace(tzinfo=UTC))
+        .tz_convert("America/New_York")
+        .tz_localize(None)
+        .floor("s")
+        for t in stored
+    }
+    assert {t.floor("s") for t in shown} == expected

@@ -36,6 +36,12 @@ def _title(demo_database_url: str, goal_id: int) -> str:
         return session.exec(select(Goal.title).where(Goal.id == goal_id)).one()
 
 
+def _open_card(at: AppTest, key: str) -> None:
+    """Unfold a goal card's "Key results and actions" (drawn only while open)."""
+    at.session_state[f"{key}_details"] = True
+    at.run()
+
+
 def test_a_second_edit_of_a_goal_is_refused_and_keeps_its_input(
     app: AppTest, demo_database_url: str
 ) -> None:
@@ -46,6 +52,7 @@ def test_a_second_edit_of_a_goal_is_refused_and_keeps_its_input(
 
     emma = open_page(sign_in(app, "emma"), "app_pages/my_goals.py")
     emma_key = f"my_goals_goal_{goal_id}"
+    _open_card(emma, emma_key)
     emma.text_input(key=f"{emma_key}_edit_title").input("Emma's title")
     _submit(emma, f"{emma_key}_edit_form").click().run()
     assert not emma.exception, emma.exception
@@ -78,6 +85,7 @@ def test_progress_on_a_key_result_changed_since_is_refused(
     maya, goal_id = _maya_on_emmas_goal(demo_database_url)
     emma = open_page(sign_in(app, "emma"), "app_pages/my_goals.py")
     emma_key, maya_key = f"my_goals_goal_{goal_id}", f"team_goals_goal_{goal_id}"
+    _open_card(emma, emma_key)
     emma.text_input(key=f"{emma_key}_update_note").input("from Emma")
     _submit(emma, f"{emma_key}_update_form").click().run()
     assert "Saved." in [s.value for s in emma.success]

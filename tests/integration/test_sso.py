@@ -180,7 +180,7 @@ def test_hr_sees_refused_attempts_in_the_audit_log(session: Session) -> None:
     )
     log = list_audit_events(session, actor=hr, actions=["sso.refused"])
     assert len(log) == 1
-    assert "stranger@elsewhere.example" in log.iloc[0]["detail"]
+    assert "single sign-on as stranger@elsewhere.example was refused" in log.iloc[0]["what"]
 
 
 def test_a_person_without_an_account_is_refused(session: Session) -> None:

@@ -40,6 +40,7 @@ EVERYONE_PAGES = {
         "learning",
         "my_checkins",
         "feedback",
+        "reviews",
     ],
     "Organisation": ["people", "alignment"],
 }

@@ -67,9 +67,10 @@ def test_every_source_module_registers() -> None:
         "core.learning.todos",
         "core.checkins.todos",
         "core.feedback.todos",
+        "core.reviews.todos",
     }
     modules = set(todos.registered_sources().values())
-    assert modules == {"goals", "competencies", "learning", "checkins", "feedback"}
+    assert modules == {"goals", "competencies", "learning", "checkins", "feedback", "reviews"}
 
 
 # --- goals -----------------------------------------------------------------

@@ -1,0 +1,213 @@
+"""Browser benchmark: how long each page takes to settle in Chromium.
+
+    python -m seed.bench_browser                 # demo organisation, 3 runs
+    python -m seed.bench_browser --runs 5 --roles hana
+
+Starts `streamlit run Home.py` on a fresh demo database (the first load,
+which migrates and seeds, is not measured), then measures with Playwright
+on /usr/bin/chromium (or STRIDE_CHROMIUM):
+
+- the sign-in page in a fresh browser context (no cookies, empty cache):
+  from `goto` until the sign-in form is shown and the app is idle (and,
+  apart, the very first page after the server started, which also pays for
+  importing the app);
+- for each demo role (emma: employee, maya: manager, hana: HR), every page
+  of their navigation: from the click on its sidebar entry until the page
+  has settled — the script is not running and stays so for 300 ms (a page
+  that reruns itself after its first draw is not settled until the last
+  run ends).
+
+Prints medians; targets: sign-in page ≤ 2 s, every page ≤ 1.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGN_IN_TARGET_S = 2.0
+PAGE_TARGET_S = 1.5
+QUIET_S = 0.3  # idle this long counts as settled
+ROLES = {"emma": "employee", "maya": "manager", "hana": "HR"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+STATE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app ? [app.getAttribute('data-test-connection-state'),
+                app.getAttribute('data-test-script-state')] : [null, null];
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'stride.db'}",
+        "STRIDE_DATA_DIR": str(workdir / "data"),
+        "STRIDE_SEED_DEMO": "1",
+    }
+    log = (workdir / "server.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603  (our interpreter, our app)
+        [
+            sys.executable,
+            *("-m", "streamlit", "run", "Home.py", "--server.address=127.0.0.1"),
+            f"--server.port={port}",
+            "--server.headless=true",
+            "--server.fileWatcherType=none",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as reply:  # noqa: S310
+                if reply.status == 200:
+                    return process, base
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise SystemExit(f"the server did not start; see {workdir / 'server.log'}")
+
+
+def settle(page: Any, started: float, *, timeout_s: float = 30.0) -> float:
+    """Seconds from `started` until the app is idle and stays idle QUIET_S."""
+    idle_since: float | None = None
+    deadline = started + timeout_s
+    while time.perf_counter() < deadline:
+        connection, script = page.evaluate(STATE_JS)
+        now = time.perf_counter()
+        if connection == "CONNECTED" and script == "notRunning":
+            idle_since = idle_since or now
+            if now - idle_since >= QUIET_S:
+                return idle_since - started
+        else:
+            idle_since = None
+        time.sleep(0.02)
+    raise TimeoutError("the page did not settle")
+
+
+def _sign_in_page(browser: Any, base: str) -> float:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(base)
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+        return settle(page, started)
+    finally:
+        context.close()
+
+
+def _sign_in(page: Any, base: str, username: str, password: str) -> None:
+    page.goto(base)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Hello,").first.wait_for(timeout=30_000)
+    settle(page, time.perf_counter())
+
+
+def _navigation_titles(page: Any) -> list[str]:
+    nav = page.get_by_test_id("stSidebarNav")
+    toggle = nav.get_by_test_id("stSidebarNavViewButton")
+    if toggle.count() and "more" in toggle.inner_text():
+        toggle.click()
+    # A link reads "icon-ligature\n\nTitle": the title is its last line.
+    return [link.inner_text().strip().split("\n")[-1] for link in nav.get_by_role("link").all()]
+
+
+def measure(base: str, runs: int, roles: list[str]) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    from seed.demo import DEMO_PASSWORD
+
+    chromium = os.environ.get("STRIDE_CHROMIUM", "/usr/bin/chromium")
+    results: dict[str, Any] = {"pages": {}}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        # The first page a just-started server serves imports the app and
+        # checks the demo: reported apart, not in the median.
+        results["first_after_start"] = _sign_in_page(browser, base)
+        results["sign_in"] = statistics.median(_sign_in_page(browser, base) for _ in range(runs))
+        for username in roles:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            page = context.new_page()
+            _sign_in(page, base, username, DEMO_PASSWORD)
+            titles = _navigation_titles(page)
+            timings: dict[str, list[float]] = {title: [] for title in titles}
+            for _ in range(runs):
+                for title in titles:
+                    link = page.get_by_test_id("stSidebarNav").get_by_role(
+                        "link", name=title, exact=True
+                    )
+                    if not link.count():
+                        _navigation_titles(page)
+                    started = time.perf_counter()
+                    link.click()
+                    timings[title].append(settle(page, started))
+            results["pages"][username] = {t: statistics.median(v) for t, v in timings.items()}
+            context.close()
+        browser.close()
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--roles", nargs="+", default=list(ROLES), choices=list(ROLES))
+    parser.add_argument("--base-url", help="measure a running server instead of starting one")
+    args = parser.parse_args(argv)
+    process = None
+    if args.base_url:
+        base = args.base_url
+    else:
+        process, base = start_server(Path(tempfile.mkdtemp(prefix="stride-browser-bench-")))
+    try:
+        r = measure(base, args.runs, args.roles)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=10)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"Stride browser benchmark (Chromium), load {load:.1f}, median of {args.runs} runs")
+    flag = " (over target)" if r["sign_in"] > SIGN_IN_TARGET_S else ""
+    print(f"  sign-in page, fresh browser context   {r['sign_in']:6.2f} s{flag}")
+    if "first_after_start" in r:
+        print(f"  (the same, first page after the server started: {r['first_after_start']:.2f} s)")
+    for username, pages in r["pages"].items():
+        print(f"\n  {username} ({ROLES[username]}): page settled after its navigation click")
+        for title, seconds in pages.items():
+            flag = " (over target)" if seconds > PAGE_TARGET_S else ""
+            print(f"    {title:<22} {seconds:6.2f} s{flag}")
+
+
+if __name__ == "__main__":
+    main()
