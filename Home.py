@@ -63,6 +63,10 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "programme_health": ("Programme health", ":material/monitor_heart:"),
     "modules": ("Modules", ":material/toggle_on:"),
     "admin": ("Admin", ":material/admin_panel_settings:"),
+    "my_checkins": ("My check-ins", ":material/forum:"),
+    "team_checkins": ("Team check-ins", ":material/groups_2:"),
+    "checkin_adherence": ("Check-in adherence", ":material/event_available:"),
+    "checkin_templates": ("Check-in templates", ":material/checklist:"),
 }
 
 

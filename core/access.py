@@ -87,6 +87,10 @@ class Capability(enum.StrEnum):
     manage_modules = "switch practices on or off per unit"
     programme_health_team = "read the programme health of one's line"
     programme_health_org = "read the programme health of everyone"
+    team_checkins = "run check-ins with one's reports"
+    checkin_adherence_team = "read check-in adherence of one's line"
+    checkin_adherence_org = "read check-in adherence of everyone"
+    edit_checkin_templates = "edit check-in templates and unit cadences"
     review_participation = "see 360 participation (response rates, never answers)"
 
 
@@ -99,6 +103,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.team_gaps,
             Capability.assign_learning,
             Capability.programme_health_team,
+            Capability.team_checkins,
+            Capability.checkin_adherence_team,
         }
     ),
     Role.hr_admin: frozenset(
@@ -117,6 +123,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.read_audit_log,
             Capability.manage_modules,
             Capability.programme_health_org,
+            Capability.checkin_adherence_org,
+            Capability.edit_checkin_templates,
             Capability.review_participation,
         }
     ),
@@ -146,6 +154,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("role_profile", "Me", module="competencies"),
     PageAccess("my_skills", "Me", module="competencies"),
     PageAccess("learning", "Me", module="competencies"),
+    PageAccess("my_checkins", "Me", module="checkins"),
     PageAccess("feedback", "Me", module="feedback"),
     PageAccess("reviews", "Me", module="reviews"),
     PageAccess("team_goals", "My team", Capability.team_goals, module="goals"),
@@ -153,6 +162,10 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("goal_report", "HR", Capability.goal_report_org),
     PageAccess("skills_gap", "HR", Capability.org_gaps),
     PageAccess("skills_gap", "My team", Capability.team_gaps, module="competencies"),
+    PageAccess("team_checkins", "My team", Capability.team_checkins, module="checkins"),
+    PageAccess(
+        "checkin_adherence", "My team", Capability.checkin_adherence_team, module="checkins"
+    ),
     PageAccess("people", "Organisation"),
     PageAccess("alignment", "Organisation", module="goals"),
     PageAccess("frameworks", "HR", Capability.edit_competencies),
@@ -166,6 +179,8 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("programme_health", "My team", Capability.programme_health_team),
     PageAccess("modules", "HR", Capability.manage_modules),
     PageAccess("admin", "HR", Capability.administer_people),
+    PageAccess("checkin_adherence", "HR", Capability.checkin_adherence_org),
+    PageAccess("checkin_templates", "HR", Capability.edit_checkin_templates),
 )
 
 
@@ -421,6 +436,66 @@ def can_assign_learning(actor: Actor, relation: Relation) -> bool:
 def can_update_learning_status(actor: Actor, relation: Relation) -> bool:
     """The learner tracks their own progress; their managers may too."""
     return relation is Relation.self_ or can_manage_report(actor, relation)
+
+
+# --- check-ins ------------------------------------------------------------------
+#
+# `relation` is the viewer's relation to the pair's employee. The pair is the
+# employee and their direct manager; "managers above" are indirect relations.
+
+
+def can_view_checkin(actor: Actor, relation: Relation) -> bool:
+    """Agenda, shared notes and actions: the pair, the managers above the
+    manager, HR (like the person's record)."""
+    return can_view_person_record(actor, relation)
+
+
+def is_checkin_party(relation: Relation) -> bool:
+    """The employee or their direct manager."""
+    return relation in {Relation.self_, Relation.direct_report}
+
+
+def can_prepare_checkin(actor: Actor, relation: Relation) -> bool:
+    """Add talking points, take shared notes, agree actions: the pair only."""
+    return is_checkin_party(relation)
+
+
+def can_run_checkin(actor: Actor, relation: Relation) -> bool:
+    """Start, pick the template, complete: the direct manager."""
+    return relation is Relation.direct_report
+
+
+def can_acknowledge_checkin(actor: Actor, relation: Relation) -> bool:
+    return relation is Relation.self_
+
+
+def can_write_private_note(actor: Actor, relation: Relation) -> bool:
+    return is_checkin_party(relation)
+
+
+def can_read_private_note(actor: Actor, *, author_id: int) -> bool:
+    """Private notes: their author only — not the other party, the managers
+    above, HR or any export."""
+    return actor.person_id == author_id
+
+
+def can_set_pair_cadence(actor: Actor, relation: Relation) -> bool:
+    """The direct manager sets the pair's cadence; HR may too."""
+    return relation is Relation.direct_report or has(actor, Capability.edit_checkin_templates)
+
+
+def can_edit_checkin_templates(actor: Actor) -> bool:
+    """Templates and each unit's default cadence: HR."""
+    return has(actor, Capability.edit_checkin_templates)
+
+
+def checkin_adherence_reach(actor: Actor) -> str | None:
+    """Whose adherence figures the actor reads: "everyone", "line" or None."""
+    if has(actor, Capability.checkin_adherence_org):
+        return "everyone"
+    if has(actor, Capability.checkin_adherence_team):
+        return "line"
+    return None
 
 
 # --- continuous feedback -------------------------------------------------------

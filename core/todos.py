@@ -35,6 +35,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "core.goals.todos",
     "core.assessments.todos",
     "core.learning.todos",
+    "core.checkins.todos",
     "core.feedback.todos",
     "core.reviews.todos",
 )

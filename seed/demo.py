@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from core.first_run import DEMO_MARKER
 from db.models import OrgUnit, Setting
 from seed.demo_assessments import seed_demo_assessments
+from seed.demo_checkins import seed_demo_checkins
 from seed.demo_competencies import seed_competencies
 from seed.demo_feedback import seed_demo_feedback
 from seed.demo_goals import seed_demo_goals
@@ -165,6 +166,8 @@ DEMO_STEPS: list[tuple[str, Callable[[Session], None]]] = [
     ("demo.feedback", seed_demo_feedback),
     ("demo.modules", seed_demo_modules),
     ("demo.reviews", seed_demo_reviews),
+    # After the module switches: check-ins are seeded where they are on.
+    ("demo.checkins", seed_demo_checkins),
 ]
 
 

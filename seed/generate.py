@@ -24,6 +24,7 @@ from db.migrate import upgrade_to_head
 from db.models import OrgUnit
 from seed.demo import DEMO_PASSWORD
 from seed.demo_assessments import generate_assessments
+from seed.demo_checkins import generate_check_ins
 from seed.demo_competencies import generate_competencies
 from seed.demo_feedback import generate_feedback
 from seed.demo_goals import generate_goals
@@ -130,6 +131,7 @@ GENERATION_STEPS: list[tuple[str, Callable[[Session, random.Random, Progress], N
     ("Competency frameworks", generate_competencies),
     ("Goals and OKRs", generate_goals),
     ("Assessments", generate_assessments),
+    ("Check-ins", generate_check_ins),
     ("Feedback", generate_feedback),
 ]
 

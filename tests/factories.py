@@ -12,6 +12,7 @@ from core.access import Actor
 from core.auth import hash_password
 from core.modules.queries import modules_for_person
 from core.org import is_manager
+from db.checkin_models import CheckIn
 from db.feedback_models import Feedback, FeedbackRequest
 from db.models import (
     Competency,
@@ -397,6 +398,31 @@ def make_learning_assignment(
     session.add(assignment)
     session.flush()
     return assignment
+
+
+# --- check-ins ---
+
+
+def make_check_in(
+    session: Session,
+    *,
+    employee: Person,
+    due_on: date | None,
+    held_on: date | None = None,
+    status: str | None = None,
+) -> CheckIn:
+    """A check-in saved directly (no access checks): held ones completed."""
+    assert employee.id is not None
+    check_in = CheckIn(
+        employee_id=employee.id,
+        manager_id=employee.manager_id,
+        due_on=due_on,
+        held_on=held_on,
+        status=status or ("completed" if held_on else "planned"),
+    )
+    session.add(check_in)
+    session.flush()
+    return check_in
 
 
 # --- continuous feedback ---

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, or_
 
 from core.access import Actor, can_administer_people, require
 from core.audit import record_event
+from core.checkins.queries import check_in_sheets, erase_check_in_text
 from core.errors import NotFound, ValidationError
 from core.export import workbook_bytes
 from core.reviews.commands import erase_review_text
@@ -252,6 +253,14 @@ def get_subject_access(session: Session, *, actor: Actor, person_id: int) -> Sub
             "Feedback received": feedback_received,
             "Feedback given": feedback_given,
             "Audit events": audit,
+            # Check-ins without anyone's private notes: HR downloads this,
+            # and private notes are for their author only.
+            **{
+                f"Check-ins {name}" if not name.startswith("Check-ins") else name: frame
+                for name, frame in check_in_sheets(
+                    session, employee_id=person_id, private_author_id=None
+                ).items()
+            },
         },
     )
 
@@ -319,6 +328,7 @@ def erase_person(session: Session, *, actor: Actor, person_id: int) -> None:
         .where(col(ProgressUpdate.key_result_id).in_(their_key_results))
         .values(note="")
     )
+    erase_check_in_text(session, person_id=person_id)
     erase_review_text(session, person_id=person_id)
     record_event(
         session,

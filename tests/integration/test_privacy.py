@@ -74,6 +74,9 @@ def test_subject_access_holds_everything_about_the_person(session: Session) -> N
         "Feedback received",
         "Feedback given",
         "Audit events",
+        "Check-ins",
+        "Check-ins Agenda and notes",
+        "Check-ins Actions",
     ]
     document = json.loads(access.json())
     assert document["Record"][0]["name"] == "Rita Report"

@@ -32,7 +32,16 @@ HR = Actor(3, "h", "H", is_hr_admin=True, is_manager=False)
 HR_MANAGER = Actor(4, "hm", "HM", is_hr_admin=True, is_manager=True)
 
 EVERYONE_PAGES = {
-    "Me": ["dashboard", "my_goals", "role_profile", "my_skills", "learning", "feedback", "reviews"],
+    "Me": [
+        "dashboard",
+        "my_goals",
+        "role_profile",
+        "my_skills",
+        "learning",
+        "my_checkins",
+        "feedback",
+        "reviews",
+    ],
     "Organisation": ["people", "alignment"],
 }
 
@@ -44,7 +53,14 @@ def test_an_employee_gets_only_the_shared_pages() -> None:
 def test_a_manager_gets_the_team_section() -> None:
     assert navigation(MANAGER) == {
         **EVERYONE_PAGES,
-        "My team": ["team_goals", "goal_report", "skills_gap", "programme_health"],
+        "My team": [
+            "team_goals",
+            "goal_report",
+            "skills_gap",
+            "team_checkins",
+            "checkin_adherence",
+            "programme_health",
+        ],
     }
 
 
@@ -64,6 +80,8 @@ def test_hr_gets_the_hr_section_and_no_team_section() -> None:
             "programme_health",
             "modules",
             "admin",
+            "checkin_adherence",
+            "checkin_templates",
         ],
     }
 
@@ -72,7 +90,7 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
     nav = navigation(HR_MANAGER)
     listed = [page for pages in nav.values() for page in pages]
     assert len(listed) == len(set(listed))
-    assert nav["My team"] == ["team_goals", "goal_report"]
+    assert nav["My team"] == ["team_goals", "goal_report", "team_checkins", "checkin_adherence"]
     assert nav["HR"] == [
         "skills_gap",
         "frameworks",
@@ -85,6 +103,7 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
         "programme_health",
         "modules",
         "admin",
+        "checkin_templates",
     ]
 
 

@@ -65,11 +65,12 @@ def test_every_source_module_registers() -> None:
         "core.goals.todos",
         "core.assessments.todos",
         "core.learning.todos",
+        "core.checkins.todos",
         "core.feedback.todos",
         "core.reviews.todos",
     }
     modules = set(todos.registered_sources().values())
-    assert modules == {"goals", "competencies", "learning", "feedback", "reviews"}
+    assert modules == {"goals", "competencies", "learning", "checkins", "feedback", "reviews"}
 
 
 # --- goals -----------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Check-ins: cadences, agendas, shared and private notes, action items, adherence."""
