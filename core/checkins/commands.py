@@ -42,6 +42,8 @@ from core.checkins.scope import (
 )
 from core.errors import NotFound, ValidationError
 from core.goals.commands import record_progress
+from core.modules.queries import require_module
+from core.modules.rules import Module
 from core.versioning import check_version, flush_versioned, touch
 from db.checkin_models import (
     CheckIn,
@@ -229,6 +231,7 @@ def open_next_check_in(
     person = get_person(session, employee_id)
     relation = relation_to(session, actor, employee_id)
     _refuse(session, actor, can_prepare_checkin(actor, relation), "open", f"person:{employee_id}")
+    require_module(session, actor=actor, module=Module.checkins, person_id=employee_id)
     if person.manager_id is None:
         raise ValidationError(f"{person.full_name} has no manager to check in with.")
     existing = open_check_in(session, employee_id)

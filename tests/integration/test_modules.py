@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from core.access import Actor, navigation
+from core.checkins.commands import open_next_check_in
 from core.errors import PermissionDenied, StaleEdit, ValidationError
 from core.feedback.commands import create_feedback
 from core.goals import create_goal, record_progress
@@ -250,3 +251,16 @@ def test_feedback_is_refused_about_people_in_a_unit_without_it(session: Session)
         feedback_in=FeedbackCreate(receiver_id=org.report.id or 0, text="Thanks!"),
     )
     assert "feedback" not in actor_for(session, org.outsider).modules
+
+
+def test_a_check_in_is_refused_for_a_pair_in_a_unit_without_check_ins(session: Session) -> None:
+    org = make_small_org(session)
+    hr = actor_for(session, org.hr)
+    _switch(session, hr, org.team_b.id or 0, Module.checkins, SwitchState.off)
+    with pytest.raises(PermissionDenied, match="Check-ins is not switched on"):
+        open_next_check_in(
+            session, actor=actor_for(session, org.other_manager), employee_id=org.outsider.id or 0
+        )
+    assert open_next_check_in(
+        session, actor=actor_for(session, org.manager), employee_id=org.report.id or 0
+    )

@@ -1,7 +1,7 @@
 """checkins: cadences, templates, check-ins, agenda items, private notes, actions
 
 Revision ID: 0008_checkins
-Revises: 0010_reviews
+Revises: 0012_perf
 Create Date: 2026-12-03 11:38:20.976648
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0008_checkins"
-down_revision: str | None = "0010_reviews"
+down_revision: str | None = "0012_perf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
