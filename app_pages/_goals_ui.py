@@ -4,7 +4,7 @@ the goal card with its actions. Every action calls one core function."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import altair as alt
@@ -483,8 +483,12 @@ def history(goal: GoalView, *, actor: Actor, key: str) -> None:
         frame = timezones.localise(detail.history_frame(), ["at"], zone)
         if not frame.empty:
             st.altair_chart(history_chart(frame), width="stretch")
+        shown = readable(frame, digits=2)
+        # The time stays a time (wall clock in the viewer's zone), formatted
+        # by its column; readable() would cut it to the day.
+        shown["at"] = frame["at"]
         st.dataframe(
-            readable(frame.assign(at=frame["at"].map(_when)), digits=2),
+            shown,
             hide_index=True,
             width="stretch",
             column_config={
@@ -494,10 +498,6 @@ def history(goal: GoalView, *, actor: Actor, key: str) -> None:
                 ),
             },
         )
-
-
-def _when(at: object) -> str:
-    return f"{at:%d %b %Y %H:%M}" if isinstance(at, datetime) else ""
 
 
 def history_chart(frame: pd.DataFrame) -> alt.Chart:

@@ -10,6 +10,7 @@ from app_pages import _auth, _ui
 from core.access import Actor
 from core.checkins import queries as checkin_queries
 from core.checkins.read_models import AdherenceReport
+from core.display import readable
 from core.runtime import unit_of_work
 
 actor = _auth.current_actor()
@@ -54,7 +55,12 @@ with chart_tab:
         .mark_bar()
         .encode(
             x=alt.X("on-time share:Q", title="Held on time (%)", scale=alt.Scale(domain=[0, 100])),
-            y=alt.Y(f"{label}:N", sort="-x", title=None),
+            y=alt.Y(
+                f"{label}:N",
+                sort="-x",
+                title=None,
+                axis=alt.Axis(labelLimit=0, labelOverlap=False),
+            ),
             color=alt.Color(
                 "median days between:Q",
                 title="Median days between",
@@ -63,11 +69,11 @@ with chart_tab:
             tooltip=[label, "people", "held", "held on time", "overdue now", "median days between"],
         )
     )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(chart, width="stretch", height=60 + 24 * len(shown))
     if len(frame) > len(shown):
         st.caption(f"The {len(shown)} largest groups of {len(frame)}; all are in the table.")
 with table_tab:
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(readable(frame), hide_index=True, width="stretch")
 _ui.excel_download(
     frame,
     file_name=f"check-in-adherence-by-{group}.xlsx",

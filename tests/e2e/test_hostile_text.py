@@ -262,7 +262,7 @@ def test_typed_text_never_links_or_loads(
         )
         wait_for_app_idle(page)
         if path == "skills_gap" and username == "maya":
-            page.get_by_text("Show as a table").click()
+            page.get_by_role("tab", name="Table").first.click()
             wait_for_app_idle(page)
         if links := _hostile_links(page):
             problems[path] = links
