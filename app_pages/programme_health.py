@@ -45,7 +45,7 @@ if health.people == 0:
 
 trend = health.trend.assign(percent=(health.trend["share"] * 100).round(0))
 latest_at = trend["at"].max()
-columns = [*st.columns(3), *st.columns(3)[:2]]
+columns = [*st.columns(4), *st.columns(4)[:3]]
 for column, measure in zip(columns, Measure, strict=False):
     rows = trend[trend["measure"] == measure.value].sort_values("at")
     now = rows[rows["at"] == latest_at]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
 import pandas as pd
@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 
 from core.access import Actor, can_read_programme_health, has_org_wide_health, require
 from core.health.rules import (
+    CHECKIN_WINDOW,
+    FEEDBACK_WINDOW,
     REVIEW_WINDOW,
     HealthFacts,
     Measure,
@@ -22,7 +24,11 @@ from core.health.rules import (
     programme_health,
     unit_chains,
 )
+from core.modules.queries import modules_by_unit
+from core.modules.rules import Module
 from core.org import list_units, managed_unit_ids, report_ids, unit_parents
+from db.checkin_models import CheckIn, CheckInStatus
+from db.feedback_models import Feedback
 from db.models import (
     Assessment,
     CurrentLevel,
@@ -66,14 +72,22 @@ def _load_facts(
     points: list[date],
 ) -> HealthFacts:
     """The facts of the people in scope (None: everyone active)."""
-    people_query = sa_select(col(Person.id), col(Person.org_unit_id), col(Person.hire_date)).where(
-        col(Person.active)
-    )
+    people_query = sa_select(
+        col(Person.id), col(Person.org_unit_id), col(Person.hire_date), col(Person.manager_id)
+    ).where(col(Person.active))
     if person_ids is not None:
         people_query = people_query.where(col(Person.id).in_(person_ids))
     people = pd.DataFrame(
-        session.execute(people_query).all(), columns=["person_id", "unit_id", "hired_on"]
+        session.execute(people_query).all(),
+        columns=["person_id", "unit_id", "hired_on", "manager_id"],
     )
+    modules_of_unit = modules_by_unit(session)
+    people = people.assign(
+        has_manager=people["manager_id"].notna(),
+        checkins_on=people["unit_id"].map(
+            lambda unit_id: Module.checkins.value in modules_of_unit(unit_id)
+        ),
+    ).drop(columns=["manager_id"])
     in_scope = set(people["person_id"])
     unit_of = dict(zip(people["person_id"], people["unit_id"], strict=True))
 
@@ -200,7 +214,37 @@ def _load_facts(
         if person_id in in_scope
     ]
     gaps = pd.DataFrame(gap_rows, columns=["person_id", "competency_id", "learning"])
-    return HealthFacts(people=people, goals=goals, updates=updates, assessed=assessed, gaps=gaps)
+    since = datetime.combine(points[0] - FEEDBACK_WINDOW, time.min, UTC)
+    exchanged = [
+        (person_id, _day(created_at))
+        for giver_id, receiver_id, created_at in session.execute(
+            sa_select(
+                col(Feedback.giver_id), col(Feedback.receiver_id), col(Feedback.created_at)
+            ).where(col(Feedback.created_at) >= since)
+        ).all()
+        for person_id in (giver_id, receiver_id)
+        if person_id in in_scope
+    ]
+    feedback = pd.DataFrame(exchanged, columns=["person_id", "on"]).drop_duplicates()
+    held = session.execute(
+        sa_select(col(CheckIn.employee_id), col(CheckIn.held_on))
+        .where(col(CheckIn.held_on) >= points[0] - CHECKIN_WINDOW)
+        .where(col(CheckIn.status) != CheckInStatus.planned.value)
+        .distinct()
+    ).all()
+    checkins = pd.DataFrame(
+        [(person_id, on) for person_id, on in held if person_id in in_scope],
+        columns=["person_id", "on"],
+    )
+    return HealthFacts(
+        people=people,
+        goals=goals,
+        updates=updates,
+        assessed=assessed,
+        gaps=gaps,
+        feedback=feedback,
+        checkins=checkins,
+    )
 
 
 def health_scope_key(actor: Actor) -> str:
@@ -237,12 +281,8 @@ def get_programme_health(session: Session, *, actor: Actor, today: date) -> Prog
         trend = health[health["unit_id"] == roots[0]]
     else:
         # A line spans units: count every fact once, under one pseudo-unit.
-        whole = HealthFacts(
-            people=facts.people.assign(unit_id=0),
-            goals=facts.goals.assign(unit_id=0),
-            updates=facts.updates,
-            assessed=facts.assessed,
-            gaps=facts.gaps,
+        whole = replace(
+            facts, people=facts.people.assign(unit_id=0), goals=facts.goals.assign(unit_id=0)
         )
         trend = programme_health(whole, parents={0: None}, points=points)
     trend = trend[["at", "measure", "share", "hits", "of"]].reset_index(drop=True)

@@ -13,6 +13,11 @@ The facts come in as frames:
   only those near the dates measured are needed)
 - assessed: person_id, first_on (the first rating on their role profile)
 - gaps: person_id, competency_id, learning (an item on it is assigned to them)
+- feedback: person_id, on (a day the person gave or received feedback)
+- checkins: person_id, on (a day a check-in of theirs, as the employee, was held)
+
+people also carries has_manager, and checkins_on (the practice is switched on
+for their unit: people where it is off are not counted as missing check-ins).
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class Measure(enum.StrEnum):
     tracked = "Progress tracked"
     assessed = "Role profiles assessed"
     gaps_with_learning = "Gaps with learning assigned"
+    feedback = "Feedback exchanged"
+    checkins = "Check-ins held"
 
 
 MEASURE_HELP: dict[Measure, str] = {
@@ -47,7 +54,16 @@ MEASURE_HELP: dict[Measure, str] = {
     Measure.tracked: "open goals with key results and at least one recorded update",
     Measure.assessed: "people with at least one rating on their role profile",
     Measure.gaps_with_learning: "skills gaps with learning assigned on that competency",
+    Measure.feedback: "people who gave or received feedback in the last 30 days",
+    Measure.checkins: (
+        "people with a manager and check-ins switched on who had a check-in held "
+        "in the last 31 days"
+    ),
 }
+
+# "Feedback exchanged" and "check-ins held": within a month before the date.
+FEEDBACK_WINDOW = timedelta(days=30)
+CHECKIN_WINDOW = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,8 @@ class HealthFacts:
     updates: pd.DataFrame
     assessed: pd.DataFrame
     gaps: pd.DataFrame
+    feedback: pd.DataFrame
+    checkins: pd.DataFrame
 
 
 def aligned_goals(goals: Mapping[int, tuple[int | None, str]]) -> set[int]:
@@ -140,6 +158,12 @@ def _shares(
     )
 
 
+def _within(days: pd.DataFrame, at: date, window: timedelta) -> set[int]:
+    """The people with a day in (at - window, at]."""
+    inside = (days["on"] > at - window) & (days["on"] <= at)
+    return set(days.loc[inside, "person_id"])
+
+
 def measure_at(
     facts: HealthFacts, at: date, chains: pd.DataFrame, *, with_current: bool
 ) -> pd.DataFrame:
@@ -178,6 +202,27 @@ def measure_at(
     assessed = set(facts.assessed.loc[facts.assessed["first_on"] <= at, "person_id"])
     frames.append(
         _shares(Measure.assessed, at, people.assign(hit=people["person_id"].isin(assessed)), chains)
+    )
+    frames.append(
+        _shares(
+            Measure.feedback,
+            at,
+            people.assign(
+                hit=people["person_id"].isin(_within(facts.feedback, at, FEEDBACK_WINDOW))
+            ),
+            chains,
+        )
+    )
+    expected = people[people["has_manager"] & people["checkins_on"]]
+    frames.append(
+        _shares(
+            Measure.checkins,
+            at,
+            expected.assign(
+                hit=expected["person_id"].isin(_within(facts.checkins, at, CHECKIN_WINDOW))
+            ),
+            chains,
+        )
     )
     if with_current:
         gaps = facts.gaps.merge(facts.people[["person_id", "unit_id"]], on="person_id")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
 from core.access import Actor, can_manage_modules, require
-from core.modules.rules import MODULE_LABELS, Module, SwitchState, effective_switch, modules_on
+from core.modules.rules import (
+    ALL_MODULES,
+    MODULE_LABELS,
+    Module,
+    SwitchState,
+    effective_switch,
+    modules_on,
+)
 from core.org import list_units, unit_parents
 from db.models import OrgUnit, Person
 from db.module_models import ModuleSwitch, RolloutStep, RolloutStepRead
@@ -29,6 +37,15 @@ def modules_for_unit(session: Session, *, unit_id: int | None) -> frozenset[str]
         # Nothing switched anywhere (most installs): skip reading the tree.
         return frozenset(module.value for module in Module)
     return modules_on(unit_id=unit_id, parents=unit_parents(session), switches=switches)
+
+
+def modules_by_unit(session: Session) -> Callable[[int | None], frozenset[str]]:
+    """The practices on for any unit, read once for a whole report."""
+    switches = _switches(session)
+    if not switches:
+        return lambda _unit_id: ALL_MODULES
+    parents = unit_parents(session)
+    return lambda unit_id: modules_on(unit_id=unit_id, parents=parents, switches=switches)
 
 
 def modules_for_person(session: Session, *, person_id: int) -> frozenset[str]:

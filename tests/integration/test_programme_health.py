@@ -13,7 +13,15 @@ from core.errors import PermissionDenied
 from core.health.queries import get_programme_health
 from core.health.rules import Measure
 from db.models import KeyResult, OrgUnit, utcnow
-from tests.factories import actor_for, make_cycle, make_goal, make_progress_update, make_small_org
+from tests.factories import (
+    actor_for,
+    make_check_in,
+    make_cycle,
+    make_feedback,
+    make_goal,
+    make_progress_update,
+    make_small_org,
+)
 
 TODAY = date.today()
 
@@ -61,3 +69,16 @@ def test_a_manager_sees_only_their_line_and_an_employee_nothing(session: Session
     assert "Team B" not in set(health.by_unit["Unit"].str.strip())
     with pytest.raises(PermissionDenied):
         get_programme_health(session, actor=actor_for(session, org.report), today=TODAY)
+
+
+def test_feedback_and_check_ins_count_people_within_the_last_month(session: Session) -> None:
+    org = make_small_org(session)
+    make_feedback(session, giver=org.peer, receiver=org.report)
+    make_check_in(session, employee=org.report, due_on=TODAY, held_on=TODAY - timedelta(days=3))
+    make_check_in(session, employee=org.peer, due_on=None, held_on=TODAY - timedelta(days=40))
+    make_check_in(session, employee=org.lead, due_on=TODAY)  # planned, not held
+    health = get_programme_health(session, actor=actor_for(session, org.hr), today=TODAY)
+    # The peer gave and the report received: two of nine people.
+    assert _share(health.trend, Measure.feedback) == (2, 9)
+    # Eight people have a manager; only the report's check-in is recent and held.
+    assert _share(health.trend, Measure.checkins) == (1, 8)

@@ -33,8 +33,11 @@ def _random_facts(seed: int) -> HealthFacts:
         return start + timedelta(days=rng.randrange(200))
 
     people = pd.DataFrame(
-        [(p, rng.choice(TEAMS), rng.choice([None, day()])) for p in range(1, 61)],
-        columns=["person_id", "unit_id", "hired_on"],
+        [
+            (p, rng.choice(TEAMS), rng.choice([None, day()]), p > 1, rng.random() < 0.7)
+            for p in range(1, 61)
+        ],
+        columns=["person_id", "unit_id", "hired_on", "has_manager", "checkins_on"],
     )
     goals = []
     for goal_id in range(1, 151):
@@ -85,7 +88,13 @@ def _random_facts(seed: int) -> HealthFacts:
         [(rng.randrange(1, 61), c, rng.random() < 0.3) for c in range(40)],
         columns=["person_id", "competency_id", "learning"],
     ).drop_duplicates(["person_id", "competency_id"])
-    return HealthFacts(people, goals_frame, updates, assessed, gaps)
+    feedback = pd.DataFrame(
+        [(rng.randrange(1, 61), day()) for _ in range(150)], columns=["person_id", "on"]
+    ).drop_duplicates()
+    checkins = pd.DataFrame(
+        [(rng.randrange(2, 61), day()) for _ in range(120)], columns=["person_id", "on"]
+    ).drop_duplicates()
+    return HealthFacts(people, goals_frame, updates, assessed, gaps, feedback, checkins)
 
 
 def _within(unit: int, ancestor: int) -> bool:
@@ -134,6 +143,19 @@ def _reference(facts: HealthFacts, unit: int, at: date, measure: Measure) -> tup
     if measure is Measure.assessed:
         firsts = dict(zip(facts.assessed["person_id"], facts.assessed["first_on"], strict=True))
         return sum(p.person_id in firsts and firsts[p.person_id] <= at for p in people), len(people)
+    if measure is Measure.feedback:
+        days = [(f.person_id, f.on) for f in facts.feedback.itertuples()]
+        return sum(
+            any(pid == p.person_id and at - timedelta(days=30) < d <= at for pid, d in days)
+            for p in people
+        ), len(people)
+    if measure is Measure.checkins:
+        expected = [p for p in people if p.has_manager and p.checkins_on]
+        days = [(c.person_id, c.on) for c in facts.checkins.itertuples()]
+        return sum(
+            any(pid == p.person_id and at - timedelta(days=31) < d <= at for pid, d in days)
+            for p in expected
+        ), len(expected)
     units = dict(zip(facts.people["person_id"], facts.people["unit_id"], strict=True))
     gaps = [g for g in facts.gaps.itertuples() if _within(units[g.person_id], unit)]
     return sum(bool(g.learning) for g in gaps), len(gaps)
