@@ -1,5 +1,8 @@
 """Organisation (HR): org units as a tree, job families and positions, in grids."""
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from app_pages import _auth, _ui
@@ -25,6 +28,37 @@ with _ui.shown_errors(stop=True), unit_of_work() as session:
 
 SAVE_NOTE = "Nothing is saved until you press Save; a save is all or nothing."
 
+
+def organisation_grid(
+    name: str,
+    grid: Any,
+    save: Callable[..., Any],
+    *,
+    counted: str,
+    file_name: str,
+    sheet_name: str,
+    column_config: dict[str, Any],
+) -> None:
+    """One of the three grids: the frame shown is kept so the save can check
+    versions against it, and the same rows download as Excel."""
+    shown = st.session_state.setdefault(f"organisation_{name}_shown", grid.frame)
+    _ui.grid_editor(
+        f"organisation_{name}",
+        shown,
+        lambda session, changes: save(session=session, actor=actor, shown=shown, changes=changes),
+        num_rows="dynamic",
+        width="stretch",
+        disabled=["id", counted, "version"],
+        column_config={"id": None, "version": None, **column_config},
+    )
+    _ui.excel_download(
+        grid.frame.drop(columns=["id", "version"]),
+        file_name=file_name,
+        sheet_name=sheet_name,
+        key=f"organisation_{name}_download",
+    )
+
+
 with units_tab:
     st.caption(
         "The unit tree: pick each unit's parent by its code (a unit added here can be "
@@ -32,20 +66,14 @@ with units_tab:
         "(its people and goals stay; nobody new is placed there). Only a unit without people, "
         f"sub-units or goals can be deleted. {SAVE_NOTE}"
     )
-    # The frame shown is kept so the save can check versions against it.
-    shown_units = st.session_state.setdefault("organisation_units_shown", units.frame)
-    _ui.grid_editor(
-        "organisation_units",
-        shown_units,
-        lambda session, changes: save_units_grid(
-            session=session, actor=actor, shown=shown_units, changes=changes
-        ),
-        num_rows="dynamic",
-        width="stretch",
-        disabled=["id", "people", "version"],
+    organisation_grid(
+        "units",
+        units,
+        save_units_grid,
+        counted="people",
+        file_name="org-units.xlsx",
+        sheet_name="Units",
         column_config={
-            "id": None,
-            "version": None,
             "code": st.column_config.TextColumn("code", required=True, max_chars=40),
             "name": st.column_config.TextColumn("name", required=True, max_chars=200),
             "kind": st.column_config.SelectboxColumn(
@@ -58,37 +86,20 @@ with units_tab:
             "people": st.column_config.NumberColumn("people"),
         },
     )
-    _ui.excel_download(
-        units.frame.drop(columns=["id", "version"]),
-        file_name="org-units.xlsx",
-        sheet_name="Units",
-        key="organisation_units_download",
-    )
 
 with families_tab:
     st.caption(f"Job families group positions. Only an empty family can be deleted. {SAVE_NOTE}")
-    shown_families = st.session_state.setdefault("organisation_families_shown", families.frame)
-    _ui.grid_editor(
-        "organisation_families",
-        shown_families,
-        lambda session, changes: save_families_grid(
-            session=session, actor=actor, shown=shown_families, changes=changes
-        ),
-        num_rows="dynamic",
-        width="stretch",
-        disabled=["id", "positions", "version"],
+    organisation_grid(
+        "families",
+        families,
+        save_families_grid,
+        counted="positions",
+        file_name="job-families.xlsx",
+        sheet_name="Job families",
         column_config={
-            "id": None,
-            "version": None,
             "name": st.column_config.TextColumn("name", required=True, max_chars=120),
             "positions": st.column_config.NumberColumn("positions"),
         },
-    )
-    _ui.excel_download(
-        families.frame.drop(columns=["id", "version"]),
-        file_name="job-families.xlsx",
-        sheet_name="Job families",
-        key="organisation_families_download",
     )
 
 with positions_tab:
@@ -97,19 +108,14 @@ with positions_tab:
         "offering one (people who hold it keep it). Only a position nobody holds and no role "
         f"map names can be deleted. {SAVE_NOTE}"
     )
-    shown_positions = st.session_state.setdefault("organisation_positions_shown", positions.frame)
-    _ui.grid_editor(
-        "organisation_positions",
-        shown_positions,
-        lambda session, changes: save_positions_grid(
-            session=session, actor=actor, shown=shown_positions, changes=changes
-        ),
-        num_rows="dynamic",
-        width="stretch",
-        disabled=["id", "people", "version"],
+    organisation_grid(
+        "positions",
+        positions,
+        save_positions_grid,
+        counted="people",
+        file_name="positions.xlsx",
+        sheet_name="Positions",
         column_config={
-            "id": None,
-            "version": None,
             "code": st.column_config.TextColumn("code", required=True, max_chars=40),
             "title": st.column_config.TextColumn("title", required=True, max_chars=200),
             "family": st.column_config.SelectboxColumn(
@@ -121,10 +127,4 @@ with positions_tab:
             "active": st.column_config.CheckboxColumn("active", default=True),
             "people": st.column_config.NumberColumn("people"),
         },
-    )
-    _ui.excel_download(
-        positions.frame.drop(columns=["id", "version"]),
-        file_name="positions.xlsx",
-        sheet_name="Positions",
-        key="organisation_positions_download",
     )

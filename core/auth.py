@@ -227,10 +227,15 @@ def resolve_actor(session: Session, *, username: str, authenticated_at: datetime
     account, person = row
     if not person.active or authenticated_at < account.sessions_valid_after:
         raise AuthError("Your session has ended. Please log in again.")
+    return actor_for_person(session, person=person, username=account.username)
+
+
+def actor_for_person(session: Session, *, person: Person, username: str) -> Actor:
+    """The person as an actor, roles and practices computed now."""
     assert person.id is not None
     return Actor(
         person_id=person.id,
-        username=account.username,
+        username=username,
         full_name=person.full_name,
         is_hr_admin=person.is_hr_admin,
         is_manager=is_manager(session, person_id=person.id),

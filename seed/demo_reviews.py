@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from core.access import Actor
-from core.org import is_manager
+from core.auth import actor_for_person
 from core.reviews import commands as rc
 from core.reviews.commands import AnswerIn, _questions
 from core.reviews.queries import get_answer_form
@@ -47,17 +47,10 @@ _COMMENTS = {
 
 
 def _actor(session: Session, person: Person) -> Actor:
-    assert person.id is not None
     username = session.exec(
         select(UserAccount.username).where(UserAccount.person_id == person.id)
     ).one()
-    return Actor(
-        person_id=person.id,
-        username=username,
-        full_name=person.full_name,
-        is_hr_admin=person.is_hr_admin,
-        is_manager=is_manager(session, person_id=person.id),
-    )
+    return actor_for_person(session, person=person, username=username)
 
 
 def _person(session: Session, username: str) -> Person:

@@ -9,9 +9,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from core.access import Actor
-from core.auth import hash_password
-from core.modules.queries import modules_for_person
-from core.org import is_manager
+from core.auth import actor_for_person, hash_password
 from db.checkin_models import CheckIn
 from db.feedback_models import Feedback, FeedbackRequest
 from db.models import (
@@ -112,18 +110,10 @@ def make_person(
 
 
 def actor_for(session: Session, person: Person) -> Actor:
-    assert person.id is not None
     username = session.exec(
         select(UserAccount.username).where(UserAccount.person_id == person.id)
     ).one()
-    return Actor(
-        person_id=person.id,
-        username=username,
-        full_name=person.full_name,
-        is_hr_admin=person.is_hr_admin,
-        is_manager=is_manager(session, person_id=person.id),
-        modules=modules_for_person(session, person_id=person.id),
-    )
+    return actor_for_person(session, person=person, username=username)
 
 
 @dataclass

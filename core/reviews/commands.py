@@ -576,11 +576,9 @@ def _use_up(session: Session, rater_id: int, *, refused: str) -> None:
         raise ValidationError(refused)
 
 
-def submit_answers(
-    session: Session, *, actor: Actor, review_id: int, answers: Mapping[str, AnswerIn]
-) -> None:
-    """The signed-in rater's (or the subject's self-assessment) answers, once."""
-    review = _review(session, review_id)
+def own_rater(session: Session, *, actor: Actor, review_id: int) -> ReviewRater:
+    """The signed-in person's place among the review's raters; refused (and
+    logged) for anyone who was not asked."""
     rater = session.exec(
         select(ReviewRater).where(
             ReviewRater.review_id == review_id, ReviewRater.person_id == actor.person_id
@@ -596,6 +594,15 @@ def submit_answers(
         message="You are not a rater of this review.",
     )
     assert rater is not None
+    return rater
+
+
+def submit_answers(
+    session: Session, *, actor: Actor, review_id: int, answers: Mapping[str, AnswerIn]
+) -> None:
+    """The signed-in rater's (or the subject's self-assessment) answers, once."""
+    review = _review(session, review_id)
+    rater = own_rater(session, actor=actor, review_id=review_id)
     assert rater.id is not None
     _require_status(review, ReviewStatus.collecting, message="This review is not open for answers.")
     if rater.answered:

@@ -35,7 +35,13 @@ from core.export import workbook_bytes
 from core.org import reports_query
 from core.reviews import anonymity as an
 from core.reviews.anonymity import GROUP_LABELS, GROUP_ORDER, Group, ReviewStatus
-from core.reviews.commands import _questions, _rater_for_token, _review, load_answers
+from core.reviews.commands import (
+    _questions,
+    _rater_for_token,
+    _review,
+    load_answers,
+    own_rater,
+)
 from db.models import Person, ScaleValue
 from db.review_models import Review, ReviewRater
 
@@ -363,21 +369,7 @@ def _form(session: Session, review: Review, group: str) -> AnswerForm:
 
 def get_answer_form(session: Session, *, actor: Actor, review_id: int) -> AnswerForm:
     review = _review(session, review_id)
-    rater = session.exec(
-        select(ReviewRater).where(
-            ReviewRater.review_id == review_id, ReviewRater.person_id == actor.person_id
-        )
-    ).first()
-    require(
-        rater is not None,
-        session=session,
-        actor=actor,
-        action="answer",
-        entity="review",
-        entity_id=review_id,
-        message="You are not a rater of this review.",
-    )
-    assert rater is not None
+    rater = own_rater(session, actor=actor, review_id=review_id)
     return _form(session, review, rater.group)
 
 
