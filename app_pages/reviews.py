@@ -35,6 +35,11 @@ shown_tabs = dict(zip(tabs, st.tabs(tabs), strict=True))
 
 linked = _ui.query_id("review")
 
+
+def _follow_pick() -> None:
+    st.query_params["review"] = str(st.session_state["reviews_pick"])
+
+
 with shown_tabs["My reviews"]:
     with _ui.shown_errors(stop=True), unit_of_work() as session:
         mine = rq.list_my_reviews(session, actor=actor)
@@ -57,15 +62,17 @@ with shown_tabs["My reviews"]:
         st.info("No 360 reviews for you yet.", icon=":material/diversity_3:")
         chosen = None
     else:
-        if (
-            linked is not None
-            and linked in labels
-            and st.session_state.get("reviews_linked") != linked
-        ):
-            st.session_state["reviews_linked"] = linked
+        # The link (?review=) is what is open: a rerun after approving or
+        # closing relabels the choices ("draft" to "collecting"), and the
+        # choice alone then fell back to the first review in the list.
+        if linked is not None and linked in labels:
             st.session_state["reviews_pick"] = linked
         chosen = st.selectbox(
-            "Open review", list(labels), format_func=labels.__getitem__, key="reviews_pick"
+            "Open review",
+            list(labels),
+            format_func=labels.__getitem__,
+            key="reviews_pick",
+            on_change=_follow_pick,
         )
     if chosen is not None:
         review_id: int = chosen

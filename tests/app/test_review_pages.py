@@ -86,6 +86,9 @@ def test_a_manager_launches_and_approves(app: AppTest, demo_database_url: str) -
     at.button(key=f"reviews_approve_{new_id}").click().run()
     assert not at.exception
     assert any("open for answers" in s.value for s in at.success)
+    # The relabelled choice ("draft" became "collecting") keeps this review open.
+    assert at.selectbox(key="reviews_pick").value == new_id
+    assert f"reviews_approve_{new_id}" not in [b.key for b in at.button]
 
 
 def test_the_subject_reads_their_report_and_hr_reads_participation(app: AppTest) -> None:
