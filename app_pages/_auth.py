@@ -288,7 +288,7 @@ def _sso_choice(settings: sso.SsoSettings | None) -> None:
             st.error(outcome.message, icon=":material/block:")
             email = st.user.get("email")
             if isinstance(email, str) and email:
-                st.caption(f"Your identity provider signed you in as {markdown_literal(email)}.")
+                st.caption(markdown_literal(f"Your identity provider signed you in as {email}."))
         elif state.get("ended"):
             st.info(markdown_literal(str(state["ended"])))
     if st.button(
@@ -313,7 +313,7 @@ def require_login() -> Actor:
         cookie_key = auth.resolve_cookie_key(configured=configured_cookie_key(), data_dir=DATA_DIR)
         sso_settings, password_sign_in = sign_in_methods()
     except ConfigError as problem:
-        st.error(f"Stride cannot start: {markdown_literal(str(problem))}")
+        st.error(markdown_literal(f"Stride cannot start: {problem}"))
         st.stop()
     if sso_settings is not None:
         actor = _sso_actor(sso_settings)

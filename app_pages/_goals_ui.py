@@ -80,7 +80,7 @@ def key_result_inputs(prefix: str, slots: int = KR_SLOTS) -> list[dict[str, Any]
     """Up to `slots` key results; a slot without a title is left out."""
     rows = []
     for index in range(1, slots + 1):
-        st.markdown(f"Key result {index}" + (" (optional)" if index > 1 else ""))
+        st.markdown(_ui.md(f"Key result {index}" + (" (optional)" if index > 1 else "")))
         title_col, metric_col, start_col, target_col, unit_col = st.columns([4, 2, 1.3, 1.3, 1.2])
         title = title_col.text_input(
             "Title", key=f"{prefix}_kr{index}_title", placeholder="e.g. Cut p95 latency"

@@ -71,7 +71,9 @@ with chart_tab:
     )
     st.altair_chart(chart, width="stretch", height=60 + 24 * len(shown))
     if len(frame) > len(shown):
-        st.caption(f"The {len(shown)} largest groups of {len(frame)}; all are in the table.")
+        st.caption(
+            _ui.md(f"The {len(shown)} largest groups of {len(frame)}; all are in the table.")
+        )
 with table_tab:
     st.dataframe(readable(frame), hide_index=True, width="stretch")
 _ui.excel_download(

@@ -129,7 +129,7 @@ def team_panel(team: TeamAttention) -> None:
                 )
             )
         if team.flagged_count > len(team.flagged):
-            st.caption(f"The first {HOME_LIST} shown; Team goals lists all.")
+            st.caption(_ui.md(f"The first {HOME_LIST} shown; Team goals lists all."))
         _ui.page_link(actor, "team_goals", "Open Team goals", icon=":material/group_work:")
     with ratings_col:
         st.markdown("**Competencies to rate**")

@@ -31,14 +31,6 @@ def _switches(session: Session) -> dict[tuple[int, Module], bool]:
     return found
 
 
-def modules_for_unit(session: Session, *, unit_id: int | None) -> frozenset[str]:
-    switches = _switches(session)
-    if not switches:
-        # Nothing switched anywhere (most installs): skip reading the tree.
-        return frozenset(module.value for module in Module)
-    return modules_on(unit_id=unit_id, parents=unit_parents(session), switches=switches)
-
-
 def modules_by_unit(session: Session) -> Callable[[int | None], frozenset[str]]:
     """The practices on for any unit, read once for a whole report."""
     switches = _switches(session)
@@ -46,6 +38,10 @@ def modules_by_unit(session: Session) -> Callable[[int | None], frozenset[str]]:
         return lambda _unit_id: ALL_MODULES
     parents = unit_parents(session)
     return lambda unit_id: modules_on(unit_id=unit_id, parents=parents, switches=switches)
+
+
+def modules_for_unit(session: Session, *, unit_id: int | None) -> frozenset[str]:
+    return modules_by_unit(session)(unit_id)
 
 
 def modules_for_person(session: Session, *, person_id: int) -> frozenset[str]:

@@ -123,8 +123,8 @@ def test_a_new_token_after_a_refusal_is_audited_again(session: Session) -> None:
     claims = identity("stranger@elsewhere.example")
     sso.sign_in_with_sso(session, user_info=claims, settings=SETTINGS)
     later = utcnow() + timedelta(seconds=5)
-    retry = {**claims, "iat": int(later.timestamp())}
-    sso.sign_in_with_sso(session, user_info=retry, settings=SETTINGS, now=later)
+    new_token = {**claims, "iat": int(later.timestamp())}
+    sso.sign_in_with_sso(session, user_info=new_token, settings=SETTINGS, now=later)
     assert len(_events(session, "sso.refused")) == 2
 
 
