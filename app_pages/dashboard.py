@@ -27,7 +27,7 @@ with _ui.shown_errors(stop=True), unit_of_work() as session:
 me = home.dashboard.me
 
 # The participation table's column headers (the full label is their tooltip).
-SHORT_LABELS = ("goals", "updated", "self", "manager")
+SHORT_LABELS = ("Goals", "Updated", "Self", "Manager")
 URGENCY_LOOKS = {
     Urgency.overdue: (":material/error:", "overdue"),
     Urgency.due_soon: (":material/schedule:", "due soon"),
@@ -199,8 +199,12 @@ def participation_panel(participation: Participation) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            label: st.column_config.NumberColumn(short, help=label, format="%d %%")
-            for label, short in zip(PARTICIPATION_MEASURES.values(), SHORT_LABELS, strict=True)
+            "division": st.column_config.TextColumn("Division"),
+            "people": st.column_config.NumberColumn("People"),
+            **{
+                label: st.column_config.NumberColumn(short, help=label, format="%d %%")
+                for label, short in zip(PARTICIPATION_MEASURES.values(), SHORT_LABELS, strict=True)
+            },
         },
     )
 

@@ -75,28 +75,44 @@ if steps:
                 "Unit": step.unit_name,
                 "Step": step.kind,
                 "Note": step.note,
+                "Label": f"{step.unit_name.strip()} ({step.kind})",
             }
             for step in steps
         ]
     )
-    timeline = (
-        alt.Chart(plan)
-        .mark_point(filled=True, size=140)
-        .encode(
-            x=alt.X(
-                "Starts:T",
-                title=None,
-                axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month"),
-            ),
-            y=alt.Y("Module:N", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
-            color=alt.Color("Step:N", title="Step", scale=alt.Scale(range=["#2563eb", "#16a34a"])),
-            tooltip=["Module", "Unit", "Step", alt.Tooltip("Starts:T", format="%d %b %Y"), "Note"],
-        )
-        .properties(height=40 * plan["Module"].nunique() + 40)
+    # Each step is a dot labelled with its unit (the table below has the rest),
+    # beside a rule for today so a pilot's past and planned widening read apart.
+    base = alt.Chart(plan).encode(
+        x=alt.X(
+            "Starts:T",
+            title=None,
+            axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month"),
+            scale=alt.Scale(padding=60),
+        ),
+        y=alt.Y("Module:N", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
     )
+    dots = base.mark_point(filled=True, size=160).encode(
+        color=alt.Color(
+            "Step:N",
+            title="Step",
+            scale=alt.Scale(range=["#2563eb", "#16a34a"]),
+            legend=None,
+        ),
+        tooltip=["Module", "Unit", "Step", alt.Tooltip("Starts:T", format="%d %b %Y"), "Note"],
+    )
+    names = base.mark_text(dy=-16, fontSize=12, color="#334155").encode(text="Label:N")
+    marker = pd.DataFrame({"Today": [pd.Timestamp(date.today())], "Label": ["today"]})
+    today = alt.Chart(marker).encode(x="Today:T")
+    timeline = (
+        today.mark_rule(strokeDash=[4, 4], color="#64748b", strokeWidth=1.5)
+        + today.mark_text(align="left", dx=4, dy=-4, y=0, color="#64748b").encode(text="Label:N")
+        + dots
+        + names
+    ).properties(height=64 * plan["Module"].nunique() + 30)
     st.altair_chart(timeline, width="stretch")
-    st.dataframe(plan, hide_index=True, width="stretch")
-    _ui.excel_download(plan, file_name="rollout-plan.xlsx", sheet_name="Rollout plan")
+    shown = plan.drop(columns="Label")
+    st.dataframe(shown, hide_index=True, width="stretch")
+    _ui.excel_download(shown, file_name="rollout-plan.xlsx", sheet_name="Rollout plan")
     with st.expander("Remove a step"):
         labels = {
             step.id: f"{step.starts_on:%d %b %Y} · {MODULE_LABELS[Module(step.module)]} · "
