@@ -57,7 +57,9 @@ class InvitationView:
     username: str
 
 
-def _hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """What is stored of a one-time link's token (invitations, 360 externals):
+    its SHA-256, so a copy of the database opens no link."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -138,7 +140,7 @@ def create_invitations(
         session.add(
             Invitation(
                 person_id=person_id,
-                token_hash=_hash(token),
+                token_hash=hash_token(token),
                 created_by_id=actor.person_id,
                 expires_at=now + INVITATION_LIFETIME,
             )
@@ -291,7 +293,7 @@ def _open_invitation(session: Session, token: str) -> tuple[Invitation, Person, 
         sa_select(Invitation, Person, UserAccount)
         .join(Person, col(Person.id) == col(Invitation.person_id))
         .join(UserAccount, col(UserAccount.person_id) == col(Person.id))
-        .where(col(Invitation.token_hash) == _hash(token))
+        .where(col(Invitation.token_hash) == hash_token(token))
     ).first()
     if row is None:
         raise AuthError(REFUSED)

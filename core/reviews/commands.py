@@ -37,7 +37,7 @@ from core.errors import AuthError, NotFound, ValidationError
 from core.mail import OutgoingMessage, Progress, SendResult, SmtpSettings, send_messages
 from core.modules.queries import require_module
 from core.modules.rules import Module
-from core.people.invitations import _hash as token_hash
+from core.people.invitations import hash_token
 from core.reviews import anonymity as an
 from core.reviews.anonymity import Group, ReviewStatus
 from db.models import Assessment, AssessmentSource, Person, RoleRequirement, ScaleValue, utcnow
@@ -432,7 +432,7 @@ def create_external_links(
     links: list[ExternalLink] = []
     for rater in raters:
         token = secrets.token_urlsafe(32)
-        rater.token_hash = token_hash(token)
+        rater.token_hash = hash_token(token)
         rater.token_expires_at = _link_expiry(review.due_on, now)
         session.add(rater)
         assert rater.id is not None
@@ -631,7 +631,7 @@ def _rater_for_token(session: Session, token: str) -> tuple[ReviewRater, Review]
     row = session.exec(
         select(ReviewRater, Review)
         .join(Review, col(Review.id) == col(ReviewRater.review_id))
-        .where(ReviewRater.token_hash == token_hash(token))
+        .where(ReviewRater.token_hash == hash_token(token))
     ).first()
     if row is None:
         raise AuthError(REFUSED)
