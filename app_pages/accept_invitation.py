@@ -14,6 +14,19 @@ invitation = None
 with _ui.shown_errors(stop=True), unit_of_work() as session:
     invitation = get_invitation(session, token=token)
 
+_sso_settings, password_sign_in = _auth.sign_in_methods()
+if not password_sign_in:
+    # Passwords are off: a password set here could never be used.
+    st.markdown(f"Hello **{_ui.md(invitation.full_name)}**.")
+    st.info(
+        "Your organisation signs in with single sign-on: on the sign-in page, "
+        "choose the single sign-on button and use your work account."
+    )
+    if st.button("Go to sign-in", type="primary"):
+        st.query_params.clear()
+        st.rerun()
+    st.stop()
+
 st.markdown(f"Hello **{_ui.md(invitation.full_name)}**. Choose a password to sign in.")
 st.caption(f"Your username is {_ui.md(invitation.username)}.")
 with st.form("accept_invitation_form"):

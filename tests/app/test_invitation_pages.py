@@ -145,3 +145,25 @@ def test_hr_emails_invitations_and_sends_again_what_did_not_go_out(
         }
     engine.dispose()
     assert invited == {"Emma Lindqvist", "Maya Okafor"}
+
+
+def test_with_passwords_off_the_link_points_to_single_sign_on(demo_database_url: str) -> None:
+    token = _uninvite(demo_database_url, "Emma Lindqvist")
+    at = AppTest.from_file(HOME, default_timeout=60)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "c" * 48,
+        "client_id": "stride",
+        "client_secret": "client-secret",
+        "server_metadata_url": "http://localhost:9400/.well-known/openid-configuration",
+    }
+    at.secrets["app"] = {"password_sign_in": False}
+    at.query_params["invite"] = token
+    at.run()
+    assert not at.exception
+    assert "Emma Lindqvist" in at.markdown[0].value
+    assert any("single sign-on" in i.value for i in at.info)
+    assert not at.text_input  # no password to choose
+    at.button[0].click().run()
+    assert not at.exception
+    assert "invite" not in at.query_params
