@@ -11,6 +11,7 @@ edit, here or on another replica). Writes clear the caches as well.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import altair as alt
@@ -333,11 +334,14 @@ def organisation_heatmap(frame: pd.DataFrame, *, row_title: str) -> alt.LayerCha
     )
 
 
-def workbook_download(sheets: dict[str, pd.DataFrame], *, file_name: str, key: str) -> None:
-    """The grid as shown and its details, built when clicked."""
+def workbook_download(
+    sheets: Callable[[], dict[str, pd.DataFrame]], *, file_name: str, key: str
+) -> None:
+    """The grid as shown and its details, both built when clicked (shaping
+    them on every run cost as much as the table shown)."""
     st.download_button(
         "Download Excel",
-        data=lambda: workbook_bytes(sheets),
+        data=lambda: workbook_bytes(sheets()),
         file_name=file_name,
         mime=_ui.XLSX_MIME,
         icon=":material/download:",

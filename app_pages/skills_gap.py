@@ -1,6 +1,8 @@
 """Skills gap: a manager's team heatmap (and rating reports), HR's
 organisation heatmaps with filters. Data comes aggregated from core."""
 
+from functools import partial
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -110,7 +112,7 @@ if view == "My team":
         )
         _pages(team.pages, view="team")
         _skills_ui.workbook_download(
-            shaping.team_workbook_sheets(team.cells),
+            partial(shaping.team_workbook_sheets, team.cells),
             file_name="team-skills-gap.xlsx",
             key="skills_gap_team_download",
         )
@@ -257,7 +259,7 @@ else:
         )
         _pages(heatmap.pages, view="org")
         _skills_ui.workbook_download(
-            shaping.org_workbook_sheets(shown, row_title=row_title),
+            partial(shaping.org_workbook_sheets, shown, row_title=row_title),
             file_name="organisation-skills-gap.xlsx",
             key="skills_gap_org_download",
         )

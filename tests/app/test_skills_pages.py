@@ -106,6 +106,27 @@ def test_hr_organisation_heatmap_and_filters(app: AppTest) -> None:
     assert "not required" in states
 
 
+def test_org_workbook_is_shaped_only_when_downloaded(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendering the organisation view offers the workbook but does not shape
+    its sheets (they are built when the button is clicked)."""
+    from core.assessments import shaping
+
+    shaped: list[str] = []
+    real = shaping.org_workbook_sheets
+
+    def counted(frame: object, *, row_title: str) -> object:
+        shaped.append(row_title)
+        return real(frame, row_title=row_title)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shaping, "org_workbook_sheets", counted)
+    at = open_page(sign_in(app, "hana"), "app_pages/skills_gap.py")
+    assert not at.exception
+    assert [b.proto.label for b in at.get("download_button")] == ["Download Excel"]
+    assert shaped == []
+
+
 @pytest.mark.parametrize("username", ["hana"])
 def test_insights_page(app: AppTest, username: str) -> None:
     at = open_page(sign_in(app, username), "app_pages/insights.py")
