@@ -642,6 +642,7 @@ class Invitation(SQLModel, table=True):
 
 
 from db import checkin_models as checkin_models  # noqa: E402
+from db import experiment_models as experiment_models  # noqa: E402
 from db import feedback_models as feedback_models  # noqa: E402
 from db import module_models as module_models  # noqa: E402
 from db import perf_models as perf_models  # noqa: E402
