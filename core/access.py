@@ -92,6 +92,7 @@ class Capability(enum.StrEnum):
     checkin_adherence_org = "read check-in adherence of everyone"
     edit_checkin_templates = "edit check-in templates and unit cadences"
     review_participation = "see 360 participation (response rates, never answers)"
+    run_experiments = "run cadence experiments and apply their results"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -126,6 +127,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.checkin_adherence_org,
             Capability.edit_checkin_templates,
             Capability.review_participation,
+            Capability.run_experiments,
         }
     ),
 }
@@ -181,6 +183,9 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("admin", "HR", Capability.administer_people),
     PageAccess("checkin_adherence", "HR", Capability.checkin_adherence_org),
     PageAccess("checkin_templates", "HR", Capability.edit_checkin_templates),
+    # Organisation-wide, like HR's adherence page: listed whatever HR's own
+    # unit has switched on (the experiment checks its own units' switches).
+    PageAccess("experiments", "HR", Capability.run_experiments),
 )
 
 
@@ -271,6 +276,11 @@ def has_org_wide_health(actor: Actor) -> bool:
 
 def can_manage_modules(actor: Actor) -> bool:
     return has(actor, Capability.manage_modules)
+
+
+def can_run_experiments(actor: Actor) -> bool:
+    """Cadence experiments: setting them up, starting, finishing, applying, results."""
+    return has(actor, Capability.run_experiments)
 
 
 def can_edit_organisation(actor: Actor) -> bool:

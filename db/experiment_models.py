@@ -39,11 +39,6 @@ class ExperimentStatus(enum.StrEnum):
     applied = "applied"
 
 
-class Arm(enum.StrEnum):
-    a = "a"
-    b = "b"
-
-
 class ExperimentBase(SQLModel):
     name: str = Field(max_length=120)
     hypothesis: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -82,6 +82,7 @@ def test_hr_gets_the_hr_section_and_no_team_section() -> None:
             "admin",
             "checkin_adherence",
             "checkin_templates",
+            "experiments",
         ],
     }
 
@@ -104,6 +105,7 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
         "modules",
         "admin",
         "checkin_templates",
+        "experiments",
     ]
 
 
