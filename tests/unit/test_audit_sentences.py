@@ -330,6 +330,23 @@ CASES = [
         ),
         "A single sign-on as x@example.test was refused: no account.",
     ),
+    (
+        ("experiment.created", "experiment", 3, {"name": "Weekly or monthly"}),
+        "Hana Ibrahim set up the cadence experiment “Weekly or monthly”.",
+    ),
+    (
+        ("experiment.started", "experiment", 3, {"name": "W/M", "people_a": 25, "people_b": 24}),
+        "Hana Ibrahim started the cadence experiment “W/M”, 25 and 24 people in its arms.",
+    ),
+    (
+        ("experiment.finished", "experiment", 3, {"name": "W/M", "restored": 9}),
+        "Hana Ibrahim finished the cadence experiment “W/M”, putting the previous cadences back.",
+    ),
+    (
+        ("experiment.applied", "experiment", 3, {"name": "W/M", "every": "weekly", "units": 2}),
+        "Hana Ibrahim made weekly check-ins the default of 2 units after the cadence "
+        "experiment “W/M”.",
+    ),
 ]
 
 
