@@ -92,6 +92,7 @@ class Capability(enum.StrEnum):
     checkin_adherence_org = "read check-in adherence of everyone"
     edit_checkin_templates = "edit check-in templates and unit cadences"
     review_participation = "see 360 participation (response rates, never answers)"
+    manage_surveys = "send rollout surveys and read their anonymised results"
     run_experiments = "run cadence experiments and apply their results"
 
 
@@ -127,6 +128,7 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.checkin_adherence_org,
             Capability.edit_checkin_templates,
             Capability.review_participation,
+            Capability.manage_surveys,
             Capability.run_experiments,
         }
     ),
@@ -286,6 +288,11 @@ def can_run_experiments(actor: Actor) -> bool:
 def can_edit_organisation(actor: Actor) -> bool:
     """The unit tree, job families and positions (HR's organisation grids)."""
     return has(actor, Capability.edit_organisation)
+
+
+def can_manage_surveys(actor: Actor) -> bool:
+    """Create, send and close rollout surveys and read their anonymised results."""
+    return has(actor, Capability.manage_surveys)
 
 
 def can_read_audit_log(actor: Actor) -> bool:

@@ -647,3 +647,4 @@ from db import feedback_models as feedback_models  # noqa: E402
 from db import module_models as module_models  # noqa: E402
 from db import perf_models as perf_models  # noqa: E402
 from db import review_models as review_models  # noqa: E402
+from db import survey_models as survey_models  # noqa: E402

@@ -1,7 +1,7 @@
 """experiments: cadence experiments and their arms
 
 Revision ID: 0015_experiments
-Revises: 0008_checkins
+Revises: 0014_surveys
 Create Date: 2026-12-04 18:49:03.131623
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0015_experiments"
-down_revision: str | None = "0008_checkins"
+down_revision: str | None = "0014_surveys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
