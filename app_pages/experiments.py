@@ -196,10 +196,24 @@ if by_id:
             else:
                 st.success(_ui.md(f"{deciding}: {deciding_result.verdict.caveat}"))
             if results.pulse.empty:
-                st.caption("Pulse answers: none are tagged with this experiment's arms.")
+                st.caption(
+                    "Pulse answers: no survey answer is tagged with this experiment's arms yet "
+                    "(answers given while it runs are)."
+                )
             else:
                 st.markdown("**Pulse answers** (an arm with fewer than 3 answers is hidden)")
-                st.dataframe(results.pulse, hide_index=True, width="stretch")
+                st.dataframe(
+                    results.pulse.rename(
+                        columns={
+                            "A": results.label_a,
+                            "B": results.label_b,
+                            "Answers A": "Answers in A",
+                            "Answers B": "Answers in B",
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
             _ui.excel_download(
                 queries.results_export(results),
                 file_name=f"experiment-{experiment.id}-results.xlsx",

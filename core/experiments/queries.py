@@ -10,7 +10,7 @@ per experiment, each bounded by the arms' people and the period.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
@@ -23,6 +23,7 @@ from core.checkins.scope import today_utc
 from core.errors import ValidationError
 from core.experiments import rules
 from core.experiments.commands import require_experiments
+from core.experiments.pulse import PULSE_COLUMNS, pulse_table
 from core.experiments.rules import Arm, Outcome
 from core.experiments.scope import experiment_people, load_experiment
 from core.goals.rules import (
@@ -45,10 +46,6 @@ from db.experiment_models import (
 )
 from db.feedback_models import Feedback
 from db.models import Goal, GoalCycle, KeyResult, OrgUnit, ProgressUpdate
-
-# The pulse-answer rows of the results (filled by core.experiments.pulse once
-# surveys tag answers with an experiment's arms).
-PULSE_COLUMNS = ["Question", "A", "B", "Answers A", "Answers B", "Note"]
 
 
 def _read(session: Session, experiment: Experiment) -> ExperimentRead:
@@ -123,6 +120,7 @@ class ExperimentResults:
     until: date
     outcomes: list[OutcomeResult]
     winner: Arm | None  # on the deciding outcome
+    # Pulse answers per arm (core.experiments.pulse); empty when none are tagged.
     pulse: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PULSE_COLUMNS))
 
     @property
@@ -318,7 +316,15 @@ def get_experiment_results(
     experiment = load_experiment(session, experiment_id)
     if experiment.status == ExperimentStatus.draft:
         raise ValidationError("This experiment has not started: there are no results yet.")
-    return compute_results(session, experiment, today=today)
+    results = compute_results(session, experiment, today=today)
+    pulse = pulse_table(
+        session,
+        actor=actor,
+        experiment=experiment,
+        label_a=results.label_a,
+        label_b=results.label_b,
+    )
+    return replace(results, pulse=pulse)
 
 
 def _figure(value: float | None, unit: str, *, signed: bool = False) -> str:
