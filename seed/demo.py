@@ -22,6 +22,7 @@ from db.models import OrgUnit, Setting
 from seed.demo_assessments import seed_demo_assessments
 from seed.demo_checkins import seed_demo_checkins
 from seed.demo_competencies import seed_competencies
+from seed.demo_experiments import seed_demo_experiments
 from seed.demo_feedback import seed_demo_feedback
 from seed.demo_goals import seed_demo_goals
 from seed.demo_modules import seed_demo_modules
@@ -168,6 +169,8 @@ DEMO_STEPS: list[tuple[str, Callable[[Session], None]]] = [
     ("demo.reviews", seed_demo_reviews),
     # After the module switches: check-ins are seeded where they are on.
     ("demo.checkins", seed_demo_checkins),
+    # After check-ins: the finished experiment lays out its arms' check-ins again.
+    ("demo.experiments", seed_demo_experiments),
 ]
 
 

@@ -330,6 +330,7 @@ def get_experiment_results(
 def _figure(value: float | None, unit: str, *, signed: bool = False) -> str:
     if value is None:
         return "—"
+    value = round(value, 2) + 0.0  # no "-0.00" for a tiny negative
     sign = "+" if signed and value > 0 else ""
     if unit == "%":
         return f"{sign}{value:.1f} %" if not signed else f"{sign}{value:.1f} pts"

@@ -12,8 +12,8 @@ to its last, both included); an arm's figure is the mean over its people,
 and the difference is always B − A (arm B's figure minus arm A's):
 
 - check-in adherence: check-ins held in the period out of those the arm's
-  cadence made due (one per whole interval from the first day), capped at
-  one — a pair that met more often than asked is fully adherent, not more;
+  cadence made due (one on the first day, then one every interval), capped
+  at one — a pair that met more often than asked is fully adherent, not more;
 - days from a key-result update to the next touch: for each update of a key
   result on the person's goals, whole days until the person's next feedback
   (given or received) or held check-in on or after that day, within the
@@ -34,7 +34,7 @@ import random
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
@@ -126,18 +126,17 @@ def period_days(starts_on: date, ends_on: date) -> int:
 
 
 def expected_check_ins(starts_on: date, ends_on: date, cadence: str) -> int:
-    """How many check-ins the cadence makes due in the period: one per whole
-    interval that fits in the period (weekly over 28 days: 4; monthly from
-    1 Oct to 30 Nov: 2, from 1 Oct to 29 Nov: 1)."""
+    """How many check-ins the cadence makes due in the period: one on its
+    first day and one every interval after it, up to its last day (weekly
+    over 28 days: 4; monthly from 1 Oct to 31 Oct: 1, to 1 Nov: 2)."""
     if cadence == Cadence.none:
         return 0
-    count, current = 0, starts_on
-    while True:
-        following = next_interval(current, cadence, anchor_day=starts_on.day)
-        if following is None or following > ends_on + timedelta(days=1):
-            return count
+    count = 0
+    due: date | None = starts_on
+    while due is not None and due <= ends_on:
         count += 1
-        current = following
+        due = next_interval(due, cadence, anchor_day=starts_on.day)
+    return count
 
 
 def adherence_share(*, held: int, expected: int) -> float | None:

@@ -35,7 +35,7 @@ from tests.integration.conftest import own_database
 from tests.integration.test_concurrent_edits import race
 
 STARTS = date(2026, 9, 1)
-ENDS = STARTS + timedelta(days=27)  # 28 days: 4 weekly check-ins due, no monthly one
+ENDS = STARTS + timedelta(days=27)  # 28 days: 4 weekly check-ins due, 1 monthly
 TODAY = date(2026, 10, 15)
 
 
@@ -187,7 +187,7 @@ def test_results_match_hand_computed_figures_and_apply_sets_the_winner(session: 
                 due_on=STARTS + timedelta(days=7 * week + 1),
                 held_on=STARTS + timedelta(days=7 * week + 1),
             )
-    # Arm B (monthly: 0 whole months fit in 28 days, so nothing is due): no figure.
+    # Arm B (monthly: 1 due on the first day): nobody held it.
     # Feedback: one item from A's first person to B's first, inside the period,
     # and one outside it (not counted).
     session.add(
@@ -207,23 +207,27 @@ def test_results_match_hand_computed_figures_and_apply_sets_the_winner(session: 
         )
     )
     session.flush()
-    experiment_id = _finished(session, arms)
+    experiment_id = _finished(session, arms, primary_outcome="feedback")
     results = queries.get_experiment_results(
         session, actor=arms.hr, experiment_id=experiment_id, today=TODAY
     )
     by = {r.outcome: r for r in results.outcomes}
     adherence = by[Outcome.adherence]
     assert adherence.value_a == pytest.approx((5 * 100 + 75) / 6)
-    assert adherence.people_b == 0
-    assert adherence.value_b is None
-    assert adherence.verdict.caveat.startswith("Too few people to tell")
+    assert adherence.value_b == 0.0
+    assert adherence.difference == pytest.approx(-(5 * 100 + 75) / 6)
+    assert adherence.verdict.winner == Arm.a
+    # Nobody updated a key result or owns a goal: no figures, too few to tell.
+    assert by[Outcome.goal_progress].people_a == 0
+    assert by[Outcome.goal_progress].verdict.caveat.startswith("Too few people to tell")
     feedback = by[Outcome.feedback]
     per_month = 1 / (28 / 30.44)
     assert feedback.value_a == pytest.approx(per_month / 6)
     assert feedback.value_b == pytest.approx(per_month / 6)
     assert feedback.difference == pytest.approx(0.0)
     assert (feedback.people_a, feedback.people_b) == (6, 6)
-    assert results.winner is None
+    assert feedback.verdict.caveat.startswith("No clear difference")
+    assert results.winner is None  # decided on feedback: no clear winner
     read = queries.get_experiment(session, actor=arms.hr, experiment_id=experiment_id)
     with pytest.raises(ValidationError, match="no clear winner"):
         commands.apply_winner(

@@ -41,15 +41,16 @@ def test_assignment_is_not_just_the_id_order() -> None:
     ("starts_on", "ends_on", "cadence", "expected"),
     [
         (date(2026, 9, 1), date(2026, 9, 28), "weekly", 4),
-        (date(2026, 9, 1), date(2026, 9, 27), "weekly", 3),
+        (date(2026, 9, 1), date(2026, 9, 22), "weekly", 4),
+        (date(2026, 9, 1), date(2026, 9, 21), "weekly", 3),
         (date(2026, 9, 1), date(2026, 9, 28), "biweekly", 2),
         (date(2026, 10, 1), date(2026, 11, 30), "monthly", 2),
-        (date(2026, 10, 1), date(2026, 11, 29), "monthly", 1),
+        (date(2026, 10, 1), date(2026, 10, 31), "monthly", 1),
         (date(2026, 1, 31), date(2026, 3, 30), "monthly", 2),  # 28 Feb, then 31 Mar
         (date(2026, 9, 1), date(2026, 12, 31), "none", 0),
     ],
 )
-def test_check_ins_due_are_whole_intervals_in_the_period(
+def test_check_ins_are_due_on_the_first_day_and_every_interval_after(
     starts_on: date, ends_on: date, cadence: str, expected: int
 ) -> None:
     assert rules.expected_check_ins(starts_on, ends_on, cadence) == expected
@@ -93,7 +94,7 @@ def test_a_person_with_nothing_has_no_figures_but_feedback_zero() -> None:
     figures = rules.person_outcomes(
         PersonFacts(), starts_on=START, ends_on=START + timedelta(days=30), cadence="monthly"
     )
-    assert figures[Outcome.adherence] == 0.0  # one was due, none held
+    assert figures[Outcome.adherence] == 0.0  # two were due (1 Sep, 1 Oct), none held
     assert figures[Outcome.days_to_touch] is None
     assert figures[Outcome.goal_progress] is None
     assert figures[Outcome.at_risk] is None
