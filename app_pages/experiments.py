@@ -92,7 +92,7 @@ if by_id:
     def _done(_result: object) -> None:
         _ui.forget(version_key, "experiments_apply_confirm")
 
-    st.subheader(experiment.name, anchor=False)
+    st.subheader(_ui.md(experiment.name), anchor=False)
     deciding = rules.OUTCOMES[rules.Outcome(experiment.primary_outcome)].label
     st.markdown(
         _ui.md(
@@ -157,7 +157,7 @@ if by_id:
             if chart_frame.empty:
                 chart_tab.info("No outcome has figures in both arms yet.")
             else:
-                base = alt.Chart(chart_frame).encode(
+                base = alt.Chart().encode(
                     y=alt.Y("outcome:N", title=None, axis=alt.Axis(labelLimit=0))
                 )
                 bars = base.mark_rule(strokeWidth=3).encode(
@@ -173,13 +173,9 @@ if by_id:
                         alt.Tooltip("high:Q", title="Interval to", format=".2f"),
                     ],
                 )
-                zero = (
-                    alt.Chart(chart_frame.head(1).assign(zero=0.0))
-                    .mark_rule(strokeDash=[4, 4], color="#6b7280")
-                    .encode(x="zero:Q")
-                )
+                zero = base.mark_rule(strokeDash=[4, 4], color="#6b7280").encode(x="zero:Q")
                 chart = (
-                    alt.layer(bars, points, zero)
+                    alt.layer(bars, points, zero, data=chart_frame.assign(zero=0.0))
                     .facet(row=alt.Row("outcome:N", title=None, header=alt.Header(labelLimit=0)))
                     .resolve_scale(x="independent", y="independent")
                 )
@@ -298,16 +294,23 @@ with st.form("experiments_create"):
     pairs_unit: int | None = None
     if design == ExperimentDesign.units:
         units_a = left.multiselect(
-            "Arm A's units", options=list(unit_label), format_func=unit_label.__getitem__
+            "Arm A's units",
+            options=list(unit_label),
+            format_func=unit_label.__getitem__,
+            key="experiments_units_a",
         )
         units_b = right.multiselect(
-            "Arm B's units", options=list(unit_label), format_func=unit_label.__getitem__
+            "Arm B's units",
+            options=list(unit_label),
+            format_func=unit_label.__getitem__,
+            key="experiments_units_b",
         )
     else:
         pairs_unit = st.selectbox(
             "Unit (its pairs and those of the units below it)",
             options=list(unit_label),
             format_func=unit_label.__getitem__,
+            key="experiments_pairs_unit",
         )
     today = date.today()
     starts_on = left.date_input("First day", value=today, key="experiments_starts")
