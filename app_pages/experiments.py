@@ -144,8 +144,9 @@ if by_id:
         )
         if results is not None:
             st.markdown(
-                _ui.md(
-                    f"**Results** from {results.since:%d %b %Y} to {results.until:%d %b %Y}: "
+                "**Results** "
+                + _ui.md(
+                    f"from {results.since:%d %b %Y} to {results.until:%d %b %Y}: "
                     "each figure is the mean over the arm's people; the interval is a 95 % "
                     "bootstrap interval of the difference B − A."
                 )
@@ -158,7 +159,9 @@ if by_id:
                 chart_tab.info("No outcome has figures in both arms yet.")
             else:
                 base = alt.Chart().encode(
-                    y=alt.Y("outcome:N", title=None, axis=alt.Axis(labelLimit=0))
+                    y=alt.Y(
+                        "outcome:N", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)
+                    )
                 )
                 bars = base.mark_rule(strokeWidth=3).encode(
                     x=alt.X("low:Q", title="Difference B − A (with its 95 % interval)"),
@@ -173,10 +176,22 @@ if by_id:
                         alt.Tooltip("high:Q", title="Interval to", format=".2f"),
                     ],
                 )
-                zero = base.mark_rule(strokeDash=[4, 4], color="#6b7280").encode(x="zero:Q")
+                zero = (
+                    alt.Chart()
+                    .mark_rule(strokeDash=[4, 4], color="#374151", strokeWidth=1.5)
+                    .encode(x="zero:Q")
+                )
                 chart = (
-                    alt.layer(bars, points, zero, data=chart_frame.assign(zero=0.0))
-                    .facet(row=alt.Row("outcome:N", title=None, header=alt.Header(labelLimit=0)))
+                    alt.layer(zero, bars, points, data=chart_frame.assign(zero=0.0))
+                    .properties(height=44)
+                    .facet(
+                        row=alt.Row(
+                            "outcome:N",
+                            title=None,
+                            sort=list(chart_frame["outcome"]),
+                            header=alt.Header(labels=False),
+                        )
+                    )
                     .resolve_scale(x="independent", y="independent")
                 )
                 chart_tab.altair_chart(chart, width="stretch")
