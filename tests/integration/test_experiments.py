@@ -400,3 +400,35 @@ def _race_start_and_apply(engine: Engine) -> None:
         read = queries.get_experiment(session, actor=hr, experiment_id=experiment_id)
         assert read.status == ExperimentStatus.applied
         assert _unit_cadence(session, arms.unit_a.id) == "weekly"
+
+
+def test_hr_is_asked_to_finish_an_ended_experiment_and_start_a_due_draft(session: Session) -> None:
+    from core.todos import list_todos
+
+    org = make_small_org(session)
+    hr = actor_for(session, org.hr)
+    ended = commands.create_experiment(
+        session, actor=hr, experiment_in=_units_in(org.team_a, org.team_b)
+    )
+    assert ended.id is not None
+    commands.start_experiment(session, actor=hr, experiment_id=ended.id, version=ended.version)
+    draft = commands.create_experiment(
+        session,
+        actor=hr,
+        experiment_in=_units_in(
+            org.team_a, org.team_b, name="Next", starts_on=TODAY, ends_on=TODAY + timedelta(days=28)
+        ),
+    )
+    mine = [
+        t for t in list_todos(session=session, actor=hr, today=TODAY) if t.module == "experiments"
+    ]
+    assert [(t.kind, t.query) for t in mine] == [
+        ("experiments.finish", {"experiment": str(ended.id)}),
+        ("experiments.start", {"experiment": str(draft.id)}),
+    ]
+    manager = actor_for(session, org.manager)
+    assert not [
+        t
+        for t in list_todos(session=session, actor=manager, today=TODAY)
+        if t.module == "experiments"
+    ]
