@@ -171,6 +171,22 @@ def _open(
     return experiment
 
 
+def _claim(session: Session, experiment: Experiment, status: ExperimentStatus) -> None:
+    """Move the experiment on first, before any cadence is written: of two
+    concurrent actions on one version, the second waits on this row and is
+    refused as stale, so it never writes a cadence the first one wrote too."""
+    experiment.status = status.value
+    stamp = utcnow()
+    if status == ExperimentStatus.running:
+        experiment.started_at = stamp
+    elif status == ExperimentStatus.finished:
+        experiment.finished_at = stamp
+    else:
+        experiment.applied_at = stamp
+    session.add(experiment)
+    flush_versioned(session, STALE)
+
+
 def _unit_cadence_row(session: Session, unit_id: int) -> CheckInUnitCadence | None:
     return session.exec(
         select(CheckInUnitCadence).where(CheckInUnitCadence.org_unit_id == unit_id)
@@ -209,6 +225,7 @@ def start_experiment(
     """Set the arms' cadences (see the module docstring) and mark it running."""
     experiment = _open(session, actor, experiment_id, version, "started", ExperimentStatus.draft)
     assert experiment.id is not None
+    _claim(session, experiment, ExperimentStatus.running)
     today = today or today_utc()
     variant = {rules.Arm.a: experiment.variant_a, rules.Arm.b: experiment.variant_b}
     members = session.exec(
@@ -290,9 +307,6 @@ def start_experiment(
             pair.every = None
             session.add(pair)
     counts = rules.arm_counts(people)
-    experiment.status = ExperimentStatus.running.value
-    experiment.started_at = utcnow()
-    session.add(experiment)
     _audit(
         session,
         actor,
@@ -368,13 +382,10 @@ def apply_winner(session: Session, *, actor: Actor, experiment_id: int, version:
             if unit_id is not None
         }
     refuse_checkins_off(session, units)
+    experiment.winner = winner.value
+    _claim(session, experiment, ExperimentStatus.applied)
     for unit_id in sorted(units):
         _set_unit_cadence(session, unit_id, every)
-    experiment.status = ExperimentStatus.applied.value
-    experiment.winner = winner.value
-    experiment.applied_at = utcnow()
-    touch(experiment)
-    session.add(experiment)
     _audit(session, actor, "experiment.applied", experiment, every=every, units=len(units))
     flush_versioned(session, STALE)
     return experiment
