@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages import _auth, _ui
 from core.checkins.rules import CADENCE_LABELS
+from core.errors import StaleEdit
 from core.experiments import commands, queries, rules
 from db.experiment_models import (
     ExperimentCreate,
@@ -92,6 +93,11 @@ if by_id:
     def _done(_result: object) -> None:
         _ui.forget(version_key, "experiments_apply_confirm")
 
+    def _stale(refused: StaleEdit) -> None:
+        # Say so, and read the experiment afresh on the next run.
+        st.warning(_ui.md(refused), icon=":material/sync_problem:")
+        _ui.forget(version_key, "experiments_apply_confirm")
+
     st.subheader(_ui.md(experiment.name), anchor=False)
     deciding = rules.OUTCOMES[rules.Outcome(experiment.primary_outcome)].label
     st.markdown(
@@ -117,6 +123,7 @@ if by_id:
                     session, actor=actor, experiment_id=experiment.id, version=version
                 ),
                 then=_done,
+                on_stale=_stale,
                 success="Started: the arms' cadences are set.",
             )
     elif status == ExperimentStatus.running:
@@ -133,6 +140,7 @@ if by_id:
                     session, actor=actor, experiment_id=experiment.id, version=version
                 ),
                 then=_done,
+                on_stale=_stale,
                 success="Finished: every unit and pair has its previous cadence back.",
             )
 
@@ -266,6 +274,7 @@ if by_id:
                                 session, actor=actor, experiment_id=experiment.id, version=version
                             ),
                             then=_done,
+                            on_stale=_stale,
                             success="Applied: the winning cadence is the units' default.",
                         )
 

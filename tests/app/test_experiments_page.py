@@ -150,3 +150,64 @@ def test_employees_and_managers_cannot_open_experiments(app: AppTest, username: 
     at = sign_in(app, username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
+
+
+def test_a_start_someone_else_made_first_is_not_made_again_and_a_stale_finish_is_refused(
+    app: AppTest, demo_database_url: str
+) -> None:
+    from core.auth import actor_for_person
+    from core.experiments import commands
+    from db.models import Person, UserAccount
+
+    engine = make_engine(demo_database_url)
+    with Session(engine) as session:
+        sales = session.exec(select(OrgUnit.id).where(OrgUnit.name == "Sales")).one()
+        draft = Experiment(
+            name="Sales pairs",
+            design="pairs",
+            unit_id=sales,
+            variant_a="weekly",
+            variant_b="biweekly",
+            starts_on=date.today(),
+            ends_on=date.today() + timedelta(weeks=8),
+            seed=5,
+        )
+        session.add(draft)
+        session.commit()
+        draft_id, version = draft.id, draft.version
+    at = sign_in(app, "hana")
+    at.query_params["experiment"] = str(draft_id)
+    at = open_page(at, PAGE)
+    with Session(engine) as session:  # another HR admin starts it meanwhile
+        hana = session.exec(
+            select(Person).join(UserAccount).where(UserAccount.username == "hana")
+        ).one()
+        commands.start_experiment(
+            session,
+            actor=actor_for_person(session, person=hana, username="hana"),
+            experiment_id=draft_id or 0,
+            version=version,
+        )
+        session.commit()
+    engine.dispose()
+    at.button(key="experiments_start").click().run()
+    assert not at.exception, at.exception
+    # The click's run reads the experiment as it is now: running, so there is
+    # nothing left to start and it is offered to finish instead.
+    assert [b.key for b in at.button if b.key == "experiments_finish"] == ["experiments_finish"]
+    assert not [b for b in at.button if b.key == "experiments_start"]
+    engine = make_engine(demo_database_url)
+    with Session(engine) as session:
+        started = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "experiment.started")
+        ).all()
+    engine.dispose()
+    assert len(started) == 1
+    # The view still holds the version it opened: finishing from it is refused
+    # with a clear message, and the page reads the experiment afresh.
+    at.button(key="experiments_finish").click().run()
+    assert not at.exception, at.exception
+    assert any("Someone else changed this experiment" in w.value for w in at.warning)
+    at.button(key="experiments_finish").click().run()
+    assert not at.exception, at.exception
+    assert any("Finished" in s.value for s in at.success)
