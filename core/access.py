@@ -159,6 +159,8 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("my_checkins", "Me", module="checkins"),
     PageAccess("feedback", "Me", module="feedback"),
     PageAccess("reviews", "Me", module="reviews"),
+    # Surveys are no switchable practice: a pulse goes to whoever HR chooses.
+    PageAccess("my_surveys", "Me"),
     PageAccess("team_goals", "My team", Capability.team_goals, module="goals"),
     PageAccess("goal_report", "My team", Capability.goal_report_team, module="goals"),
     PageAccess("goal_report", "HR", Capability.goal_report_org),
@@ -183,6 +185,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("admin", "HR", Capability.administer_people),
     PageAccess("checkin_adherence", "HR", Capability.checkin_adherence_org),
     PageAccess("checkin_templates", "HR", Capability.edit_checkin_templates),
+    PageAccess("surveys", "HR", Capability.manage_surveys),
 )
 
 

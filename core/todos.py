@@ -38,6 +38,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "core.checkins.todos",
     "core.feedback.todos",
     "core.reviews.todos",
+    "core.surveys.todos",
 )
 
 # A dated to-do becomes "due soon" this many days before its date.
