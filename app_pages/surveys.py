@@ -30,8 +30,15 @@ from core.surveys.queries import (
 from core.surveys.rules import AudienceRole, ReportBy
 from db.survey_models import QuestionKind, SurveyKind, SurveyStatus
 
+
+def show_survey(survey_id: int) -> None:
+    """After the rerun, the picker opens this survey."""
+    st.query_params["survey"] = str(survey_id)
+    _ui.forget("surveys_pick")
+
+
 actor = _auth.current_actor()
-st.title("Surveys", anchor=False)
+st.title("Rollout surveys", anchor=False)
 st.caption(
     "Ask a chosen audience which practices matter most, or how a practice works after a "
     "trial. Answers are anonymous; a unit's results are shown only from the threshold "
@@ -81,7 +88,7 @@ with st.expander("New survey", icon=":material/add:", expanded=not surveys):
                 closes_on=closes_on,
             ),
             success="Draft created: check the wording, then open it.",
-            then=lambda made: st.query_params.update({"survey": str(made.id)}),
+            then=lambda made: show_survey(made.id),
         )
 
 if not surveys:
@@ -179,7 +186,7 @@ if survey.kind == SurveyKind.pulse.value and actions[1].button(
     _ui.run_action(
         lambda session: create_next_round(session, actor=actor, survey_id=survey.id),
         success=lambda made: f"Round {made.round} drafted with the same questions.",
-        then=lambda made: st.query_params.update({"survey": str(made.id)}),
+        then=lambda made: show_survey(made.id),
     )
 
 results = _ui.load(lambda session: get_results(session, actor=actor, survey_id=survey.id))
