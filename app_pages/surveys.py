@@ -170,7 +170,7 @@ if survey.status == SurveyStatus.draft.value:
         )
     st.stop()
 
-actions = st.columns([1, 1, 3])
+actions = st.columns([2, 2, 3])
 if survey.status == SurveyStatus.open.value and actions[0].button(
     "Close the survey", icon=":material/lock:"
 ):

@@ -16,6 +16,7 @@ anonymity rules exactly as the app does).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
@@ -191,3 +192,141 @@ def seed_demo_surveys(session: Session) -> None:
         silent=_SILENT_ROUND_2,
         skip_usernames=frozenset({"emma"}),
     )
+
+
+# --- at any scale (seed.generate) ---------------------------------------------------
+
+
+def _bulk_answers(
+    session: Session,
+    survey_id: int,
+    *,
+    rng: random.Random,
+    share: float,
+    mean: dict[str, float],
+    cadence: list[str],
+) -> None:
+    """Store answers the way `submit_answers` does (an anonymous response
+    per answering invitation, the invitation marked answered), in bulk."""
+    from sqlalchemy import insert, update
+
+    from db.survey_models import SurveyAnswer, SurveyResponse
+
+    questions = question_specs(session, survey_id)
+    invitations = session.exec(
+        select(SurveyInvitation.id, SurveyInvitation.reporting_unit_id)
+        .where(SurveyInvitation.survey_id == survey_id)
+        .order_by(col(SurveyInvitation.id))
+    ).all()
+    # Some units answer far less (and stay hidden).
+    quiet = {unit for _id, unit in invitations if rng.random() < 0.15}
+    answered: list[int] = []
+    responses: list[dict[str, object]] = []
+    answers: list[dict[str, object]] = []
+    for invitation_id, unit in invitations:
+        if rng.random() > (share / 4 if unit in quiet else share):
+            continue
+        assert invitation_id is not None
+        answered.append(invitation_id)
+        response_id = f"{rng.getrandbits(128):032x}"
+        responses.append(
+            {"response_id": response_id, "survey_id": survey_id, "reporting_unit_id": unit}
+        )
+        for question in questions:
+            row: dict[str, object] = {
+                "response_id": response_id,
+                "question_id": question.id,
+                "rating": None,
+                "choice": None,
+                "text": "",
+            }
+            if question.kind == QuestionKind.rating.value:
+                centre = mean.get(question.key, 3.5)
+                row["rating"] = max(1, min(5, round(centre + rng.choice([-1, -0.5, 0, 0.5, 1]))))
+            elif question.kind == QuestionKind.choice.value:
+                row["choice"] = rng.choice(cadence)
+            elif rng.random() < 0.3:
+                row["text"] = rng.choice(_COMMENTS)
+            else:
+                continue
+            answers.append(row)
+    if responses:
+        session.execute(insert(SurveyResponse.__table__), responses)  # type: ignore[attr-defined]
+        session.execute(insert(SurveyAnswer.__table__), answers)  # type: ignore[attr-defined]
+        for start in range(0, len(answered), 500):
+            session.execute(
+                update(SurveyInvitation.__table__)  # type: ignore[attr-defined]
+                .where(col(SurveyInvitation.id).in_(answered[start : start + 500]))
+                .values(answered=True)
+            )
+    session.flush()
+
+
+def generate_surveys(
+    session: Session, rng: random.Random, progress: Callable[[str, float], None]
+) -> None:
+    """The generator step: the demo's three surveys at any scale — managers'
+    priorities by division, and a two-round pulse in the first two divisions
+    by department (round 2 open)."""
+    hr_id = session.exec(
+        select(Person.id).where(col(Person.is_hr_admin).is_(True)).order_by(col(Person.id))
+    ).first()
+    if hr_id is None:
+        return
+    hr = Actor(person_id=hr_id, username="", full_name="", is_hr_admin=True, is_manager=False)
+    today = date.today()
+    divisions = session.exec(
+        select(OrgUnit.id).where(OrgUnit.kind == "division").order_by(col(OrgUnit.id))
+    ).all()
+    priorities = sc.create_survey(
+        session,
+        actor=hr,
+        kind=SurveyKind.prioritisation,
+        audience=sc.Audience((), AudienceRole.managers),
+        report_by=ReportBy.division,
+    )
+    version = _dates(
+        session, priorities.id, today - timedelta(days=140), today - timedelta(days=126)
+    )
+    sc.open_survey(session, actor=hr, survey_id=priorities.id, version=version)
+    _bulk_answers(
+        session, priorities.id, rng=rng, share=0.8, mean={"practice_checkins": 4.3}, cadence=[]
+    )
+    survey = session.get(Survey, priorities.id)
+    assert survey is not None
+    sc.close_survey(session, actor=hr, survey_id=priorities.id, version=survey.version)
+    progress("Surveys", 0.3)
+    pilot = tuple(u for u in divisions[:2] if u is not None)
+    first = sc.create_survey(
+        session,
+        actor=hr,
+        kind=SurveyKind.pulse,
+        audience=sc.Audience(pilot, AudienceRole.everyone),
+        report_by=ReportBy.department,
+    )
+    version = _dates(session, first.id, today - timedelta(days=63), today - timedelta(days=49))
+    sc.open_survey(session, actor=hr, survey_id=first.id, version=version)
+    _bulk_answers(
+        session,
+        first.id,
+        rng=rng,
+        share=0.7,
+        mean={"checkins_help": 3.0, "urgent_feedback": 2.8},
+        cadence=["Too frequent", "About right", "Too rare"],
+    )
+    survey = session.get(Survey, first.id)
+    assert survey is not None
+    sc.close_survey(session, actor=hr, survey_id=first.id, version=survey.version)
+    progress("Surveys", 0.6)
+    second = sc.create_next_round(session, actor=hr, survey_id=first.id)
+    version = _dates(session, second.id, today - timedelta(days=5), today + timedelta(days=9))
+    sc.open_survey(session, actor=hr, survey_id=second.id, version=version)
+    _bulk_answers(
+        session,
+        second.id,
+        rng=rng,
+        share=0.5,
+        mean={"checkins_help": 3.9, "urgent_feedback": 3.5},
+        cadence=["About right", "About right", "Too frequent"],
+    )
+    progress("Surveys", 1.0)
