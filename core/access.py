@@ -161,6 +161,8 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("my_checkins", "Me", module="checkins"),
     PageAccess("feedback", "Me", module="feedback"),
     PageAccess("reviews", "Me", module="reviews"),
+    # Surveys are no switchable practice: a pulse goes to whoever HR chooses.
+    PageAccess("my_surveys", "Me"),
     PageAccess("team_goals", "My team", Capability.team_goals, module="goals"),
     PageAccess("goal_report", "My team", Capability.goal_report_team, module="goals"),
     PageAccess("goal_report", "HR", Capability.goal_report_org),
@@ -185,6 +187,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("admin", "HR", Capability.administer_people),
     PageAccess("checkin_adherence", "HR", Capability.checkin_adherence_org),
     PageAccess("checkin_templates", "HR", Capability.edit_checkin_templates),
+    PageAccess("surveys", "HR", Capability.manage_surveys),
     # Organisation-wide, like HR's adherence page: listed whatever HR's own
     # unit has switched on (the experiment checks its own units' switches).
     PageAccess("experiments", "HR", Capability.run_experiments),

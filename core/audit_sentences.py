@@ -574,6 +574,33 @@ def _downloaded(who: str, e: EventFacts, n: Names) -> str:
     return _fallback(who, e, n)
 
 
+def _survey_title(e: EventFacts) -> str:
+    title = e.detail.get("title")
+    return f"the survey {_quoted(title)}" if title else f"survey {e.entity_id}"
+
+
+def _survey_created(who: str, e: EventFacts, n: Names) -> str:
+    round_ = _int_or_none(e.detail.get("round"))
+    which = f" (round {round_})" if round_ and round_ > 1 else ""
+    return f"{who} drafted {_survey_title(e)}{which}"
+
+
+def _survey_updated(who: str, e: EventFacts, n: Names) -> str:
+    return f"{who} edited the draft of {_survey_title(e)}"
+
+
+def _survey_opened(who: str, e: EventFacts, n: Names) -> str:
+    invited = e.detail.get("invited")
+    to = f" to {_plural(invited, 'person', 'people')}" if invited is not None else ""
+    return f"{who} sent {_survey_title(e)}{to}"
+
+
+def _survey_closed(who: str, e: EventFacts, n: Names) -> str:
+    responses = e.detail.get("responses")
+    after = f" after {_plural(responses, 'response')}" if responses is not None else ""
+    return f"{who} closed {_survey_title(e)}{after}"
+
+
 SENTENCES: dict[str, Writer] = {
     "account.signed_in": _signed_in,
     "account.signed_out": _signed_out,
@@ -623,6 +650,10 @@ SENTENCES: dict[str, Writer] = {
     "rollout_step.created": _rollout_planned,
     "rollout_step.deleted": _rollout_removed,
     "sso.refused": _sso_refused,
+    "survey.created": _survey_created,
+    "survey.updated": _survey_updated,
+    "survey.opened": _survey_opened,
+    "survey.closed": _survey_closed,
     "experiment.created": _experiment_created,
     "experiment.started": _experiment_started,
     "experiment.finished": _experiment_finished,

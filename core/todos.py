@@ -38,6 +38,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "core.checkins.todos",
     "core.feedback.todos",
     "core.reviews.todos",
+    "core.surveys.todos",
     "core.experiments.todos",
 )
 

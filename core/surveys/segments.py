@@ -126,6 +126,7 @@ def list_results_by_segment(
     questions: dict[str, QuestionSpec] = {}
     kept_rows: list[AnswerRow] = []
     kept: dict[str, set[str]] = defaultdict(set)
+    present: set[str] = set()
     for survey in surveys:
         assert survey.id is not None
         specs = [
@@ -156,8 +157,9 @@ def list_results_by_segment(
             ]
             shown_values = rules.segment_groups_shown(spec, regrouped, threshold=survey.threshold)
             kept[spec.key] |= shown_values
+            present |= {r.group for r in regrouped}
             kept_rows.extend(r for r in regrouped if r.group in shown_values)
-    seen = {r.group for r in kept_rows} | set(tags.values())
+    seen = present | set(tags.values())
     values = tuple(sorted(v for v in seen if v != NO_TAG)) + ((NO_TAG,) if NO_TAG in seen else ())
     results = rules.question_results(
         list(questions.values()),

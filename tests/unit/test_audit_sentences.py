@@ -331,6 +331,22 @@ CASES = [
         "A single sign-on as x@example.test was refused: no account.",
     ),
     (
+        ("survey.created", "survey", 4, {"title": "Check-ins pulse", "round": 2}),
+        "Hana Ibrahim drafted the survey “Check-ins pulse” (round 2).",
+    ),
+    (
+        ("survey.updated", "survey", 4, {"title": "Check-ins pulse"}),
+        "Hana Ibrahim edited the draft of the survey “Check-ins pulse”.",
+    ),
+    (
+        ("survey.opened", "survey", 4, {"title": "Check-ins pulse", "invited": 40}),
+        "Hana Ibrahim sent the survey “Check-ins pulse” to 40 people.",
+    ),
+    (
+        ("survey.closed", "survey", 4, {"title": "Check-ins pulse", "responses": 1}),
+        "Hana Ibrahim closed the survey “Check-ins pulse” after 1 response.",
+    ),
+    (
         ("experiment.created", "experiment", 3, {"name": "Weekly or monthly"}),
         "Hana Ibrahim set up the cadence experiment “Weekly or monthly”.",
     ),

@@ -68,6 +68,7 @@ def test_every_source_module_registers() -> None:
         "core.checkins.todos",
         "core.feedback.todos",
         "core.reviews.todos",
+        "core.surveys.todos",
         "core.experiments.todos",
     }
     modules = set(todos.registered_sources().values())
@@ -78,6 +79,7 @@ def test_every_source_module_registers() -> None:
         "checkins",
         "feedback",
         "reviews",
+        "surveys",
         "experiments",
     }
 
