@@ -13,7 +13,8 @@ arm's cadence — weekly meetings slip more often than monthly ones — and a
 manager now and then follows a check-in up with feedback the same day, so
 the outcomes differ the way such a trial tends to: weekly meetings are
 harder to keep (the deciding outcome, adherence, favours monthly) while
-weekly pairs exchange more feedback. The generator does the same
+weekly pairs exchange more feedback. The pilot's pulse answered during the
+period (seed.demo_surveys, round 1) shows per arm. The generator does the same
 at any scale between the first two departments (or teams) of the
 organisation. Rows go in with bulk inserts.
 """
@@ -29,7 +30,8 @@ from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from core.checkins import rules as checkin_rules
-from core.experiments.rules import Outcome
+from core.experiments.pulse import segment_key
+from core.experiments.rules import Arm, Outcome, arm_label
 from core.org import descendant_ids, unit_parents
 from db.checkin_models import (
     CheckIn,
@@ -43,6 +45,7 @@ from db.checkin_models import (
 from db.experiment_models import Experiment, ExperimentMember, ExperimentStatus
 from db.feedback_models import Feedback
 from db.models import OrgUnit, Person
+from db.survey_models import Survey, SurveyKind, SurveyResponse, SurveyResponseTag
 
 DEMO_EXPERIMENT_SEED = 20261204
 PERIOD_DAYS = 84  # twelve weeks
@@ -89,6 +92,43 @@ def _clear_period(session: Session, people: list[int], starts_on: date, ends_on:
         for model in (CheckInItem, CheckInAction, CheckInPrivateNote):
             session.execute(delete(model).where(col(model.check_in_id).in_(doomed)))
         session.execute(delete(CheckIn).where(col(CheckIn.id).in_(doomed)))
+
+
+def _tag_pulse_answers(
+    session: Session,
+    *,
+    experiment_id: int,
+    arm_of_unit: dict[int, str],
+    labels: dict[str, str],
+    starts_on: date,
+    ends_on: date,
+) -> None:
+    """The tags the segmenter would have given at answer time, had the
+    experiment been running when the pulses were seeded (seeding writes the
+    history in one moment, after the fact). A response has no person, so it
+    is tagged by its reporting unit: for pulses reported by team (the demo)
+    or department (the generator) that is the respondent's arm unit;
+    answers reported under a larger unit are left untagged."""
+    rows = session.exec(
+        select(SurveyResponse.response_id, SurveyResponse.reporting_unit_id)
+        .join(Survey, col(Survey.id) == col(SurveyResponse.survey_id))
+        .where(
+            Survey.kind == SurveyKind.pulse.value,
+            col(Survey.opens_on) >= starts_on,
+            col(Survey.opens_on) <= ends_on,
+            col(SurveyResponse.reporting_unit_id).in_(sorted(arm_of_unit)),
+        )
+    ).all()
+    tags = [
+        {
+            "response_id": response_id,
+            "key": segment_key(experiment_id),
+            "value": labels[arm_of_unit[unit_id]],
+        }
+        for response_id, unit_id in rows
+    ]
+    for begin in range(0, len(tags), CHUNK):
+        session.execute(insert(SurveyResponseTag), tags[begin : begin + CHUNK])
 
 
 def load_experiment(
@@ -222,6 +262,14 @@ def load_experiment(
         if progress:
             progress("Experiments", 0.5 if arm == "a" else 0.9)
     session.execute(insert(ExperimentMember), members)
+    _tag_pulse_answers(
+        session,
+        experiment_id=experiment.id,
+        arm_of_unit={m["unit_id"]: m["arm"] for m in members if m["unit_id"] is not None},
+        labels={"a": arm_label(Arm.a, variant_a), "b": arm_label(Arm.b, variant_b)},
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
     ids: list[int] = []
     for begin in range(0, len(check_ins), CHUNK):
         result = session.execute(
