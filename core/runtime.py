@@ -39,6 +39,9 @@ def start(database_url: str, *, seed_demo: bool) -> Engine:
         if engine is None:
             engine = make_engine(database_url)
             upgrade_to_head(engine)
+            # Survey answers are tagged with the experiment arm of whoever answers.
+            import core.experiments.pulse  # noqa: F401
+
             if seed_demo and _demo_loaded(engine):
                 # Only steps added by later features can be missing: run them
                 # beside the first page instead of before it. Importing every

@@ -14,6 +14,8 @@ fresh process, measures:
   of every page their navigation lists (core.access): the first visit with
   every cache cleared (st.cache_data and the goals' per-process cycle
   numbers), cold (st.cache_data cleared before each run) and cached;
+  (HR's list includes cadence experiments, showing the generator's finished
+  experiment between two departments);
 - the 360 report page (app_pages/reviews.py) for the manager of a person
   whose closed review every suggested rater answered;
 - the measuring process's peak memory (max RSS).
