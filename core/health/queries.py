@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -107,13 +107,36 @@ def _load_facts(
     key_results = dict(
         session.exec(select(KeyResult.goal_id, func.count()).group_by(col(KeyResult.goal_id))).all()
     )
-    first_updates = dict(
-        session.exec(
-            select(KeyResult.goal_id, func.min(ProgressUpdate.at))
-            .join(KeyResult, col(KeyResult.id) == ProgressUpdate.key_result_id)
-            .group_by(col(KeyResult.goal_id))
-        ).all()
-    )
+    # One pass over the progress updates: per goal its first update and, per
+    # point, whether it was updated in that point's review window.
+    windows = [
+        (
+            datetime.combine(point - REVIEW_WINDOW, time.max, UTC),
+            datetime.combine(point, time.max, UTC),
+        )
+        for point in points
+    ]
+    progress = session.execute(
+        sa_select(
+            col(KeyResult.goal_id),
+            func.min(col(ProgressUpdate.at)),
+            *[
+                func.max(
+                    case(
+                        (
+                            (col(ProgressUpdate.at) > start) & (col(ProgressUpdate.at) <= end),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                )
+                for start, end in windows
+            ],
+        )
+        .join(KeyResult, col(KeyResult.id) == col(ProgressUpdate.key_result_id))
+        .group_by(col(KeyResult.goal_id))
+    ).all()
+    first_updates = {row[0]: row[1] for row in progress}
     goal_rows = []
     for goal_id, _parent, level, owner_id, org_unit_id, status, created_at, closed_at in all_goals:
         if owner_id is not None:
@@ -156,19 +179,15 @@ def _load_facts(
         ],
     )
     # Only whether a goal was updated in each point's review window matters:
-    # one row per (goal, point), dated on the point (the windows of monthly
-    # points do not overlap, see rules.updated_in_windows).
-    update_rows: list[tuple[int, date]] = []
-    for point in points:
-        window_start = datetime.combine(point - REVIEW_WINDOW, time.max, UTC)
-        window_end = datetime.combine(point, time.max, UTC)
-        goal_ids = session.exec(
-            select(KeyResult.goal_id)
-            .join(ProgressUpdate, col(ProgressUpdate.key_result_id) == KeyResult.id)
-            .where(col(ProgressUpdate.at) > window_start, col(ProgressUpdate.at) <= window_end)
-            .distinct()
-        ).all()
-        update_rows += [(goal_id, point) for goal_id in goal_ids]
+    # one row per (goal, point), dated on the point (a review window, three
+    # weeks, is shorter than the month between two points, so a row dated on
+    # one point is in no other point's window).
+    update_rows = [
+        (row[0], point)
+        for row in progress
+        for point, updated in zip(points, row[2:], strict=True)
+        if updated
+    ]
     updates = pd.DataFrame(update_rows, columns=["goal_id", "on"])
 
     first_rated = session.exec(
@@ -226,14 +245,41 @@ def _load_facts(
         if person_id in in_scope
     ]
     feedback = pd.DataFrame(exchanged, columns=["person_id", "on"]).drop_duplicates()
-    held = session.execute(
-        sa_select(col(CheckIn.employee_id), col(CheckIn.held_on))
-        .where(col(CheckIn.held_on) >= points[0] - CHECKIN_WINDOW)
+    # Per point, the latest check-in held in its window: one row per
+    # (person, point) instead of every check-in; the day kept is a real one,
+    # so it says the same for every other point's window as well.
+    checkin_rows = session.execute(
+        sa_select(
+            col(CheckIn.employee_id),
+            *[
+                func.max(
+                    case(
+                        (
+                            (col(CheckIn.held_on) > point - CHECKIN_WINDOW)
+                            & (col(CheckIn.held_on) <= point),
+                            col(CheckIn.held_on),
+                        ),
+                        else_=None,
+                    )
+                )
+                for point in points
+            ],
+        )
+        .where(col(CheckIn.held_on) > points[0] - CHECKIN_WINDOW)
+        .where(col(CheckIn.held_on) <= points[-1])
         .where(col(CheckIn.status) != CheckInStatus.planned.value)
-        .distinct()
+        .group_by(col(CheckIn.employee_id))
     ).all()
     checkins = pd.DataFrame(
-        [(person_id, on) for person_id, on in held if person_id in in_scope],
+        sorted(
+            {
+                (row[0], on)
+                for row in checkin_rows
+                if row[0] in in_scope
+                for on in row[1:]
+                if on is not None
+            }
+        ),
         columns=["person_id", "on"],
     )
     return HealthFacts(

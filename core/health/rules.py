@@ -145,8 +145,11 @@ def _shares(
     chains: pd.DataFrame,
 ) -> pd.DataFrame:
     """`counted` has unit_id and a boolean `hit`: numerator and denominator per unit."""
-    exploded = counted[["unit_id", "hit"]].merge(chains, on="unit_id")
-    sums = exploded.groupby("counted_in")["hit"].agg(["sum", "count"]).reset_index()
+    # Summed per unit first, then up the chains: a few hundred rows per
+    # unit's ancestors instead of every person or goal once per ancestor.
+    per_unit = counted.groupby("unit_id")["hit"].agg(["sum", "count"]).reset_index()
+    exploded = per_unit.merge(chains, on="unit_id")
+    sums = exploded.groupby("counted_in")[["sum", "count"]].sum().reset_index()
     return pd.DataFrame(
         {
             "unit_id": sums["counted_in"].astype(int),

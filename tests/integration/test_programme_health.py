@@ -82,3 +82,45 @@ def test_feedback_and_check_ins_count_people_within_the_last_month(session: Sess
     assert _share(health.trend, Measure.feedback) == (2, 9)
     # Eight people have a manager; only the report's check-in is recent and held.
     assert _share(health.trend, Measure.checkins) == (1, 8)
+
+
+def test_check_ins_and_reviews_count_at_every_point_of_the_trend(session: Session) -> None:
+    """The facts are read per point (the latest check-in held in each point's
+    window, whether a goal was updated in each review window): every point of
+    the trend counts what a direct look at the stored rows says."""
+    from core.health.rules import CHECKIN_WINDOW, REVIEW_WINDOW, monthly_points
+
+    org = make_small_org(session)
+    points = monthly_points(TODAY)
+    held = [
+        (org.report, [TODAY - timedelta(days=d) for d in (3, 20, 64, 95)]),
+        (org.peer, [TODAY - timedelta(days=d) for d in (33, 40, 150)]),
+        (org.lead, [TODAY - timedelta(days=d) for d in (1, 2, 31, 32, 61, 62)]),
+    ]
+    for person, days in held:
+        for day in days:
+            make_check_in(session, employee=person, due_on=None, held_on=day)
+    make_check_in(session, employee=org.indirect, due_on=TODAY)  # planned, not held
+    cycle = make_cycle(
+        session, starts_on=TODAY - timedelta(days=200), ends_on=TODAY + timedelta(days=30)
+    )
+    goal = make_goal(session, cycle=cycle, owner=org.report, key_results=[(0, 10, 1)])
+    goal.created_at = utcnow() - timedelta(days=190)
+    session.add(goal)
+    kr = session.exec(select(KeyResult).where(KeyResult.goal_id == goal.id)).one()
+    updated = [utcnow() - timedelta(days=d) for d in (2, 45, 50, 120)]
+    for at in updated:
+        make_progress_update(session, key_result=kr, at=at)
+    session.flush()
+
+    health = get_programme_health(session, actor=actor_for(session, org.hr), today=TODAY)
+    trend = health.trend
+    for point in points:
+        row = trend[(trend["measure"] == Measure.checkins.value) & (trend["at"] == point)]
+        expected = sum(
+            any(point - CHECKIN_WINDOW < day <= point for day in days) for _, days in held
+        )
+        assert int(row["hits"].iloc[0]) == expected, point
+        row = trend[(trend["measure"] == Measure.reviewed.value) & (trend["at"] == point)]
+        recent = any(point - REVIEW_WINDOW < at.date() <= point for at in updated)
+        assert int(row["hits"].iloc[0]) == int(recent), point
