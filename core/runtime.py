@@ -30,9 +30,12 @@ _current: Engine | None = None
 _lock = threading.Lock()
 
 
-def start(database_url: str, *, seed_demo: bool) -> Engine:
+def start(database_url: str, *, seed_demo: bool, warm: bool = False) -> Engine:
     """Build the engine, migrate, and seed the demo organisation into an empty
-    database. Safe to call again with the same URL (it reuses the engine)."""
+    database. Safe to call again with the same URL (it reuses the engine).
+    With `warm` (a real server, not a test or a command), the current goal
+    cycle is measured in the background once the first page had time to
+    paint (`warm_caches`)."""
     global _current
     with _lock:
         engine = _engines.get(database_url)
@@ -52,6 +55,10 @@ def start(database_url: str, *, seed_demo: bool) -> Engine:
 
                 seed_demo_if_empty(engine)
             _engines[database_url] = engine
+            if warm:
+                threading.Thread(
+                    target=warm_caches, args=(engine,), name="stride-warm", daemon=True
+                ).start()
         _current = engine
         return engine
 
@@ -71,6 +78,29 @@ def _seed_demo_steps(engine: Engine) -> None:
         seed_demo_if_empty(engine)
     except Exception:  # a background thread: log it, the app keeps running
         log.exception("demo steps could not be seeded")
+
+
+# The first page (sign-in) paints before the warm-up takes the interpreter:
+# the warm-up is about a second of Python, which would otherwise delay it.
+WARM_AFTER_S = 3.0
+
+
+def warm_caches(engine: Engine, *, delay_s: float = WARM_AFTER_S) -> None:
+    """Compute at server start what a first visit would otherwise wait for:
+    the current goal cycle's numbers (Alignment, the goal report, exports).
+    A failure is logged; the pages then compute it themselves."""
+    import time
+    from datetime import date
+
+    time.sleep(delay_s)
+    try:
+        from core.goals.queries import warm_numbers
+
+        with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+            warm_numbers(session, today=date.today())
+            session.rollback()
+    except Exception:  # a background thread: log it, the app keeps running
+        log.exception("start-up warm-up failed")
 
 
 _YES = frozenset({"1", "true", "yes", "on"})
