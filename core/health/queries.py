@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import case, func
@@ -64,6 +66,24 @@ def _day(value: datetime | date | None) -> date | None:
     return value.date() if isinstance(value, datetime) else value
 
 
+# A line of at most this many people (or goals) is read with IN lists; a
+# larger one reads everything and keeps its own rows, as the organisation does.
+NARROW_LIMIT = 2_000
+
+
+def _narrow(ids: Iterable[int], person_ids: set[int] | None) -> list[int] | None:
+    """The ids to put in an IN list for a line's queries, or None (read all)."""
+    if person_ids is None:
+        return None
+    wanted = sorted(set(ids))
+    return wanted if len(wanted) <= NARROW_LIMIT else None
+
+
+def _among(column: Any, ids: list[int] | None) -> list[Any]:
+    """`column IN ids` as a where-clause list, or no clause for None."""
+    return [] if ids is None else [column.in_(ids)]
+
+
 def _load_facts(
     session: Session,
     *,
@@ -104,9 +124,30 @@ def _load_facts(
         )
     ).all()
     aligned = aligned_goals({row[0]: (row[1], row[2]) for row in all_goals if row[0] is not None})
-    key_results = dict(
-        session.exec(select(KeyResult.goal_id, func.count()).group_by(col(KeyResult.goal_id))).all()
-    )
+    in_scope_goals: list[tuple[int, int | None, int, str, str, date | None, date | None]] = []
+    for goal_id, _parent, level, owner_id, org_unit_id, status, created_at, closed_at in all_goals:
+        if owner_id is not None:
+            if owner_id not in in_scope:
+                continue
+            unit_id = unit_of[owner_id]
+        elif unit_ids is None or org_unit_id in unit_ids:
+            unit_id = org_unit_id
+        else:
+            continue
+        if unit_id is None:
+            continue
+        in_scope_goals.append(
+            (goal_id, owner_id, unit_id, level, status, _day(created_at), _day(closed_at))
+        )
+    # A line (not the whole organisation) reads only its own goals' key
+    # results and updates, and its own people's ratings, gaps, feedback and
+    # check-ins: a team lead's view no longer scans the organisation.
+    narrow_goals = _narrow([row[0] for row in in_scope_goals], person_ids)
+    narrow_people = _narrow(in_scope, person_ids)
+    kr_query = select(KeyResult.goal_id, func.count()).group_by(col(KeyResult.goal_id))
+    if narrow_goals is not None:
+        kr_query = kr_query.where(col(KeyResult.goal_id).in_(narrow_goals))
+    key_results = dict(session.exec(kr_query).all())
     # One pass over the progress updates: per goal its first update and, per
     # point, whether it was updated in that point's review window.
     windows = [
@@ -116,7 +157,7 @@ def _load_facts(
         )
         for point in points
     ]
-    progress = session.execute(
+    progress_query = (
         sa_select(
             col(KeyResult.goal_id),
             func.min(col(ProgressUpdate.at)),
@@ -135,34 +176,20 @@ def _load_facts(
         )
         .join(KeyResult, col(KeyResult.id) == col(ProgressUpdate.key_result_id))
         .group_by(col(KeyResult.goal_id))
-    ).all()
+    )
+    if narrow_goals is not None:
+        progress_query = progress_query.where(col(KeyResult.goal_id).in_(narrow_goals))
+    progress = session.execute(progress_query).all()
     first_updates = {row[0]: row[1] for row in progress}
-    goal_rows = []
-    for goal_id, _parent, level, owner_id, org_unit_id, status, created_at, closed_at in all_goals:
-        if owner_id is not None:
-            if owner_id not in in_scope:
-                continue
-            unit_id = unit_of[owner_id]
-        elif unit_ids is None or org_unit_id in unit_ids:
-            unit_id = org_unit_id
-        else:
-            continue
-        if unit_id is None:
-            continue
-        goal_rows.append(
-            (
-                goal_id,
-                owner_id,
-                unit_id,
-                level,
-                status,
-                _day(created_at),
-                _day(closed_at),
-                goal_id in aligned,
-                int(key_results.get(goal_id, 0)),
-                _day(first_updates.get(goal_id)),
-            )
+    goal_rows = [
+        (
+            *row,
+            row[0] in aligned,
+            int(key_results.get(row[0], 0)),
+            _day(first_updates.get(row[0])),
         )
+        for row in in_scope_goals
+    ]
     goals = pd.DataFrame(
         goal_rows,
         columns=[
@@ -198,6 +225,7 @@ def _load_facts(
             (col(RoleRequirement.position_id) == Person.position_id)
             & (col(RoleRequirement.competency_id) == Assessment.competency_id),
         )
+        .where(*_among(col(Assessment.person_id), narrow_people))
         .group_by(col(Assessment.person_id))
     ).all()
     assessed = pd.DataFrame(
@@ -229,6 +257,7 @@ def _load_facts(
             .join(current, col(current.id) == CurrentLevel.value_id)
             .join(required, col(required.id) == RoleRequirement.required_value_id)
             .where(col(Person.active), col(current.rank) < col(required.rank))
+            .where(*_among(col(CurrentLevel.person_id), narrow_people))
         ).all()
         if person_id in in_scope
     ]
@@ -237,9 +266,18 @@ def _load_facts(
     exchanged = [
         (person_id, _day(created_at))
         for giver_id, receiver_id, created_at in session.execute(
-            sa_select(
-                col(Feedback.giver_id), col(Feedback.receiver_id), col(Feedback.created_at)
-            ).where(col(Feedback.created_at) >= since)
+            sa_select(col(Feedback.giver_id), col(Feedback.receiver_id), col(Feedback.created_at))
+            .where(col(Feedback.created_at) >= since)
+            .where(
+                *(
+                    []
+                    if narrow_people is None
+                    else [
+                        col(Feedback.giver_id).in_(narrow_people)
+                        | col(Feedback.receiver_id).in_(narrow_people)
+                    ]
+                )
+            )
         ).all()
         for person_id in (giver_id, receiver_id)
         if person_id in in_scope
@@ -268,6 +306,7 @@ def _load_facts(
         .where(col(CheckIn.held_on) > points[0] - CHECKIN_WINDOW)
         .where(col(CheckIn.held_on) <= points[-1])
         .where(col(CheckIn.status) != CheckInStatus.planned.value)
+        .where(*_among(col(CheckIn.employee_id), narrow_people))
         .group_by(col(CheckIn.employee_id))
     ).all()
     checkins = pd.DataFrame(

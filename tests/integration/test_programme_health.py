@@ -124,3 +124,57 @@ def test_check_ins_and_reviews_count_at_every_point_of_the_trend(session: Sessio
         row = trend[(trend["measure"] == Measure.reviewed.value) & (trend["at"] == point)]
         recent = any(point - REVIEW_WINDOW < at.date() <= point for at in updated)
         assert int(row["hits"].iloc[0]) == int(recent), point
+
+
+def test_a_line_read_narrowly_counts_what_the_whole_organisation_read_counts(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manager's line reads only its own people's rows (IN lists); the
+    figures equal those of reading everything and keeping the line's rows."""
+    import random
+
+    from core.health import queries
+    from db.models import Person
+    from tests.integration.test_assessments import _random_org
+
+    rng = random.Random(8)
+    _random_org(session, rng)
+    people = list(session.exec(select(Person).order_by(Person.id)).all())  # type: ignore[arg-type]
+    boss, leads = people[0], people[1:4]
+    for index, person in enumerate(people[4:]):
+        person.manager_id = leads[index % 3].id if index % 2 else boss.id
+        session.add(person)
+    for lead in leads:
+        lead.manager_id = boss.id
+        session.add(lead)
+    session.flush()
+    cycle = make_cycle(
+        session, starts_on=TODAY - timedelta(days=200), ends_on=TODAY + timedelta(days=30)
+    )
+    for person in people[1:]:
+        if rng.random() < 0.6:
+            make_check_in(
+                session,
+                employee=person,
+                due_on=None,
+                held_on=TODAY - timedelta(days=rng.randrange(0, 200)),
+            )
+        if rng.random() < 0.5:
+            make_feedback(session, giver=person, receiver=rng.choice(people))
+        if rng.random() < 0.7:
+            goal = make_goal(session, cycle=cycle, owner=person, key_results=[(0, 10, 1)])
+            kr = session.exec(select(KeyResult).where(KeyResult.goal_id == goal.id)).one()
+            make_progress_update(
+                session, key_result=kr, at=utcnow() - timedelta(days=rng.randrange(0, 150))
+            )
+    session.flush()
+    for manager in (boss, leads[0]):
+        actor = actor_for(session, manager)
+        narrow = get_programme_health(session, actor=actor, today=TODAY)
+        monkeypatch.setattr(queries, "NARROW_LIMIT", -1)
+        whole = get_programme_health(session, actor=actor, today=TODAY)
+        monkeypatch.undo()
+        assert narrow.people == whole.people > 0
+        pd.testing.assert_frame_equal(narrow.trend, whole.trend)
+        pd.testing.assert_frame_equal(narrow.by_unit, whole.by_unit)
+        pd.testing.assert_frame_equal(narrow.behind, whole.behind)
