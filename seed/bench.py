@@ -12,8 +12,10 @@ fresh process, measures:
 - an empty AppTest page, for scale;
 - for an employee, a team lead and an HR admin, the server render (AppTest)
   of every page their navigation lists (core.access): the first visit with
-  every cache cleared (st.cache_data and the goals' per-process cycle
-  numbers), cold (st.cache_data cleared before each run) and cached;
+  every cache cleared (st.cache_data, the goals' per-process cycle numbers
+  and the organisation's programme health), the first visit once the
+  server's start-up warm-up has run (core.runtime.warm_caches), cold
+  (st.cache_data cleared before each run) and cached;
 - the 360 report page (app_pages/reviews.py) for the manager of a person
   whose closed review every suggested rater answered;
 - the measuring process's peak memory (max RSS).
@@ -213,6 +215,7 @@ def measure(
     from core.access import Actor
     from core.assessments import get_org_heatmap
     from core.goals.queries import clear_numbers_memo
+    from core.health.queries import clear_health_memo
     from core.runtime import warm_caches
     from db.engine import make_engine
     from db.models import Assessment, Person, UserAccount
@@ -256,9 +259,11 @@ def measure(
         timings: dict[str, dict[str, float]] = {}
         for page in pages:
             # A first visit finds nothing computed: neither st.cache_data nor
-            # the goals' per-process cycle numbers (core.goals.queries).
+            # the goals' per-process cycle numbers (core.goals.queries) nor
+            # the organisation's programme health (core.health.queries).
             st.cache_data.clear()
             clear_numbers_memo()
+            clear_health_memo()
             started, cpu = time.perf_counter(), time.process_time()
             at.switch_page(f"app_pages/{page}.py").run()
             first = time.perf_counter() - started
@@ -273,6 +278,7 @@ def measure(
             # (core.runtime.warm_caches, a background thread) has run.
             st.cache_data.clear()
             clear_numbers_memo()
+            clear_health_memo()
             warm_caches(engine, delay_s=0)
             started, cpu = time.perf_counter(), time.process_time()
             at.run()

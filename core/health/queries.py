@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
+from time import monotonic
 from typing import Any
 
 import pandas as pd
@@ -338,9 +340,86 @@ def health_scope_key(actor: Actor) -> str:
     return "organisation" if has_org_wide_health(actor) else f"line:{actor.person_id}"
 
 
-def get_programme_health(session: Session, *, actor: Actor, today: date) -> ProgrammeHealth:
+class _OrganisationMemo:
+    """The organisation's figures, per process and database, with the time
+    they were computed (time.monotonic). The same for every HR admin (not
+    personal); whoever reads them passed the access check first. Kept fresh
+    by `refresh_organisation_health` (a background thread of the server, see
+    core.runtime.warm_caches), so an HR admin's visit does not wait for the
+    two seconds of reading the whole organisation at 10,000 people."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, date], tuple[float, ProgrammeHealth]] = {}
+        self._read_at: float | None = None
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, date], max_age_s: float) -> ProgrammeHealth | None:
+        with self._lock:
+            self._read_at = monotonic()
+            found = self._entries.get(key)
+        if found is None or monotonic() - found[0] > max_age_s:
+            return None
+        return found[1]
+
+    def put(self, key: tuple[str, date], computed_at: float, value: ProgrammeHealth) -> None:
+        with self._lock:
+            previous = self._entries.get(key)
+            if previous is None or previous[0] < computed_at:
+                # One day and database at a time: yesterday's figures go.
+                self._entries = {k: v for k, v in self._entries.items() if k[0] != key[0]}
+                self._entries[key] = (computed_at, value)
+
+    def read_since(self, seconds: float) -> bool:
+        """Whether anybody asked for the organisation's figures lately."""
+        with self._lock:
+            return self._read_at is not None and monotonic() - self._read_at <= seconds
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._read_at = None
+
+
+_ORGANISATION_MEMO = _OrganisationMemo()
+
+
+def clear_health_memo() -> None:
+    """Forget the organisation's figures (benchmarks measuring a cold start)."""
+    _ORGANISATION_MEMO.clear()
+
+
+def organisation_health_read_since(seconds: float) -> bool:
+    """Whether an HR admin asked for the organisation's figures lately (the
+    background refresh runs only then)."""
+    return _ORGANISATION_MEMO.read_since(seconds)
+
+
+def _memo_key(session: Session, today: date) -> tuple[str, date]:
+    bind: Any = session.get_bind()
+    return (str(getattr(bind, "url", None) or bind.engine.url), today)
+
+
+def refresh_organisation_health(session: Session, *, today: date) -> ProgrammeHealth:
+    """Compute the organisation's figures (as an HR admin would see them) and
+    keep them for `get_programme_health(max_age_s=...)`. For the server's
+    background thread: no actor, no audit; reads only."""
+    started = monotonic()
+    health = _compute(
+        session, person_ids=None, unit_ids=None, scope="the organisation", today=today
+    )
+    _ORGANISATION_MEMO.put(_memo_key(session, today), started, health)
+    return health
+
+
+def get_programme_health(
+    session: Session, *, actor: Actor, today: date, max_age_s: float | None = None
+) -> ProgrammeHealth:
     """Each measure over the last six months for the actor's scope, the
-    latest figures per unit and the units furthest behind."""
+    latest figures per unit and the units furthest behind.
+
+    With `max_age_s`, the organisation's figures (HR) may come from the
+    per-process memo when computed at most that many seconds ago; a line's
+    figures are always computed (a line is read narrowly, well under a second)."""
     require(
         can_read_programme_health(actor),
         session=session,
@@ -348,16 +427,31 @@ def get_programme_health(session: Session, *, actor: Actor, today: date) -> Prog
         action="read",
         entity="programme_health",
     )
+    if has_org_wide_health(actor):
+        if max_age_s is not None:
+            found = _ORGANISATION_MEMO.get(_memo_key(session, today), max_age_s)
+            if found is not None:
+                return found
+        return refresh_organisation_health(session, today=today)
+    return _compute(
+        session,
+        person_ids=report_ids(session, manager_id=actor.person_id),
+        unit_ids=managed_unit_ids(session, person_id=actor.person_id),
+        scope="your line",
+        today=today,
+    )
+
+
+def _compute(
+    session: Session,
+    *,
+    person_ids: set[int] | None,
+    unit_ids: set[int] | None,
+    scope: str,
+    today: date,
+) -> ProgrammeHealth:
     points = monthly_points(today)
     parents = unit_parents(session)
-    if has_org_wide_health(actor):
-        person_ids: set[int] | None = None
-        unit_ids: set[int] | None = None
-        scope = "the organisation"
-    else:
-        person_ids = report_ids(session, manager_id=actor.person_id)
-        unit_ids = managed_unit_ids(session, person_id=actor.person_id, parents=parents)
-        scope = "your line"
     facts = _load_facts(session, person_ids=person_ids, unit_ids=unit_ids, points=points)
     health = programme_health(facts, parents=parents, points=points)
     roots = [unit_id for unit_id, parent_id in parents.items() if parent_id is None]

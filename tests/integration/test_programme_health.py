@@ -178,3 +178,31 @@ def test_a_line_read_narrowly_counts_what_the_whole_organisation_read_counts(
         pd.testing.assert_frame_equal(narrow.trend, whole.trend)
         pd.testing.assert_frame_equal(narrow.by_unit, whole.by_unit)
         pd.testing.assert_frame_equal(narrow.behind, whole.behind)
+
+
+def test_the_organisation_figures_are_kept_for_hr_only_and_only_as_long_as_asked(
+    session: Session,
+) -> None:
+    """The organisation's figures come from the per-process memo within the
+    age asked for; a manager's line is computed for them, and an employee is
+    refused even with figures in the memo."""
+    from core.health.queries import clear_health_memo, refresh_organisation_health
+
+    org = make_small_org(session)
+    clear_health_memo()
+    hr = actor_for(session, org.hr)
+    kept = refresh_organisation_health(session, today=TODAY)
+    assert get_programme_health(session, actor=hr, today=TODAY, max_age_s=300) is kept
+    # Too old for what is asked: computed again, with the same figures.
+    again = get_programme_health(session, actor=hr, today=TODAY, max_age_s=0)
+    assert again is not kept
+    pd.testing.assert_frame_equal(again.trend, kept.trend)
+    line = get_programme_health(
+        session, actor=actor_for(session, org.manager), today=TODAY, max_age_s=300
+    )
+    assert line.scope == "your line" and line.people == 4
+    with pytest.raises(PermissionDenied):
+        get_programme_health(
+            session, actor=actor_for(session, org.report), today=TODAY, max_age_s=300
+        )
+    clear_health_memo()
