@@ -81,8 +81,11 @@ def _seed_demo_steps(engine: Engine) -> None:
 
 
 # The first page (sign-in) paints before the warm-up takes the interpreter:
-# the warm-up is a few seconds of Python, which would otherwise delay it.
-WARM_AFTER_S = 3.0
+# the warm-up imports pandas and the services and is a few seconds of Python
+# at 10,000 people, which would otherwise delay it (that first page itself
+# took 4-12 s on these loaded machines). Nobody signs in and opens a report
+# within ten seconds of a start; whoever does computes it, as before.
+WARM_AFTER_S = 10.0
 # The organisation's programme health is computed again this often while HR
 # is looking (read in the last READ_LATELY_S): the page shows figures at most
 # five minutes old without anyone waiting for them.
