@@ -200,7 +200,8 @@ def test_the_organisation_figures_are_kept_for_hr_only_and_only_as_long_as_asked
     line = get_programme_health(
         session, actor=actor_for(session, org.manager), today=TODAY, max_age_s=300
     )
-    assert line.scope == "your line" and line.people == 4
+    assert line.scope == "your line"
+    assert line.people == 4
     with pytest.raises(PermissionDenied):
         get_programme_health(
             session, actor=actor_for(session, org.report), today=TODAY, max_age_s=300
