@@ -501,7 +501,7 @@ def test_sources_take_the_same_queries_for_one_goal_or_many(session: Session) ->
         )
     many = queries()
     assert many == one
-    assert one <= 8
+    assert one <= 9  # a handful per list: the surveys source adds its one query
 
 
 def test_a_person_with_nothing_has_an_empty_home(session: Session) -> None:
