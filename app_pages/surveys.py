@@ -201,6 +201,10 @@ st.metric("Answered", f"{total_answered:,} of {total_invited:,}", border=True)
 st.dataframe(excel.rates_frame(results.rates), hide_index=True, width="stretch")
 
 
+# Wide enough for "fewer than 3 answers — hidden".
+WIDE_ANSWERS = {"Answers": st.column_config.TextColumn(width=200)}
+
+
 def unit_axis() -> alt.Axis:
     return alt.Axis(labelLimit=0, labelOverlap=False, title=None)
 
@@ -216,10 +220,10 @@ def rating_chart(question: QuestionResult) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("Unit:N", sort=None, axis=unit_axis()),
-            x=alt.X("Mean:Q", scale=alt.Scale(domain=[1, 5]), title="Mean (1–5)"),
+            x=alt.X("Mean:Q", scale=alt.Scale(domain=[0, 5]), title="Mean (1–5)"),
             tooltip=["Unit", "Mean", "Answers"],
         )
-        .properties(height=max(80, 34 * len(shown)))
+        .properties(height=alt.Step(30))
     )
 
 
@@ -230,7 +234,6 @@ def choice_chart(question: QuestionResult) -> alt.Chart:
         if g.shown
         for option, n in g.distribution
     ]
-    units = len({row["Unit"] for row in shown})
     return (
         alt.Chart(pd.DataFrame(shown, columns=["Unit", "Answer", "Count"]))
         .mark_bar()
@@ -240,7 +243,7 @@ def choice_chart(question: QuestionResult) -> alt.Chart:
             color=alt.Color("Answer:N", legend=alt.Legend(orient="bottom", labelLimit=0)),
             tooltip=["Unit", "Answer", "Count"],
         )
-        .properties(height=max(80, 34 * units))
+        .properties(height=alt.Step(30))
     )
 
 
@@ -252,7 +255,7 @@ st.caption(
     )
 )
 for question in results.questions:
-    st.markdown(_ui.md(f"**{question.text}**"))
+    st.markdown(f"**{_ui.md(question.text)}**")
     if question.kind == QuestionKind.text.value:
         comments = [(g.label, c) for g in question.groups if g.shown for c in g.comments]
         if not comments:
@@ -264,15 +267,15 @@ for question in results.questions:
                 width="stretch",
             )
         continue
-    table = excel.question_frame(question, results.threshold).drop(columns=["Question"])
+    table = excel.question_table(question, results.threshold)
     if not any(g.shown for g in question.groups):
         st.caption(_ui.md(f"No unit has enough answers yet ({hidden})."))
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", column_config=WIDE_ANSWERS)
         continue
-    chart_col, table_col = st.columns([3, 2])
+    chart_col, table_col = st.columns([1, 1])
     chart = rating_chart(question) if question.kind == QuestionKind.rating.value else None
     chart_col.altair_chart(chart or choice_chart(question), width="stretch")
-    table_col.dataframe(table, hide_index=True, width="stretch")
+    table_col.dataframe(table, hide_index=True, width="stretch", column_config=WIDE_ANSWERS)
 
 _ui.excel_download(
     excel.results_frame(results),
@@ -292,8 +295,8 @@ if survey.kind == SurveyKind.pulse.value:
                 continue
             frame = excel.series_frame(series, question.key)
             plotted = frame.dropna(subset=["Mean (1–5)"])
-            st.markdown(_ui.md(f"**{question.text}**"))
-            chart_col, table_col = st.columns([3, 2])
+            st.markdown(f"**{_ui.md(question.text)}**")
+            chart_col, table_col = st.columns([1, 1])
             chart_col.altair_chart(
                 alt.Chart(plotted)
                 .mark_line(point=True)
@@ -302,14 +305,18 @@ if survey.kind == SurveyKind.pulse.value:
                         "Round:O", axis=alt.Axis(labelAngle=0, labelLimit=0, labelOverlap=False)
                     ),
                     y=alt.Y("Mean (1–5):Q", scale=alt.Scale(domain=[1, 5])),
-                    color=alt.Color("Unit:N", legend=alt.Legend(orient="bottom", labelLimit=0)),
+                    color=alt.Color(
+                        "Unit:N", legend=alt.Legend(orient="bottom", columns=3, labelLimit=0)
+                    ),
                     tooltip=["Round", "Unit", "Mean (1–5)", "Answers"],
                 )
-                .properties(height=260),
+                # The legend below takes its share of the height.
+                .properties(height=420),
                 width="stretch",
             )
             table_col.dataframe(
-                frame.assign(
+                column_config=WIDE_ANSWERS,
+                data=frame.assign(
                     **{
                         "Mean (1–5)": frame["Mean (1–5)"].map(
                             lambda v: "" if pd.isna(v) else f"{v:.2f}"

@@ -47,6 +47,32 @@ def question_frame(
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
+def question_table(question: QuestionResult, threshold: int) -> pd.DataFrame:
+    """The table beside a question's chart: a row per unit, then the overall;
+    the mean for a rating, a count per option for a choice (all text)."""
+    rows: list[dict[str, object]] = []
+    for group in (*question.groups, *((question.overall,) if question.overall else ())):
+        row: dict[str, object] = {
+            "Unit": group.label,
+            "Answers": str(group.answers) if group.shown else hidden_label(threshold),
+        }
+        if question.kind == QuestionKind.rating.value:
+            row["Mean (1–5)"] = "" if group.mean is None else f"{group.mean:.2f}"
+        else:
+            counts = dict(group.distribution)
+            for option in question_options(question):
+                row[option] = str(counts[option]) if group.shown else ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def question_options(question: QuestionResult) -> list[str]:
+    for group in (*question.groups, *((question.overall,) if question.overall else ())):
+        if group.distribution:
+            return [option for option, _n in group.distribution]
+    return []
+
+
 def results_frame(results: SurveyResults) -> pd.DataFrame:
     frames = [
         question_frame(q, results.threshold, as_text=False)
