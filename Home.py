@@ -67,6 +67,9 @@ PAGE_LOOKS: dict[str, tuple[str, str]] = {
     "team_checkins": ("Team check-ins", ":material/groups_2:"),
     "checkin_adherence": ("Check-in adherence", ":material/event_available:"),
     "checkin_templates": ("Check-in templates", ":material/checklist:"),
+    "my_surveys": ("Surveys", ":material/how_to_vote:"),
+    "surveys": ("Rollout surveys", ":material/ballot:"),
+    "experiments": ("Cadence experiments", ":material/science:"),
 }
 
 

@@ -61,7 +61,11 @@ def smtp_settings() -> mail.SmtpSettings | None:
 
 @st.cache_resource(show_spinner="Preparing the database…")
 def _start(database_url: str, seed_demo: bool) -> Engine:
-    return runtime.start(database_url, seed_demo=seed_demo)
+    # Warm the caches only under a real server (AppTest and commands have no
+    # Streamlit runtime): a test must not race a background thread.
+    from streamlit import runtime as streamlit_runtime
+
+    return runtime.start(database_url, seed_demo=seed_demo, warm=streamlit_runtime.exists())
 
 
 def start_app() -> Engine:

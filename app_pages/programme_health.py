@@ -33,7 +33,15 @@ def _health(scope_key: str, today: date, actor: Actor) -> ProgrammeHealth:
 actor = _auth.current_actor()
 st.title("Programme health", anchor=False)
 with _ui.shown_errors(stop=True):
-    health = _health(health_scope_key(actor), date.today(), actor)
+    if health_scope_key(actor) == "organisation":
+        # Kept fresh by the server in the background (core.runtime), at most
+        # CACHE_TTL_S old: read from core's memo, not cached again here.
+        with unit_of_work(read_only=True) as session:
+            health = get_programme_health(
+                session, actor=actor, today=date.today(), max_age_s=CACHE_TTL_S
+            )
+    else:
+        health = _health(health_scope_key(actor), date.today(), actor)
 st.caption(
     f"For {health.scope} ({health.people:,} people): how far the practices of a strong "
     "programme have taken hold, month by month. Each figure is a share of the people or "

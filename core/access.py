@@ -92,6 +92,8 @@ class Capability(enum.StrEnum):
     checkin_adherence_org = "read check-in adherence of everyone"
     edit_checkin_templates = "edit check-in templates and unit cadences"
     review_participation = "see 360 participation (response rates, never answers)"
+    manage_surveys = "send rollout surveys and read their anonymised results"
+    run_experiments = "run cadence experiments and apply their results"
 
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
@@ -126,6 +128,8 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.checkin_adherence_org,
             Capability.edit_checkin_templates,
             Capability.review_participation,
+            Capability.manage_surveys,
+            Capability.run_experiments,
         }
     ),
 }
@@ -157,6 +161,8 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("my_checkins", "Me", module="checkins"),
     PageAccess("feedback", "Me", module="feedback"),
     PageAccess("reviews", "Me", module="reviews"),
+    # Surveys are no switchable practice: a pulse goes to whoever HR chooses.
+    PageAccess("my_surveys", "Me"),
     PageAccess("team_goals", "My team", Capability.team_goals, module="goals"),
     PageAccess("goal_report", "My team", Capability.goal_report_team, module="goals"),
     PageAccess("goal_report", "HR", Capability.goal_report_org),
@@ -181,6 +187,10 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("admin", "HR", Capability.administer_people),
     PageAccess("checkin_adherence", "HR", Capability.checkin_adherence_org),
     PageAccess("checkin_templates", "HR", Capability.edit_checkin_templates),
+    PageAccess("surveys", "HR", Capability.manage_surveys),
+    # Organisation-wide, like HR's adherence page: listed whatever HR's own
+    # unit has switched on (the experiment checks its own units' switches).
+    PageAccess("experiments", "HR", Capability.run_experiments),
 )
 
 
@@ -273,9 +283,19 @@ def can_manage_modules(actor: Actor) -> bool:
     return has(actor, Capability.manage_modules)
 
 
+def can_run_experiments(actor: Actor) -> bool:
+    """Cadence experiments: setting them up, starting, finishing, applying, results."""
+    return has(actor, Capability.run_experiments)
+
+
 def can_edit_organisation(actor: Actor) -> bool:
     """The unit tree, job families and positions (HR's organisation grids)."""
     return has(actor, Capability.edit_organisation)
+
+
+def can_manage_surveys(actor: Actor) -> bool:
+    """Create, send and close rollout surveys and read their anonymised results."""
+    return has(actor, Capability.manage_surveys)
 
 
 def can_read_audit_log(actor: Actor) -> bool:

@@ -531,6 +531,32 @@ def _rollout_removed(who: str, e: EventFacts, n: Names) -> str:
     return f"{who} removed the rollout step of {e.detail.get('module', 'a module')}{when}"
 
 
+def _experiment(e: EventFacts) -> str:
+    name = e.detail.get("name")
+    return f"the cadence experiment {_quoted(name)}" if name else "a cadence experiment"
+
+
+def _experiment_created(who: str, e: EventFacts, n: Names) -> str:
+    return f"{who} set up {_experiment(e)}"
+
+
+def _experiment_started(who: str, e: EventFacts, n: Names) -> str:
+    a, b = e.detail.get("people_a"), e.detail.get("people_b")
+    arms = f", {a} and {b} people in its arms" if a is not None and b is not None else ""
+    return f"{who} started {_experiment(e)}{arms}"
+
+
+def _experiment_finished(who: str, e: EventFacts, n: Names) -> str:
+    return f"{who} finished {_experiment(e)}, putting the previous cadences back"
+
+
+def _experiment_applied(who: str, e: EventFacts, n: Names) -> str:
+    every, units = e.detail.get("every"), e.detail.get("units")
+    what = f"{every} check-ins" if every else "the winning cadence"
+    where = f" of {_plural(units, 'unit')}" if units is not None else ""
+    return f"{who} made {what} the default{where} after {_experiment(e)}"
+
+
 def _sso_refused(who: str, e: EventFacts, n: Names) -> str:
     email = e.detail.get("email") or "an unknown account"
     reason = str(e.detail.get("reason") or "").replace("_", " ")
@@ -546,6 +572,33 @@ def _downloaded(who: str, e: EventFacts, n: Names) -> str:
     if file_name:
         return f"{who} downloaded {file_name}{counted}"
     return _fallback(who, e, n)
+
+
+def _survey_title(e: EventFacts) -> str:
+    title = e.detail.get("title")
+    return f"the survey {_quoted(title)}" if title else f"survey {e.entity_id}"
+
+
+def _survey_created(who: str, e: EventFacts, n: Names) -> str:
+    round_ = _int_or_none(e.detail.get("round"))
+    which = f" (round {round_})" if round_ and round_ > 1 else ""
+    return f"{who} drafted {_survey_title(e)}{which}"
+
+
+def _survey_updated(who: str, e: EventFacts, n: Names) -> str:
+    return f"{who} edited the draft of {_survey_title(e)}"
+
+
+def _survey_opened(who: str, e: EventFacts, n: Names) -> str:
+    invited = e.detail.get("invited")
+    to = f" to {_plural(invited, 'person', 'people')}" if invited is not None else ""
+    return f"{who} sent {_survey_title(e)}{to}"
+
+
+def _survey_closed(who: str, e: EventFacts, n: Names) -> str:
+    responses = e.detail.get("responses")
+    after = f" after {_plural(responses, 'response')}" if responses is not None else ""
+    return f"{who} closed {_survey_title(e)}{after}"
 
 
 SENTENCES: dict[str, Writer] = {
@@ -597,6 +650,14 @@ SENTENCES: dict[str, Writer] = {
     "rollout_step.created": _rollout_planned,
     "rollout_step.deleted": _rollout_removed,
     "sso.refused": _sso_refused,
+    "survey.created": _survey_created,
+    "survey.updated": _survey_updated,
+    "survey.opened": _survey_opened,
+    "survey.closed": _survey_closed,
+    "experiment.created": _experiment_created,
+    "experiment.started": _experiment_started,
+    "experiment.finished": _experiment_finished,
+    "experiment.applied": _experiment_applied,
 }
 
 

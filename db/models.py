@@ -642,7 +642,9 @@ class Invitation(SQLModel, table=True):
 
 
 from db import checkin_models as checkin_models  # noqa: E402
+from db import experiment_models as experiment_models  # noqa: E402
 from db import feedback_models as feedback_models  # noqa: E402
 from db import module_models as module_models  # noqa: E402
 from db import perf_models as perf_models  # noqa: E402
 from db import review_models as review_models  # noqa: E402
+from db import survey_models as survey_models  # noqa: E402

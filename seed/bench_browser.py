@@ -60,7 +60,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+# Streamlit's own floor: a one-button app served the same way, loaded in a
+# fresh browser context like the sign-in page (its front end, about 60
+# script files, and one script run of nothing).
+FLOOR_APP = 'import streamlit as st\n\nst.button("Sign in")\n'
+
+
+def start_server(workdir: Path, script: str = "Home.py") -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {
         **os.environ,
@@ -68,11 +74,11 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
         "STRIDE_DATA_DIR": str(workdir / "data"),
         "STRIDE_SEED_DEMO": "1",
     }
-    log = (workdir / "server.log").open("wb")
+    log = (workdir / f"server-{Path(script).stem}.log").open("wb")
     process = subprocess.Popen(  # noqa: S603  (our interpreter, our app)
         [
             sys.executable,
-            *("-m", "streamlit", "run", "Home.py", "--server.address=127.0.0.1"),
+            *("-m", "streamlit", "run", script, "--server.address=127.0.0.1"),
             f"--server.port={port}",
             "--server.headless=true",
             "--server.fileWatcherType=none",
@@ -144,7 +150,9 @@ def _navigation_titles(page: Any) -> list[str]:
     return [link.inner_text().strip().split("\n")[-1] for link in nav.get_by_role("link").all()]
 
 
-def measure(base: str, runs: int, roles: list[str]) -> dict[str, Any]:
+def measure(
+    base: str, runs: int, roles: list[str], floor_base: str | None = None
+) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     from seed.demo import DEMO_PASSWORD
@@ -156,7 +164,14 @@ def measure(base: str, runs: int, roles: list[str]) -> dict[str, Any]:
         # The first page a just-started server serves imports the app and
         # checks the demo: reported apart, not in the median.
         results["first_after_start"] = _sign_in_page(browser, base)
-        results["sign_in"] = statistics.median(_sign_in_page(browser, base) for _ in range(runs))
+        sign_in, floor = [], []
+        for _ in range(runs):  # alternated: the machine's load falls on both alike
+            sign_in.append(_sign_in_page(browser, base))
+            if floor_base is not None:
+                floor.append(_sign_in_page(browser, floor_base))
+        results["sign_in"] = statistics.median(sign_in)
+        if floor:
+            results["floor"] = statistics.median(floor)
         for username in roles:
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             page = context.new_page()
@@ -185,21 +200,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--roles", nargs="+", default=list(ROLES), choices=list(ROLES))
     parser.add_argument("--base-url", help="measure a running server instead of starting one")
     args = parser.parse_args(argv)
-    process = None
+    processes = []
+    workdir = Path(tempfile.mkdtemp(prefix="stride-browser-bench-"))
+    floor_script = workdir / "floor.py"
+    floor_script.write_text(FLOOR_APP)
     if args.base_url:
         base = args.base_url
     else:
-        process, base = start_server(Path(tempfile.mkdtemp(prefix="stride-browser-bench-")))
+        process, base = start_server(workdir)
+        processes.append(process)
+    floor_process, floor_base = start_server(workdir, str(floor_script))
+    processes.append(floor_process)
     try:
-        r = measure(base, args.runs, args.roles)
+        r = measure(base, args.runs, args.roles, floor_base)
     finally:
-        if process is not None:
+        for process in processes:
             process.terminate()
             process.wait(timeout=10)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"Stride browser benchmark (Chromium), load {load:.1f}, median of {args.runs} runs")
     flag = " (over target)" if r["sign_in"] > SIGN_IN_TARGET_S else ""
     print(f"  sign-in page, fresh browser context   {r['sign_in']:6.2f} s{flag}")
+    if "floor" in r:
+        print(f"  (Streamlit alone, a one-button app, same way: {r['floor']:.2f} s)")
     if "first_after_start" in r:
         print(f"  (the same, first page after the server started: {r['first_after_start']:.2f} s)")
     for username, pages in r["pages"].items():

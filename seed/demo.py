@@ -22,10 +22,12 @@ from db.models import OrgUnit, Setting
 from seed.demo_assessments import seed_demo_assessments
 from seed.demo_checkins import seed_demo_checkins
 from seed.demo_competencies import seed_competencies
+from seed.demo_experiments import seed_demo_experiments
 from seed.demo_feedback import seed_demo_feedback
 from seed.demo_goals import seed_demo_goals
 from seed.demo_modules import seed_demo_modules
 from seed.demo_reviews import seed_demo_reviews
+from seed.demo_surveys import seed_demo_surveys
 from seed.names import ascii_slug, unique_names
 from seed.org import OrgPlan, PersonPlan, UnitPlan, load_org_plan
 
@@ -168,6 +170,10 @@ DEMO_STEPS: list[tuple[str, Callable[[Session], None]]] = [
     ("demo.reviews", seed_demo_reviews),
     # After the module switches: check-ins are seeded where they are on.
     ("demo.checkins", seed_demo_checkins),
+    # After the modules and check-ins: the pilot's pulse goes to the pilot units.
+    ("demo.surveys", seed_demo_surveys),
+    # After check-ins: the finished experiment lays out its arms' check-ins again.
+    ("demo.experiments", seed_demo_experiments),
 ]
 
 

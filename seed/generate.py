@@ -26,8 +26,10 @@ from seed.demo import DEMO_PASSWORD
 from seed.demo_assessments import generate_assessments
 from seed.demo_checkins import generate_check_ins
 from seed.demo_competencies import generate_competencies
+from seed.demo_experiments import generate_experiments
 from seed.demo_feedback import generate_feedback
 from seed.demo_goals import generate_goals
+from seed.demo_surveys import generate_surveys
 from seed.names import ascii_slug, unique_names
 from seed.org import OrgPlan, PersonPlan, Progress, UnitPlan, load_org_plan
 
@@ -133,6 +135,8 @@ GENERATION_STEPS: list[tuple[str, Callable[[Session, random.Random, Progress], N
     ("Assessments", generate_assessments),
     ("Check-ins", generate_check_ins),
     ("Feedback", generate_feedback),
+    ("Surveys", generate_surveys),
+    ("Experiments", generate_experiments),
 ]
 
 

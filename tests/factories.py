@@ -507,3 +507,55 @@ def make_review_org(session: Session, *, peers: int = 3) -> ReviewOrg:
     hr = make_person(session, name="Hedda HR", unit=company, hr=True)
     outsider = make_person(session, name="Olga Outsider", unit=company)
     return ReviewOrg(manager, subject, peer_people, reports, hr, outsider, competencies, scale)
+
+
+# --- surveys ---
+
+
+@dataclass
+class SurveyOrg:
+    """Company → division D (team A: a lead and 4 reports; team B: a lead and
+    1 report) and HR in division H; reported by team, team B stays under
+    any threshold."""
+
+    company: OrgUnit
+    division: OrgUnit
+    team_a: OrgUnit
+    team_b: OrgUnit
+    director: Person
+    lead_a: Person
+    team_a_people: list[Person]
+    lead_b: Person
+    team_b_people: list[Person]
+    hr: Person
+    outsider: Person
+
+
+def make_survey_org(session: Session) -> SurveyOrg:
+    company = make_unit(session, name="Company", kind="company")
+    division = make_unit(session, name="Division D", kind="division", parent=company)
+    other = make_unit(session, name="Division H", kind="division", parent=company)
+    team_a = make_unit(session, name="Team A", parent=division)
+    team_b = make_unit(session, name="Team B", parent=division)
+    director = make_person(session, name="Dora Director", unit=division)
+    lead_a = make_person(session, name="Lena Lead", unit=team_a, manager=director)
+    team_a_people = [
+        make_person(session, name=f"Ann {i}", unit=team_a, manager=lead_a) for i in range(4)
+    ]
+    lead_b = make_person(session, name="Leo Lead", unit=team_b, manager=director)
+    team_b_people = [make_person(session, name="Ben 0", unit=team_b, manager=lead_b)]
+    hr = make_person(session, name="Hedda HR", unit=other, hr=True)
+    outsider = make_person(session, name="Olga Outsider", unit=other)
+    return SurveyOrg(
+        company,
+        division,
+        team_a,
+        team_b,
+        director,
+        lead_a,
+        team_a_people,
+        lead_b,
+        team_b_people,
+        hr,
+        outsider,
+    )

@@ -304,6 +304,22 @@ def _cycle_numbers(
     return _with_flags(_measure(session, cycle, focus_ids, with_parents=with_parents), cycle, now)
 
 
+def warm_numbers(session: Session, *, today: date) -> int | None:
+    """Measure the current cycle into the per-process memo (server start-up,
+    in a background thread): the first visit to Alignment, the goal report or
+    an export then finds it measured instead of waiting about 1.5 s at 10,000
+    people. Reads only; the memo's own checks decide whether it is kept.
+    Returns the cycle warmed, if any."""
+    cycle_id = current_cycle_id(list_cycles(session), today)
+    if cycle_id is None:
+        return None
+    cycle = session.get(GoalCycle, cycle_id)
+    if cycle is None:
+        return None
+    _cycle_numbers(session, cycle)
+    return cycle_id
+
+
 def _measure(
     session: Session,
     cycle: GoalCycle,

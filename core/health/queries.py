@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
+from time import monotonic
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -64,6 +68,24 @@ def _day(value: datetime | date | None) -> date | None:
     return value.date() if isinstance(value, datetime) else value
 
 
+# A line of at most this many people (or goals) is read with IN lists; a
+# larger one reads everything and keeps its own rows, as the organisation does.
+NARROW_LIMIT = 2_000
+
+
+def _narrow(ids: Iterable[int], person_ids: set[int] | None) -> list[int] | None:
+    """The ids to put in an IN list for a line's queries, or None (read all)."""
+    if person_ids is None:
+        return None
+    wanted = sorted(set(ids))
+    return wanted if len(wanted) <= NARROW_LIMIT else None
+
+
+def _among(column: Any, ids: list[int] | None) -> list[Any]:
+    """`column IN ids` as a where-clause list, or no clause for None."""
+    return [] if ids is None else [column.in_(ids)]
+
+
 def _load_facts(
     session: Session,
     *,
@@ -104,17 +126,7 @@ def _load_facts(
         )
     ).all()
     aligned = aligned_goals({row[0]: (row[1], row[2]) for row in all_goals if row[0] is not None})
-    key_results = dict(
-        session.exec(select(KeyResult.goal_id, func.count()).group_by(col(KeyResult.goal_id))).all()
-    )
-    first_updates = dict(
-        session.exec(
-            select(KeyResult.goal_id, func.min(ProgressUpdate.at))
-            .join(KeyResult, col(KeyResult.id) == ProgressUpdate.key_result_id)
-            .group_by(col(KeyResult.goal_id))
-        ).all()
-    )
-    goal_rows = []
+    in_scope_goals: list[tuple[int, int | None, int, str, str, date | None, date | None]] = []
     for goal_id, _parent, level, owner_id, org_unit_id, status, created_at, closed_at in all_goals:
         if owner_id is not None:
             if owner_id not in in_scope:
@@ -126,20 +138,60 @@ def _load_facts(
             continue
         if unit_id is None:
             continue
-        goal_rows.append(
-            (
-                goal_id,
-                owner_id,
-                unit_id,
-                level,
-                status,
-                _day(created_at),
-                _day(closed_at),
-                goal_id in aligned,
-                int(key_results.get(goal_id, 0)),
-                _day(first_updates.get(goal_id)),
-            )
+        in_scope_goals.append(
+            (goal_id, owner_id, unit_id, level, status, _day(created_at), _day(closed_at))
         )
+    # A line (not the whole organisation) reads only its own goals' key
+    # results and updates, and its own people's ratings, gaps, feedback and
+    # check-ins: a team lead's view no longer scans the organisation.
+    narrow_goals = _narrow([row[0] for row in in_scope_goals], person_ids)
+    narrow_people = _narrow(in_scope, person_ids)
+    kr_query = select(KeyResult.goal_id, func.count()).group_by(col(KeyResult.goal_id))
+    if narrow_goals is not None:
+        kr_query = kr_query.where(col(KeyResult.goal_id).in_(narrow_goals))
+    key_results = dict(session.exec(kr_query).all())
+    # One pass over the progress updates: per goal its first update and, per
+    # point, whether it was updated in that point's review window.
+    windows = [
+        (
+            datetime.combine(point - REVIEW_WINDOW, time.max, UTC),
+            datetime.combine(point, time.max, UTC),
+        )
+        for point in points
+    ]
+    progress_query = (
+        sa_select(
+            col(KeyResult.goal_id),
+            func.min(col(ProgressUpdate.at)),
+            *[
+                func.max(
+                    case(
+                        (
+                            (col(ProgressUpdate.at) > start) & (col(ProgressUpdate.at) <= end),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                )
+                for start, end in windows
+            ],
+        )
+        .join(KeyResult, col(KeyResult.id) == col(ProgressUpdate.key_result_id))
+        .group_by(col(KeyResult.goal_id))
+    )
+    if narrow_goals is not None:
+        progress_query = progress_query.where(col(KeyResult.goal_id).in_(narrow_goals))
+    progress = session.execute(progress_query).all()
+    first_updates = {row[0]: row[1] for row in progress}
+    goal_rows = [
+        (
+            *row,
+            row[0] in aligned,
+            int(key_results.get(row[0], 0)),
+            _day(first_updates.get(row[0])),
+        )
+        for row in in_scope_goals
+    ]
     goals = pd.DataFrame(
         goal_rows,
         columns=[
@@ -156,19 +208,15 @@ def _load_facts(
         ],
     )
     # Only whether a goal was updated in each point's review window matters:
-    # one row per (goal, point), dated on the point (the windows of monthly
-    # points do not overlap, see rules.updated_in_windows).
-    update_rows: list[tuple[int, date]] = []
-    for point in points:
-        window_start = datetime.combine(point - REVIEW_WINDOW, time.max, UTC)
-        window_end = datetime.combine(point, time.max, UTC)
-        goal_ids = session.exec(
-            select(KeyResult.goal_id)
-            .join(ProgressUpdate, col(ProgressUpdate.key_result_id) == KeyResult.id)
-            .where(col(ProgressUpdate.at) > window_start, col(ProgressUpdate.at) <= window_end)
-            .distinct()
-        ).all()
-        update_rows += [(goal_id, point) for goal_id in goal_ids]
+    # one row per (goal, point), dated on the point (a review window, three
+    # weeks, is shorter than the month between two points, so a row dated on
+    # one point is in no other point's window).
+    update_rows = [
+        (row[0], point)
+        for row in progress
+        for point, updated in zip(points, row[2:], strict=True)
+        if updated
+    ]
     updates = pd.DataFrame(update_rows, columns=["goal_id", "on"])
 
     first_rated = session.exec(
@@ -179,6 +227,7 @@ def _load_facts(
             (col(RoleRequirement.position_id) == Person.position_id)
             & (col(RoleRequirement.competency_id) == Assessment.competency_id),
         )
+        .where(*_among(col(Assessment.person_id), narrow_people))
         .group_by(col(Assessment.person_id))
     ).all()
     assessed = pd.DataFrame(
@@ -210,6 +259,7 @@ def _load_facts(
             .join(current, col(current.id) == CurrentLevel.value_id)
             .join(required, col(required.id) == RoleRequirement.required_value_id)
             .where(col(Person.active), col(current.rank) < col(required.rank))
+            .where(*_among(col(CurrentLevel.person_id), narrow_people))
         ).all()
         if person_id in in_scope
     ]
@@ -218,22 +268,59 @@ def _load_facts(
     exchanged = [
         (person_id, _day(created_at))
         for giver_id, receiver_id, created_at in session.execute(
-            sa_select(
-                col(Feedback.giver_id), col(Feedback.receiver_id), col(Feedback.created_at)
-            ).where(col(Feedback.created_at) >= since)
+            sa_select(col(Feedback.giver_id), col(Feedback.receiver_id), col(Feedback.created_at))
+            .where(col(Feedback.created_at) >= since)
+            .where(
+                *(
+                    []
+                    if narrow_people is None
+                    else [
+                        col(Feedback.giver_id).in_(narrow_people)
+                        | col(Feedback.receiver_id).in_(narrow_people)
+                    ]
+                )
+            )
         ).all()
         for person_id in (giver_id, receiver_id)
         if person_id in in_scope
     ]
     feedback = pd.DataFrame(exchanged, columns=["person_id", "on"]).drop_duplicates()
-    held = session.execute(
-        sa_select(col(CheckIn.employee_id), col(CheckIn.held_on))
-        .where(col(CheckIn.held_on) >= points[0] - CHECKIN_WINDOW)
+    # Per point, the latest check-in held in its window: one row per
+    # (person, point) instead of every check-in; the day kept is a real one,
+    # so it says the same for every other point's window as well.
+    checkin_rows = session.execute(
+        sa_select(
+            col(CheckIn.employee_id),
+            *[
+                func.max(
+                    case(
+                        (
+                            (col(CheckIn.held_on) > point - CHECKIN_WINDOW)
+                            & (col(CheckIn.held_on) <= point),
+                            col(CheckIn.held_on),
+                        ),
+                        else_=None,
+                    )
+                )
+                for point in points
+            ],
+        )
+        .where(col(CheckIn.held_on) > points[0] - CHECKIN_WINDOW)
+        .where(col(CheckIn.held_on) <= points[-1])
         .where(col(CheckIn.status) != CheckInStatus.planned.value)
-        .distinct()
+        .where(*_among(col(CheckIn.employee_id), narrow_people))
+        .group_by(col(CheckIn.employee_id))
     ).all()
     checkins = pd.DataFrame(
-        [(person_id, on) for person_id, on in held if person_id in in_scope],
+        sorted(
+            {
+                (row[0], on)
+                for row in checkin_rows
+                if row[0] in in_scope
+                for on in row[1:]
+                if on is not None
+            }
+        ),
         columns=["person_id", "on"],
     )
     return HealthFacts(
@@ -253,9 +340,86 @@ def health_scope_key(actor: Actor) -> str:
     return "organisation" if has_org_wide_health(actor) else f"line:{actor.person_id}"
 
 
-def get_programme_health(session: Session, *, actor: Actor, today: date) -> ProgrammeHealth:
+class _OrganisationMemo:
+    """The organisation's figures, per process and database, with the time
+    they were computed (time.monotonic). The same for every HR admin (not
+    personal); whoever reads them passed the access check first. Kept fresh
+    by `refresh_organisation_health` (a background thread of the server, see
+    core.runtime.warm_caches), so an HR admin's visit does not wait for the
+    two seconds of reading the whole organisation at 10,000 people."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, date], tuple[float, ProgrammeHealth]] = {}
+        self._read_at: float | None = None
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, date], max_age_s: float) -> ProgrammeHealth | None:
+        with self._lock:
+            self._read_at = monotonic()
+            found = self._entries.get(key)
+        if found is None or monotonic() - found[0] > max_age_s:
+            return None
+        return found[1]
+
+    def put(self, key: tuple[str, date], computed_at: float, value: ProgrammeHealth) -> None:
+        with self._lock:
+            previous = self._entries.get(key)
+            if previous is None or previous[0] < computed_at:
+                # One day and database at a time: yesterday's figures go.
+                self._entries = {k: v for k, v in self._entries.items() if k[0] != key[0]}
+                self._entries[key] = (computed_at, value)
+
+    def read_since(self, seconds: float) -> bool:
+        """Whether anybody asked for the organisation's figures lately."""
+        with self._lock:
+            return self._read_at is not None and monotonic() - self._read_at <= seconds
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._read_at = None
+
+
+_ORGANISATION_MEMO = _OrganisationMemo()
+
+
+def clear_health_memo() -> None:
+    """Forget the organisation's figures (benchmarks measuring a cold start)."""
+    _ORGANISATION_MEMO.clear()
+
+
+def organisation_health_read_since(seconds: float) -> bool:
+    """Whether an HR admin asked for the organisation's figures lately (the
+    background refresh runs only then)."""
+    return _ORGANISATION_MEMO.read_since(seconds)
+
+
+def _memo_key(session: Session, today: date) -> tuple[str, date]:
+    bind: Any = session.get_bind()
+    return (str(getattr(bind, "url", None) or bind.engine.url), today)
+
+
+def refresh_organisation_health(session: Session, *, today: date) -> ProgrammeHealth:
+    """Compute the organisation's figures (as an HR admin would see them) and
+    keep them for `get_programme_health(max_age_s=...)`. For the server's
+    background thread: no actor, no audit; reads only."""
+    started = monotonic()
+    health = _compute(
+        session, person_ids=None, unit_ids=None, scope="the organisation", today=today
+    )
+    _ORGANISATION_MEMO.put(_memo_key(session, today), started, health)
+    return health
+
+
+def get_programme_health(
+    session: Session, *, actor: Actor, today: date, max_age_s: float | None = None
+) -> ProgrammeHealth:
     """Each measure over the last six months for the actor's scope, the
-    latest figures per unit and the units furthest behind."""
+    latest figures per unit and the units furthest behind.
+
+    With `max_age_s`, the organisation's figures (HR) may come from the
+    per-process memo when computed at most that many seconds ago; a line's
+    figures are always computed (a line is read narrowly, well under a second)."""
     require(
         can_read_programme_health(actor),
         session=session,
@@ -263,16 +427,31 @@ def get_programme_health(session: Session, *, actor: Actor, today: date) -> Prog
         action="read",
         entity="programme_health",
     )
+    if has_org_wide_health(actor):
+        if max_age_s is not None:
+            found = _ORGANISATION_MEMO.get(_memo_key(session, today), max_age_s)
+            if found is not None:
+                return found
+        return refresh_organisation_health(session, today=today)
+    return _compute(
+        session,
+        person_ids=report_ids(session, manager_id=actor.person_id),
+        unit_ids=managed_unit_ids(session, person_id=actor.person_id),
+        scope="your line",
+        today=today,
+    )
+
+
+def _compute(
+    session: Session,
+    *,
+    person_ids: set[int] | None,
+    unit_ids: set[int] | None,
+    scope: str,
+    today: date,
+) -> ProgrammeHealth:
     points = monthly_points(today)
     parents = unit_parents(session)
-    if has_org_wide_health(actor):
-        person_ids: set[int] | None = None
-        unit_ids: set[int] | None = None
-        scope = "the organisation"
-    else:
-        person_ids = report_ids(session, manager_id=actor.person_id)
-        unit_ids = managed_unit_ids(session, person_id=actor.person_id, parents=parents)
-        scope = "your line"
     facts = _load_facts(session, person_ids=person_ids, unit_ids=unit_ids, points=points)
     health = programme_health(facts, parents=parents, points=points)
     roots = [unit_id for unit_id, parent_id in parents.items() if parent_id is None]

@@ -20,15 +20,21 @@ only their group and a random response id, never a rater:
 
 Every displayed aggregate carries the groups it rests on (`contributions`),
 so tests can assert that none rests on an anonymous group under threshold.
+The group-generic rules live in `core.anonymity`, shared with surveys; this
+module names the 360 groups and builds the report from them.
 """
 
 from __future__ import annotations
 
 import enum
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from core import anonymity as shared
+from core.anonymity import MAX_THRESHOLD, MIN_THRESHOLD, Aggregate
+
+__all__ = ["MAX_THRESHOLD", "MIN_THRESHOLD", "Aggregate"]
 
 
 class Group(enum.StrEnum):
@@ -57,8 +63,6 @@ GROUP_ORDER: tuple[Group, ...] = (
 OTHERS = "others"
 OTHERS_LABEL = "All others"
 
-MIN_THRESHOLD = 3
-MAX_THRESHOLD = 20
 # Self rated at least this many levels above (below) the others' mean: a blind
 # spot (a hidden strength).
 BLIND_SPOT_MARGIN = 1.0
@@ -107,20 +111,6 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Aggregate:
-    """One figure shown: the ratings of `who` (a group or OTHERS) on a question."""
-
-    question: str
-    who: str
-    n: int
-    mean: float
-    low: int
-    high: int
-    std: float
-    contributions: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class CommentList:
     question: str
     group: Group
@@ -147,32 +137,17 @@ class ShownReport:
 def shown_response_count(group: Group, responses: int, *, threshold: int) -> int | None:
     """What the subject and manager may read of how many answered: anonymous
     groups only once the count reaches the threshold."""
-    if group in ANONYMOUS and responses < threshold:
-        return None
-    return responses
+    return shared.shown_count(group.value, responses, threshold=threshold, anonymous=_ANON)
 
 
-def _aggregate(question: str, who: str, parts: Mapping[str, list[int]]) -> Aggregate:
-    values = [v for ratings in parts.values() for v in ratings]
-    mean = sum(values) / len(values)
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
-    return Aggregate(
-        question=question,
-        who=who,
-        n=len(values),
-        mean=mean,
-        low=min(values),
-        high=max(values),
-        std=std,
-        contributions={group: len(ratings) for group, ratings in parts.items()},
-    )
+_ANON: frozenset[str] = frozenset(g.value for g in ANONYMOUS)
 
 
 def shown_report(answers: Iterable[Answer], *, threshold: int) -> ShownReport:
     """The aggregates, comments and counts that may be shown (rules above)."""
-    threshold = max(threshold, MIN_THRESHOLD)
+    threshold = shared.effective_threshold(threshold)
     respondents: dict[Group, set[str]] = defaultdict(set)
-    ratings: dict[tuple[str, Group], list[int]] = defaultdict(list)
+    ratings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     comments: dict[tuple[str, Group], list[str]] = defaultdict(list)
     questions: list[str] = []
     for answer in answers:
@@ -181,7 +156,7 @@ def shown_report(answers: Iterable[Answer], *, threshold: int) -> ShownReport:
         if answer.question not in questions:
             questions.append(answer.question)
         if answer.rating is not None:
-            ratings[(answer.question, group)].append(answer.rating)
+            ratings[answer.question][group.value].append(answer.rating)
         text = (answer.comment or "").strip()
         if text:
             comments[(answer.question, group)].append(text)
@@ -191,34 +166,30 @@ def shown_report(answers: Iterable[Answer], *, threshold: int) -> ShownReport:
         g for g in Group if respondents[g] and (g not in ANONYMOUS or counts[g] is not None)
     )
 
-    def rated_enough(question: str, group: Group) -> bool:
-        given = ratings.get((question, group), [])
-        if not given:
-            return False
-        return group not in ANONYMOUS or (group in groups_shown and len(given) >= threshold)
-
     scores: list[Aggregate] = []
     for question in questions:
-        others: dict[str, list[int]] = {}
-        for group in GROUP_ORDER:
-            if not rated_enough(question, group):
-                continue
-            given = ratings[(question, group)]
-            scores.append(_aggregate(question, group.value, {group.value: given}))
-            if group is not Group.self_:
-                others[group.value] = given
-        if others:
-            scores.append(_aggregate(question, OTHERS, others))
+        scores.extend(
+            shared.shown_figures(
+                question,
+                ratings.get(question, {}),
+                order=[g.value for g in GROUP_ORDER],
+                threshold=threshold,
+                anonymous=_ANON,
+                total=OTHERS,
+                in_total=lambda who: who != Group.self_.value,
+                eligible={g.value for g in groups_shown},
+            )
+        )
 
     shown_comments: list[CommentList] = []
     for question in questions:
         for group in GROUP_ORDER:
             texts = comments.get((question, group), [])
-            if not texts or (group in ANONYMOUS and len(texts) < threshold):
-                continue
-            # Sorted: the order of answers must not hint at who wrote which.
-            ordered = tuple(sorted(texts)) if group in ANONYMOUS else tuple(texts)
-            shown_comments.append(CommentList(question, group, ordered))
+            shown = shared.shown_comments(
+                texts, group=group.value, threshold=threshold, anonymous=_ANON
+            )
+            if shown is not None:
+                shown_comments.append(CommentList(question, group, shown))
     return ShownReport(
         threshold=threshold,
         scores=tuple(scores),
@@ -236,8 +207,8 @@ def groups_too_small(invited: Mapping[Group, int], *, threshold: int) -> list[Gr
 
 def rests_on_enough(aggregate: Aggregate, *, threshold: int) -> bool:
     """No anonymous group behind this figure has fewer than `threshold` ratings."""
-    return all(
-        n >= threshold for who, n in aggregate.contributions.items() if is_anonymous(Group(who))
+    return shared.rests_on_enough(
+        aggregate, threshold=threshold, is_anonymous=lambda who: is_anonymous(Group(who))
     )
 
 

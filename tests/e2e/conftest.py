@@ -482,6 +482,17 @@ def wait_for_session_cookie(
         time.sleep(0.05)  # polling interval of a real condition
 
 
+def wait_for_no_session_cookie(
+    context: BrowserContext, *, timeout_s: float = EXPECT_TIMEOUT_MS / 1000
+) -> None:
+    """Until the page's script has removed the re-login cookie."""
+    deadline = time.monotonic() + timeout_s
+    while any(c.get("name") == COOKIE_NAME and c.get("value") for c in context.cookies()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the {COOKIE_NAME} cookie is still set after {timeout_s:.0f} s")
+        time.sleep(0.05)  # polling interval of a real condition
+
+
 def sign_in(
     page: Page,
     base_url: str,

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from core.errors import PermissionDenied
 from core.home import get_home, get_participation
-from core.todos import Todo, Urgency, as_of, list_todos
+from core.todos import Todo, Urgency, as_of, list_todos, registered_sources
 from db.models import Competency, Goal, GoalCycle, KeyResult, Position, ScaleValue, utcnow
 from tests.factories import (
     SmallOrg,
@@ -501,7 +501,9 @@ def test_sources_take_the_same_queries_for_one_goal_or_many(session: Session) ->
         )
     many = queries()
     assert many == one
-    assert one <= 8
+    # Each feature's source asks in a query or two for the actor's whole list:
+    # the list costs no more queries than there are sources.
+    assert one <= len(registered_sources())
 
 
 def test_a_person_with_nothing_has_an_empty_home(session: Session) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pandas as pd
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -140,3 +141,42 @@ def test_memoised_cycle_numbers_follow_every_change(committing_engine: Engine) -
     after = _numbers_now(engine, cycle_id)
     assert moved_id not in after[0]
     assert after == _fresh_numbers(engine, cycle_id)
+
+
+def test_the_start_up_warm_up_measures_the_current_cycle_for_the_first_visit(
+    committing_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `warm_caches` (a server start), the first whole-cycle read of the
+    current cycle measures nothing: it finds the numbers already there, equal
+    to numbers measured from scratch."""
+    from datetime import date, timedelta
+
+    from core import runtime
+    from core.goals import queries
+    from core.goals.queries import clear_numbers_memo
+
+    engine = committing_engine
+    today = date.today()
+    with Session(engine) as session:
+        unit = make_unit(session, kind="company")
+        owner = make_person(session, unit=unit)
+        make_cycle(
+            session, starts_on=today - timedelta(days=400), ends_on=today - timedelta(days=300)
+        )
+        cycle = make_cycle(
+            session, starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=80)
+        )
+        parent = make_goal(session, cycle=cycle, unit=unit, level="company", title="Top")
+        for n in range(3):
+            make_goal(session, cycle=cycle, owner=owner, parent=parent, key_results=[(0, 10, n)])
+        session.commit()
+        cycle_id = cycle.id or 0
+    expected = _fresh_numbers(engine, cycle_id)
+    clear_numbers_memo()
+    runtime.warm_caches(engine, delay_s=0)
+
+    def measured_again(*_: object, **__: object) -> None:
+        raise AssertionError("the current cycle was measured again")
+
+    monkeypatch.setattr(queries, "_measure", measured_again)
+    assert _numbers_now(engine, cycle_id) == expected

@@ -330,6 +330,39 @@ CASES = [
         ),
         "A single sign-on as x@example.test was refused: no account.",
     ),
+    (
+        ("survey.created", "survey", 4, {"title": "Check-ins pulse", "round": 2}),
+        "Hana Ibrahim drafted the survey “Check-ins pulse” (round 2).",
+    ),
+    (
+        ("survey.updated", "survey", 4, {"title": "Check-ins pulse"}),
+        "Hana Ibrahim edited the draft of the survey “Check-ins pulse”.",
+    ),
+    (
+        ("survey.opened", "survey", 4, {"title": "Check-ins pulse", "invited": 40}),
+        "Hana Ibrahim sent the survey “Check-ins pulse” to 40 people.",
+    ),
+    (
+        ("survey.closed", "survey", 4, {"title": "Check-ins pulse", "responses": 1}),
+        "Hana Ibrahim closed the survey “Check-ins pulse” after 1 response.",
+    ),
+    (
+        ("experiment.created", "experiment", 3, {"name": "Weekly or monthly"}),
+        "Hana Ibrahim set up the cadence experiment “Weekly or monthly”.",
+    ),
+    (
+        ("experiment.started", "experiment", 3, {"name": "W/M", "people_a": 25, "people_b": 24}),
+        "Hana Ibrahim started the cadence experiment “W/M”, 25 and 24 people in its arms.",
+    ),
+    (
+        ("experiment.finished", "experiment", 3, {"name": "W/M", "restored": 9}),
+        "Hana Ibrahim finished the cadence experiment “W/M”, putting the previous cadences back.",
+    ),
+    (
+        ("experiment.applied", "experiment", 3, {"name": "W/M", "every": "weekly", "units": 2}),
+        "Hana Ibrahim made weekly check-ins the default of 2 units after the cadence "
+        "experiment “W/M”.",
+    ),
 ]
 
 

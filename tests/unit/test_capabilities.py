@@ -41,6 +41,7 @@ EVERYONE_PAGES = {
         "my_checkins",
         "feedback",
         "reviews",
+        "my_surveys",
     ],
     "Organisation": ["people", "alignment"],
 }
@@ -82,6 +83,8 @@ def test_hr_gets_the_hr_section_and_no_team_section() -> None:
             "admin",
             "checkin_adherence",
             "checkin_templates",
+            "surveys",
+            "experiments",
         ],
     }
 
@@ -104,6 +107,8 @@ def test_a_manager_who_is_hr_sees_each_page_once() -> None:
         "modules",
         "admin",
         "checkin_templates",
+        "surveys",
+        "experiments",
     ]
 
 

@@ -1,13 +1,8 @@
-"""360 anonymity rules (pure), with a stateful test over every order of answers."""
+"""360 anonymity rules (pure); the stateful property test is in test_anonymity.py."""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
-from hypothesis import settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from core.reviews import anonymity as an
 from core.reviews.anonymity import Answer, Group
@@ -107,71 +102,5 @@ def test_response_counts_only_from_the_threshold() -> None:
     assert an.shown_response_count(Group.manager, 1, threshold=3) == 1
 
 
-class AnswersInAnyOrder(RuleBasedStateMachine):
-    """Raters of every group join and answer in any order; at every step no
-    shown figure or comment list rests on fewer answers than the threshold."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.answers: list[Answer] = []
-        self.raters: list[tuple[str, Group]] = []
-        self.answered: set[str] = set()
-        self.threshold = an.MIN_THRESHOLD
-        self.ids = itertools.count()
-
-    @initialize(threshold=st.integers(an.MIN_THRESHOLD, 6))
-    def choose_threshold(self, threshold: int) -> None:
-        self.threshold = threshold
-
-    @rule(group=st.sampled_from(list(Group)))
-    def add_rater(self, group: Group) -> None:
-        self.raters.append((f"r{next(self.ids)}", group))
-
-    @rule(
-        pick=st.integers(0, 10_000),
-        ratings=st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=3, max_size=3),
-        comments=st.lists(st.sampled_from(["", "good", "more focus"]), min_size=3, max_size=3),
-    )
-    def answer(self, pick: int, ratings: list[int | None], comments: list[str]) -> None:
-        waiting = [r for r in self.raters if r[0] not in self.answered]
-        if not waiting:
-            return
-        rater, group = waiting[pick % len(waiting)]
-        self.answered.add(rater)
-        response = f"x{next(self.ids)}"  # answers never carry the rater
-        for question, rating, comment in zip(
-            ["c1", "c2", "strengths"], ratings, comments, strict=True
-        ):
-            self.answers.append(Answer(response, group, question, rating, comment))
-
-    def _given(self, question: str, group: Group) -> tuple[int, int]:
-        mine = [a for a in self.answers if a.question == question and a.group == group]
-        return (
-            sum(a.rating is not None for a in mine),
-            sum(bool(a.comment.strip()) for a in mine),
-        )
-
-    @invariant()
-    def nothing_shown_rests_on_too_few(self) -> None:
-        report = an.shown_report(self.answers, threshold=self.threshold)
-        for aggregate in report.scores:
-            assert an.rests_on_enough(aggregate, threshold=self.threshold)
-            for who, n in aggregate.contributions.items():
-                assert n == self._given(aggregate.question, Group(who))[0]
-            assert aggregate.n == sum(aggregate.contributions.values())
-        for shown in report.comments:
-            if shown.group in an.ANONYMOUS:
-                assert len(shown.comments) >= self.threshold
-                assert len(shown.comments) == self._given(shown.question, shown.group)[1]
-        for group, count in report.response_counts.items():
-            if group in an.ANONYMOUS and count is not None:
-                assert count >= self.threshold
-        # A group under threshold for a question is in no figure of it at all.
-        for aggregate in report.scores:
-            for group in an.ANONYMOUS:
-                if self._given(aggregate.question, group)[0] < self.threshold:
-                    assert group.value not in aggregate.contributions
-
-
-TestAnswersInAnyOrder = AnswersInAnyOrder.TestCase
-TestAnswersInAnyOrder.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+# The stateful property test over every order of answers is shared with
+# surveys: tests/unit/test_anonymity.py runs it against this report too.

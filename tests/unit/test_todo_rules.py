@@ -68,9 +68,20 @@ def test_every_source_module_registers() -> None:
         "core.checkins.todos",
         "core.feedback.todos",
         "core.reviews.todos",
+        "core.surveys.todos",
+        "core.experiments.todos",
     }
     modules = set(todos.registered_sources().values())
-    assert modules == {"goals", "competencies", "learning", "checkins", "feedback", "reviews"}
+    assert modules == {
+        "goals",
+        "competencies",
+        "learning",
+        "checkins",
+        "feedback",
+        "reviews",
+        "surveys",
+        "experiments",
+    }
 
 
 # --- goals -----------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Rollout surveys: prioritisation surveys and recurring process pulses, answered anonymously."""
