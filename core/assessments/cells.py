@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import bindparam, case, func
+from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -60,14 +60,6 @@ def _frame(rows: Iterable[Any], columns: list[str]) -> pd.DataFrame:
     if not data:
         return pd.DataFrame(columns=columns)
     return pd.DataFrame(dict(zip(columns, zip(*data, strict=True), strict=True)))
-
-
-def _ids(ids: Iterable[int]) -> Any:
-    """An IN list of ids written into the statement at execution: the org
-    roll-up has one list per row, over a thousand unit ids in all, and a bound
-    parameter each cost more to compile than the query took to run. Integers
-    only, so nothing user-written reaches the SQL text."""
-    return bindparam(None, [int(i) for i in sorted(ids)], expanding=True, literal_execute=True)
 
 
 @dataclass(frozen=True)
@@ -142,7 +134,7 @@ def load_gap_cells(session: Session, *, flt: GapFilter) -> pd.DataFrame:
 def _person_filters(query: Any, flt: GapFilter) -> Any:
     query = query.where(col(Person.active).is_(True))
     if flt.unit_ids is not None:
-        query = query.where(col(Person.org_unit_id).in_(_ids(flt.unit_ids)))
+        query = query.where(col(Person.org_unit_id).in_(sorted(flt.unit_ids)))
     if flt.job_family_id is not None:
         query = query.where(
             col(Person.position_id).in_(
@@ -198,7 +190,7 @@ def sum_gaps(
             return pd.DataFrame(columns=[by, "competency_id", *gaps.SUM_COLUMNS])
         key = case(
             *[
-                (col(Person.org_unit_id).in_(_ids(units)), group)
+                (col(Person.org_unit_id).in_(sorted(units)), group)
                 for group, units in sorted(members.items())
             ],
             else_=None,
