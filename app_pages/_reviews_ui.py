@@ -21,7 +21,8 @@ def answer_form(form: AnswerForm, *, prefix: str) -> dict[str, AnswerIn] | None:
             st.markdown(f"**{_ui.md(question.text)}**")
             rating: int | None = None
             if question.rated:
-                names = {0: CANT_SAY, **dict(question.levels)}  # 0: can't say
+                # 0: can't say. Radio options are Markdown, and HR types level names.
+                names = {0: CANT_SAY, **{rank: _ui.md(name) for rank, name in question.levels}}
                 choice = st.radio(
                     "Level",
                     options=list(names),
