@@ -113,6 +113,9 @@ def _load_facts(
     in_scope = set(people["person_id"])
     unit_of = dict(zip(people["person_id"], people["unit_id"], strict=True))
 
+    # Alignment needs every goal's parent and level; the dates only the
+    # goals in scope, which for a line are read in a second, narrow query
+    # (converting 29,000 goals' two timestamps was a third of a line's time).
     all_goals = session.execute(
         sa_select(
             col(Goal.id),
@@ -121,13 +124,11 @@ def _load_facts(
             col(Goal.owner_id),
             col(Goal.org_unit_id),
             col(Goal.status),
-            col(Goal.created_at),
-            col(Goal.closed_at),
         )
     ).all()
     aligned = aligned_goals({row[0]: (row[1], row[2]) for row in all_goals if row[0] is not None})
-    in_scope_goals: list[tuple[int, int | None, int, str, str, date | None, date | None]] = []
-    for goal_id, _parent, level, owner_id, org_unit_id, status, created_at, closed_at in all_goals:
+    scoped: list[tuple[int, int | None, int, str, str]] = []
+    for goal_id, _parent, level, owner_id, org_unit_id, status in all_goals:
         if owner_id is not None:
             if owner_id not in in_scope:
                 continue
@@ -138,9 +139,18 @@ def _load_facts(
             continue
         if unit_id is None:
             continue
-        in_scope_goals.append(
-            (goal_id, owner_id, unit_id, level, status, _day(created_at), _day(closed_at))
-        )
+        scoped.append((goal_id, owner_id, unit_id, level, status))
+    dates_query = sa_select(col(Goal.id), col(Goal.created_at), col(Goal.closed_at))
+    narrow_dates = _narrow([row[0] for row in scoped], person_ids)
+    if narrow_dates is not None:
+        dates_query = dates_query.where(col(Goal.id).in_(narrow_dates))
+    dates = {
+        goal_id: (_day(created_at), _day(closed_at))
+        for goal_id, created_at, closed_at in session.execute(dates_query).all()
+    }
+    in_scope_goals: list[tuple[int, int | None, int, str, str, date | None, date | None]] = [
+        (*row, *dates.get(row[0], (None, None))) for row in scoped
+    ]
     # A line (not the whole organisation) reads only its own goals' key
     # results and updates, and its own people's ratings, gaps, feedback and
     # check-ins: a team lead's view no longer scans the organisation.
