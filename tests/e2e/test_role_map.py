@@ -46,7 +46,15 @@ def test_hr_changes_a_required_level_and_it_persists(page: Page, stride_server: 
     for _ in range(3):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
+    # Type only once the cell's editor is open (on a loaded machine the keys
+    # otherwise went to the canvas and the edit was lost), and choose only
+    # once the typed level is offered.
+    editor = page.locator("#portal").get_by_role("combobox")
+    expect(editor).to_be_focused()
     page.keyboard.type("Role model")
+    expect(
+        page.locator("#portal").get_by_role("option", name="Role model", exact=True)
+    ).to_be_visible()
     page.keyboard.press("Enter")
     expect(_cell(page, 1, 3)).to_have_text("Role model")
     # The edit's own rerun must have reached the server before Save is pressed.
