@@ -35,7 +35,7 @@ from core.audit import record_event
 from core.competencies import requirements_for_position
 from core.errors import AuthError, NotFound, ValidationError
 from core.mail import OutgoingMessage, Progress, SendResult, SmtpSettings, send_messages
-from core.modules.queries import require_module
+from core.modules.queries import modules_by_unit, require_module
 from core.modules.rules import Module
 from core.people.invitations import hash_token
 from core.reviews import anonymity as an
@@ -801,17 +801,26 @@ def email_reminders(
     review = _review(session, review_id)
     _require_manage(session, actor, review, "remind")
     _require_status(review, ReviewStatus.collecting, message="This review is not open for answers.")
+    # Where 360 reviews are switched off, nobody is reminded of one: not the
+    # subject's unit as a whole, nor a rater whose own unit has them off (the
+    # link would open a page their navigation does not offer).
+    require_module(session, actor=actor, module=Module.reviews, person_id=review.subject_id)
     subject = session.get(Person, review.subject_id)
     subject_name = subject.full_name if subject else "a colleague"
-    waiting = session.exec(
-        select(Person.full_name, Person.email, ReviewRater.group)
-        .join(ReviewRater, col(ReviewRater.person_id) == col(Person.id))
-        .where(
-            ReviewRater.review_id == review_id,
-            col(ReviewRater.answered).is_(False),
-            col(Person.active),
-        )
-    ).all()
+    modules_of_unit = modules_by_unit(session)
+    waiting = [
+        (name, email, group)
+        for name, email, group, unit_id in session.exec(
+            select(Person.full_name, Person.email, ReviewRater.group, Person.org_unit_id)
+            .join(ReviewRater, col(ReviewRater.person_id) == col(Person.id))
+            .where(
+                ReviewRater.review_id == review_id,
+                col(ReviewRater.answered).is_(False),
+                col(Person.active),
+            )
+        ).all()
+        if Module.reviews.value in modules_of_unit(unit_id)
+    ]
     link = f"{base_url.rstrip('/')}/reviews?review={review_id}"
     messages = [
         OutgoingMessage(

@@ -16,7 +16,8 @@ from core.reviews import commands as rc
 from core.reviews import queries as rq
 from core.reviews.commands import AnswerIn
 from core.runtime import unit_of_work
-from db.models import Assessment, AuditEvent, CurrentLevel
+from db.models import Assessment, AuditEvent, CurrentLevel, OrgUnit
+from db.module_models import ModuleSwitch
 from db.review_models import ReviewAnswer, ReviewRater, ReviewResponse
 from tests.factories import ReviewOrg, actor_for, make_review_org
 
@@ -476,6 +477,46 @@ def test_reminders_go_to_those_who_have_not_answered_and_say_nothing_of_who(
             settings=settings,
             base_url=BASE,
         )
+
+
+def test_no_reminder_where_360_reviews_are_switched_off(session: Session) -> None:
+    from core.mail import SmtpSettings
+    from tests.factories import make_unit
+    from tests.smtp_server import local_smtp_server
+
+    org, review_id = _launched(session)
+    manager = actor_for(session, org.manager)
+    rc.approve_raters(session, actor=manager, review_id=review_id)
+    # One peer sits in a unit that has 360 reviews switched off.
+    elsewhere = make_unit(
+        session, name="Team Off", parent=session.get(OrgUnit, org.subject.org_unit_id)
+    )
+    session.add(ModuleSwitch(org_unit_id=elsewhere.id, module="reviews", enabled=False))
+    org.peers[0].org_unit_id = elsewhere.id
+    session.add(org.peers[0])
+    session.flush()
+    with local_smtp_server() as server:
+        settings = SmtpSettings(
+            host="127.0.0.1", port=server.port, from_address="hr@acme.example", security="none"
+        )
+        assert rc.email_reminders(
+            session, actor=manager, review_id=review_id, settings=settings, base_url=BASE
+        )
+        # self, manager, the two peers still in the team, two reports
+        deliveries = server.wait_for(6)
+        recipients = {r for d in deliveries for r in d.recipients}
+        assert org.peers[0].email not in recipients
+        assert org.peers[1].email in recipients
+
+        # Switched off for the subject's own team: the reminder is refused.
+        session.add(
+            ModuleSwitch(org_unit_id=org.subject.org_unit_id, module="reviews", enabled=False)
+        )
+        session.flush()
+        with pytest.raises(PermissionDenied):
+            rc.email_reminders(
+                session, actor=manager, review_id=review_id, settings=settings, base_url=BASE
+            )
 
 
 def test_hr_outside_the_line_runs_a_review_without_anonymous_raters_names(
