@@ -122,10 +122,37 @@ def _dates(session: Session, survey_id: int, opened: date, closes: date) -> int:
     return survey.version
 
 
+# Days before today each survey opened and closed (negative: still ahead).
+PRIORITIES_WINDOW = (140, 126)
+ROUND_1_WINDOW = (63, 49)
+ROUND_2_WINDOW = (5, -9)  # open today
+
+
+def _hold(
+    session: Session,
+    hr: Actor,
+    survey_id: int,
+    *,
+    window: tuple[int, int],
+    answer: Callable[[int], None],
+    close: bool = True,
+) -> None:
+    """Open a survey on its dates, let `answer` fill it, then close it
+    (unless it is the round still open), the way HR would."""
+    today = date.today()  # like the rollout plan: dates read from the seeding moment
+    opened, closes = (today - timedelta(days=days) for days in window)
+    version = _dates(session, survey_id, opened, closes)
+    sc.open_survey(session, actor=hr, survey_id=survey_id, version=version)
+    answer(survey_id)
+    if close:
+        survey = session.get(Survey, survey_id)
+        assert survey is not None
+        sc.close_survey(session, actor=hr, survey_id=survey_id, version=survey.version)
+
+
 def seed_demo_surveys(session: Session) -> None:
     rng = random.Random(SEED)
     hr = _hr(session)
-    today = date.today()  # like the rollout plan: dates read from the seeding moment
     units = {name: uid for uid, name in session.exec(select(OrgUnit.id, OrgUnit.name)).all()}
 
     priorities = sc.create_survey(
@@ -135,28 +162,27 @@ def seed_demo_surveys(session: Session) -> None:
         audience=sc.Audience((), AudienceRole.managers),
         report_by=ReportBy.division,
     )
-    version = _dates(
-        session, priorities.id, today - timedelta(days=140), today - timedelta(days=126)
-    )
-    sc.open_survey(session, actor=hr, survey_id=priorities.id, version=version)
-    _answer_all(
+    _hold(
         session,
+        hr,
         priorities.id,
-        rng=rng,
-        mean={
-            "practice_checkins": 4.4,
-            "practice_feedback": 4.0,
-            "practice_okrs": 3.4,
-            "practice_learning": 3.6,
-            "practice_competencies": 2.8,
-            "practice_reviews": 2.5,
-        },
-        cadence=[],
-        silent={},
+        window=PRIORITIES_WINDOW,
+        answer=lambda survey_id: _answer_all(
+            session,
+            survey_id,
+            rng=rng,
+            mean={
+                "practice_checkins": 4.4,
+                "practice_feedback": 4.0,
+                "practice_okrs": 3.4,
+                "practice_learning": 3.6,
+                "practice_competencies": 2.8,
+                "practice_reviews": 2.5,
+            },
+            cadence=[],
+            silent={},
+        ),
     )
-    survey = session.get(Survey, priorities.id)
-    assert survey is not None
-    sc.close_survey(session, actor=hr, survey_id=priorities.id, version=survey.version)
 
     pilot = (units[PILOT_DIVISION], units[WIDENED_DIVISION])
     first = sc.create_survey(
@@ -166,31 +192,36 @@ def seed_demo_surveys(session: Session) -> None:
         audience=sc.Audience(tuple(u for u in pilot if u is not None), AudienceRole.everyone),
         report_by=ReportBy.team,
     )
-    version = _dates(session, first.id, today - timedelta(days=63), today - timedelta(days=49))
-    sc.open_survey(session, actor=hr, survey_id=first.id, version=version)
-    _answer_all(
+    _hold(
         session,
+        hr,
         first.id,
-        rng=rng,
-        mean={"checkins_help": 3.0, "urgent_feedback": 2.8},
-        cadence=["Too frequent", "Too frequent", "About right", "Too rare"],
-        silent=_SILENT_ROUND_1,
+        window=ROUND_1_WINDOW,
+        answer=lambda survey_id: _answer_all(
+            session,
+            survey_id,
+            rng=rng,
+            mean={"checkins_help": 3.0, "urgent_feedback": 2.8},
+            cadence=["Too frequent", "Too frequent", "About right", "Too rare"],
+            silent=_SILENT_ROUND_1,
+        ),
     )
-    survey = session.get(Survey, first.id)
-    assert survey is not None
-    sc.close_survey(session, actor=hr, survey_id=first.id, version=survey.version)
-
     second = sc.create_next_round(session, actor=hr, survey_id=first.id)
-    version = _dates(session, second.id, today - timedelta(days=5), today + timedelta(days=9))
-    sc.open_survey(session, actor=hr, survey_id=second.id, version=version)
-    _answer_all(
+    _hold(
         session,
+        hr,
         second.id,
-        rng=rng,
-        mean={"checkins_help": 3.9, "urgent_feedback": 3.5},
-        cadence=["About right", "About right", "About right", "Too frequent"],
-        silent=_SILENT_ROUND_2,
-        skip_usernames=frozenset({"emma"}),
+        window=ROUND_2_WINDOW,
+        answer=lambda survey_id: _answer_all(
+            session,
+            survey_id,
+            rng=rng,
+            mean={"checkins_help": 3.9, "urgent_feedback": 3.5},
+            cadence=["About right", "About right", "About right", "Too frequent"],
+            silent=_SILENT_ROUND_2,
+            skip_usernames=frozenset({"emma"}),
+        ),
+        close=False,
     )
 
 
@@ -274,7 +305,6 @@ def generate_surveys(
     if hr_id is None:
         return
     hr = Actor(person_id=hr_id, username="", full_name="", is_hr_admin=True, is_manager=False)
-    today = date.today()
     divisions = session.exec(
         select(OrgUnit.id).where(OrgUnit.kind == "division").order_by(col(OrgUnit.id))
     ).all()
@@ -285,16 +315,15 @@ def generate_surveys(
         audience=sc.Audience((), AudienceRole.managers),
         report_by=ReportBy.division,
     )
-    version = _dates(
-        session, priorities.id, today - timedelta(days=140), today - timedelta(days=126)
+    _hold(
+        session,
+        hr,
+        priorities.id,
+        window=PRIORITIES_WINDOW,
+        answer=lambda survey_id: _bulk_answers(
+            session, survey_id, rng=rng, share=0.8, mean={"practice_checkins": 4.3}, cadence=[]
+        ),
     )
-    sc.open_survey(session, actor=hr, survey_id=priorities.id, version=version)
-    _bulk_answers(
-        session, priorities.id, rng=rng, share=0.8, mean={"practice_checkins": 4.3}, cadence=[]
-    )
-    survey = session.get(Survey, priorities.id)
-    assert survey is not None
-    sc.close_survey(session, actor=hr, survey_id=priorities.id, version=survey.version)
     progress("Surveys", 0.3)
     pilot = tuple(u for u in divisions[:2] if u is not None)
     first = sc.create_survey(
@@ -304,29 +333,35 @@ def generate_surveys(
         audience=sc.Audience(pilot, AudienceRole.everyone),
         report_by=ReportBy.department,
     )
-    version = _dates(session, first.id, today - timedelta(days=63), today - timedelta(days=49))
-    sc.open_survey(session, actor=hr, survey_id=first.id, version=version)
-    _bulk_answers(
+    _hold(
         session,
+        hr,
         first.id,
-        rng=rng,
-        share=0.7,
-        mean={"checkins_help": 3.0, "urgent_feedback": 2.8},
-        cadence=["Too frequent", "About right", "Too rare"],
+        window=ROUND_1_WINDOW,
+        answer=lambda survey_id: _bulk_answers(
+            session,
+            survey_id,
+            rng=rng,
+            share=0.7,
+            mean={"checkins_help": 3.0, "urgent_feedback": 2.8},
+            cadence=["Too frequent", "About right", "Too rare"],
+        ),
     )
-    survey = session.get(Survey, first.id)
-    assert survey is not None
-    sc.close_survey(session, actor=hr, survey_id=first.id, version=survey.version)
     progress("Surveys", 0.6)
     second = sc.create_next_round(session, actor=hr, survey_id=first.id)
-    version = _dates(session, second.id, today - timedelta(days=5), today + timedelta(days=9))
-    sc.open_survey(session, actor=hr, survey_id=second.id, version=version)
-    _bulk_answers(
+    _hold(
         session,
+        hr,
         second.id,
-        rng=rng,
-        share=0.5,
-        mean={"checkins_help": 3.9, "urgent_feedback": 3.5},
-        cadence=["About right", "About right", "Too frequent"],
+        window=ROUND_2_WINDOW,
+        answer=lambda survey_id: _bulk_answers(
+            session,
+            survey_id,
+            rng=rng,
+            share=0.5,
+            mean={"checkins_help": 3.9, "urgent_feedback": 3.5},
+            cadence=["About right", "About right", "Too frequent"],
+        ),
+        close=False,
     )
     progress("Surveys", 1.0)
