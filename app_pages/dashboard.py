@@ -237,7 +237,7 @@ with right:
         st.caption("You don't report to anyone in Stride.")
     reports = home.dashboard.reports
     if reports:
-        st.subheader(f"My reports ({len(reports)})", anchor=False)
+        st.subheader(_ui.md(f"My reports ({len(reports)})"), anchor=False)
         st.markdown(
             "\n".join(
                 f"- **{_ui.md(r.full_name)}** · {_ui.md(r.position_title or 'no position')}"

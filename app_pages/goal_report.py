@@ -45,7 +45,7 @@ scope = (
     if access.goal_report_reach(actor) == "everyone"
     else "your direct and indirect reports"
 )
-st.caption(f"Individual goals of {scope}; cancelled goals are left out.")
+st.caption(_ui.md(f"Individual goals of {scope}; cancelled goals are left out."))
 first, second, third, fourth = st.columns(4)
 first.metric("Goals", report.goals)
 second.metric("People", len(report.by_person))

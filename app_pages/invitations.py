@@ -142,7 +142,7 @@ if made:
         not_sent = [o for o in emailed if not o.sent]
         sent = len(emailed) - len(not_sent)
         if not not_sent:
-            st.success(f"{_invitations(sent)} e-mailed.", icon=":material/mark_email_read:")
+            st.success(_ui.md(f"{_invitations(sent)} e-mailed."), icon=":material/mark_email_read:")
         else:
             st.warning(
                 f"{_invitations(sent)} e-mailed, {len(not_sent):,} not sent. The links not sent "

@@ -32,7 +32,9 @@ second.metric("Next due", f"{pair.next_due_on:%d %b %Y}" if pair.next_due_on els
 third.metric("On-time streak", pair.streak)
 fourth.metric("My open actions", len(mine.open_actions))
 if pair.overdue:
-    st.warning(f"Your check-in is overdue by {pair.days_overdue} days.", icon=":material/schedule:")
+    st.warning(
+        _ui.md(f"Your check-in is overdue by {pair.days_overdue} days."), icon=":material/schedule:"
+    )
 
 next_tab, actions_tab, history_tab = st.tabs(["Next check-in", "My open actions", "History"])
 with next_tab:

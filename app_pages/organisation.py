@@ -88,7 +88,9 @@ with units_tab:
     )
 
 with families_tab:
-    st.caption(f"Job families group positions. Only an empty family can be deleted. {SAVE_NOTE}")
+    st.caption(
+        _ui.md(f"Job families group positions. Only an empty family can be deleted. {SAVE_NOTE}")
+    )
     organisation_grid(
         "families",
         families,

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from core.auth import hash_password
+from core.text import markdown_literal as _ui_md
 from db.engine import make_engine
 from db.models import Goal, GoalCycle, OrgUnit, Person, UserAccount
 from seed.demo import DEMO_PASSWORD
@@ -71,7 +72,7 @@ def test_manager_home_shows_the_team_and_ratings_requested(app: AppTest) -> None
     at = sign_in(app, "maya")
     subheaders = [s.value for s in at.subheader]
     assert "My team" in subheaders
-    assert "My reports (5)" in subheaders
+    assert _ui_md("My reports (5)") in subheaders
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Goals"]) > 0
     assert "Unrated competencies" in metrics
