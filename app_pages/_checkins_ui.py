@@ -22,7 +22,7 @@ from core.checkins.read_models import ActionView, CheckInView
 from core.checkins.rules import CADENCE_LABELS
 from core.errors import StaleEdit
 from core.goals import CONFIDENCES
-from db.checkin_models import CheckInTemplateRead
+from db.models import CheckInTemplateRead
 
 STATUS_LABELS = {
     "planned": "Planned",

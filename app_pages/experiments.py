@@ -11,7 +11,7 @@ from app_pages import _auth, _ui
 from core.checkins.rules import CADENCE_LABELS
 from core.errors import StaleEdit
 from core.experiments import commands, queries, rules
-from db.experiment_models import (
+from db.models import (
     ExperimentCreate,
     ExperimentDesign,
     ExperimentRead,

@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages import _auth, _ui
 from core.feedback import commands, queries, rules
 from core.runtime import unit_of_work
-from db.feedback_models import FeedbackCreate
+from db.models import FeedbackCreate
 
 actor = _auth.current_actor()
 st.title("Feedback", anchor=False)

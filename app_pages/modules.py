@@ -19,7 +19,7 @@ from core.modules.queries import get_module_grid, list_rollout_plan
 from core.modules.rules import MODULE_LABELS, Module
 from core.org import list_units
 from core.runtime import unit_of_work
-from db.module_models import RolloutStepBase, RolloutStepKind
+from db.models import RolloutStepBase, RolloutStepKind
 
 actor = _auth.current_actor()
 st.title("Modules", anchor=False)

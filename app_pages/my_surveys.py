@@ -9,7 +9,7 @@ from core.surveys import rules
 from core.surveys.commands import submit_answers
 from core.surveys.queries import get_survey_form, list_my_surveys
 from core.surveys.rules import AnswerIn
-from db.survey_models import QuestionKind
+from db.models import QuestionKind
 
 actor = _auth.current_actor()
 st.title("Surveys", anchor=False)

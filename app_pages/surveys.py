@@ -28,7 +28,7 @@ from core.surveys.queries import (
     list_surveys,
 )
 from core.surveys.rules import AudienceRole, ReportBy
-from db.survey_models import QuestionKind, SurveyKind, SurveyStatus
+from db.models import QuestionKind, SurveyKind, SurveyStatus
 
 
 def show_survey(survey_id: int) -> None:

@@ -122,8 +122,7 @@ def _closed_review(database_url: str, manager_username: str) -> int:
     from core.reviews import commands as rc
     from core.reviews.queries import get_answer_form
     from db.engine import make_engine
-    from db.models import Person, UserAccount, utcnow
-    from db.review_models import ReviewRater
+    from db.models import Person, ReviewRater, UserAccount, utcnow
 
     rng = random.Random(360)
     engine = make_engine(database_url)

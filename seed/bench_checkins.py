@@ -107,9 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     from sqlalchemy import func
     from sqlmodel import Session, select
 
-    from db.checkin_models import CheckIn
     from db.engine import make_engine
-    from db.models import Person
+    from db.models import CheckIn, Person
     from seed.bench import _accounts
 
     engine = make_engine(args.database_url)

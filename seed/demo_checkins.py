@@ -20,15 +20,17 @@ from sqlmodel import Session, col, select
 from core.checkins import rules
 from core.modules.queries import modules_for_unit
 from core.modules.rules import Module
-from db.checkin_models import (
+from db.models import (
     CheckIn,
     CheckInAction,
     CheckInItem,
     CheckInPair,
     CheckInTemplate,
     CheckInUnitCadence,
+    OrgUnit,
+    Person,
+    UserAccount,
 )
-from db.models import OrgUnit, Person, UserAccount
 
 DEMO_CHECKINS_SEED = 20261203
 HISTORY_DAYS = 91

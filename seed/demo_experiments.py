@@ -33,7 +33,7 @@ from core.checkins import rules as checkin_rules
 from core.experiments.pulse import segment_key
 from core.experiments.rules import Arm, Outcome, arm_label
 from core.org import descendant_ids, unit_parents
-from db.checkin_models import (
+from db.models import (
     CheckIn,
     CheckInAction,
     CheckInItem,
@@ -41,11 +41,17 @@ from db.checkin_models import (
     CheckInPrivateNote,
     CheckInTemplate,
     CheckInUnitCadence,
+    Experiment,
+    ExperimentMember,
+    ExperimentStatus,
+    Feedback,
+    OrgUnit,
+    Person,
+    Survey,
+    SurveyKind,
+    SurveyResponse,
+    SurveyResponseTag,
 )
-from db.experiment_models import Experiment, ExperimentMember, ExperimentStatus
-from db.feedback_models import Feedback
-from db.models import OrgUnit, Person
-from db.survey_models import Survey, SurveyKind, SurveyResponse, SurveyResponseTag
 
 DEMO_EXPERIMENT_SEED = 20261204
 PERIOD_DAYS = 84  # twelve weeks

@@ -22,14 +22,18 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from db.feedback_models import (
+from db.models import (
+    Competency,
+    CompetencyKind,
     Feedback,
     FeedbackKind,
     FeedbackRequest,
     FeedbackRequestStatus,
     FeedbackVisibility,
+    Person,
+    UserAccount,
+    utcnow,
 )
-from db.models import Competency, CompetencyKind, Person, UserAccount, utcnow
 from seed.org import Progress
 
 DEMO_FEEDBACK_SEED = 20261203

@@ -15,8 +15,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from core.modules.rules import Module
-from db.models import OrgUnit
-from db.module_models import ModuleSwitch, RolloutStep, RolloutStepKind
+from db.models import ModuleSwitch, OrgUnit, RolloutStep, RolloutStepKind
 
 PILOT_DIVISION, WIDENED_DIVISION, PLANNED_DIVISION = (
     "Product & Technology",

@@ -22,8 +22,7 @@ from core.auth import actor_for_person
 from core.reviews import commands as rc
 from core.reviews.commands import AnswerIn, _questions
 from core.reviews.queries import get_answer_form
-from db.models import OrgUnit, Person, ScaleValue, UserAccount
-from db.review_models import ReviewRater
+from db.models import OrgUnit, Person, ReviewRater, ScaleValue, UserAccount
 
 DEMO_TODAY = date(2026, 11, 1)
 SEED = 360

@@ -26,8 +26,15 @@ from core.auth import actor_for_person
 from core.surveys import commands as sc
 from core.surveys.queries import question_specs
 from core.surveys.rules import AnswerIn, AudienceRole, ReportBy
-from db.models import OrgUnit, Person, UserAccount
-from db.survey_models import QuestionKind, Survey, SurveyInvitation, SurveyKind
+from db.models import (
+    OrgUnit,
+    Person,
+    QuestionKind,
+    Survey,
+    SurveyInvitation,
+    SurveyKind,
+    UserAccount,
+)
 from seed.demo_modules import PILOT_DIVISION, WIDENED_DIVISION
 
 SEED = 1402
@@ -241,7 +248,7 @@ def _bulk_answers(
     per answering invitation, the invitation marked answered), in bulk."""
     from sqlalchemy import insert, update
 
-    from db.survey_models import SurveyAnswer, SurveyResponse
+    from db.models import SurveyAnswer, SurveyResponse
 
     questions = question_specs(session, survey_id)
     invitations = session.exec(

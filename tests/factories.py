@@ -10,10 +10,11 @@ from sqlmodel import Session, select
 
 from core.access import Actor
 from core.auth import actor_for_person, hash_password
-from db.checkin_models import CheckIn
-from db.feedback_models import Feedback, FeedbackRequest
 from db.models import (
+    CheckIn,
     Competency,
+    Feedback,
+    FeedbackRequest,
     Framework,
     Goal,
     GoalCycle,

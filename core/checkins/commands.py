@@ -45,7 +45,7 @@ from core.goals.commands import record_progress
 from core.modules.queries import require_module
 from core.modules.rules import Module
 from core.versioning import check_version, flush_versioned, touch
-from db.checkin_models import (
+from db.models import (
     CheckIn,
     CheckInAction,
     CheckInItem,
@@ -55,8 +55,12 @@ from db.checkin_models import (
     CheckInStatus,
     CheckInTemplate,
     CheckInUnitCadence,
+    Goal,
+    KeyResult,
+    OrgUnit,
+    ProgressUpdateRead,
+    utcnow,
 )
-from db.models import Goal, KeyResult, OrgUnit, ProgressUpdateRead, utcnow
 
 TEXT_MAX = 300
 ACTION_MAX = 500

@@ -51,7 +51,7 @@ from core.export import workbook_bytes
 from core.goals import current_cycle_id, list_cycles, list_person_goals
 from core.goals.read_models import GoalView
 from core.org import reports_query
-from db.checkin_models import (
+from db.models import (
     CheckIn,
     CheckInAction,
     CheckInItem,
@@ -61,8 +61,9 @@ from db.checkin_models import (
     CheckInTemplate,
     CheckInTemplateRead,
     CheckInUnitCadence,
+    OrgUnit,
+    Person,
 )
-from db.models import OrgUnit, Person
 
 ADHERENCE_DAYS = 90
 HISTORY_LIMIT = 50

@@ -12,15 +12,15 @@ from sqlmodel import Session, col, select
 from core.access import Actor, Relation, can_view_checkin, relation_between, require
 from core.checkins import rules
 from core.errors import NotFound
-from db.checkin_models import (
+from db.models import (
     CheckIn,
     CheckInPair,
     CheckInQuestion,
     CheckInStatus,
     CheckInTemplate,
     CheckInUnitCadence,
+    Person,
 )
-from db.models import Person
 
 
 def today_utc() -> date:

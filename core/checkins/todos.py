@@ -19,15 +19,15 @@ from core.access import Actor
 from core.checkins import rules
 from core.checkins.queries import _pair_statuses
 from core.todos import Todo, Urgency, todo_source, urgency_for
-from db.checkin_models import (
+from db.models import (
     CheckIn,
     CheckInAction,
     CheckInItem,
     CheckInPair,
     CheckInStatus,
     CheckInUnitCadence,
+    Person,
 )
-from db.models import Person
 
 # A manager is reminded of a check-in this many days before it is due.
 DUE_WITHIN_DAYS = 7

@@ -31,15 +31,17 @@ from core.experiments.scope import (
 )
 from core.org import descendant_ids, unit_chain, unit_parents
 from core.versioning import check_version, flush_versioned, touch
-from db.checkin_models import CheckInPair, CheckInUnitCadence
-from db.experiment_models import (
+from db.models import (
+    CheckInPair,
+    CheckInUnitCadence,
     Experiment,
     ExperimentCreate,
     ExperimentDesign,
     ExperimentMember,
     ExperimentStatus,
+    OrgUnit,
+    utcnow,
 )
-from db.models import OrgUnit, utcnow
 
 NAME_MAX = 120
 HYPOTHESIS_MAX = 4_000

@@ -21,8 +21,7 @@ from sqlmodel import Session, col, select
 from core.access import Actor
 from core.surveys.rules import GroupResult
 from core.surveys.segments import list_results_by_segment, register_segmenter
-from db.experiment_models import Experiment, ExperimentStatus
-from db.survey_models import QuestionKind, SurveyResponse, SurveyResponseTag
+from db.models import Experiment, ExperimentStatus, QuestionKind, SurveyResponse, SurveyResponseTag
 
 PULSE_COLUMNS = ["Question", "A", "B", "Answers A", "Answers B"]
 

@@ -37,15 +37,20 @@ from core.goals.rules import (
 from core.modules.queries import modules_by_unit
 from core.modules.rules import Module
 from core.org import list_units
-from db.checkin_models import CheckIn, CheckInStatus
-from db.experiment_models import (
+from db.models import (
+    CheckIn,
+    CheckInStatus,
     Experiment,
     ExperimentMember,
     ExperimentRead,
     ExperimentStatus,
+    Feedback,
+    Goal,
+    GoalCycle,
+    KeyResult,
+    OrgUnit,
+    ProgressUpdate,
 )
-from db.feedback_models import Feedback
-from db.models import Goal, GoalCycle, KeyResult, OrgUnit, ProgressUpdate
 
 
 def _read(session: Session, experiment: Experiment) -> ExperimentRead:

@@ -12,13 +12,14 @@ from core.experiments.rules import Arm
 from core.modules.queries import modules_by_unit
 from core.modules.rules import MODULE_LABELS, Module
 from core.org import descendant_ids, unit_parents
-from db.experiment_models import (
+from db.models import (
     Experiment,
     ExperimentDesign,
     ExperimentMember,
     ExperimentStatus,
+    OrgUnit,
+    Person,
 )
-from db.models import OrgUnit, Person
 
 
 def load_experiment(session: Session, experiment_id: int) -> Experiment:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from core.access import Actor, can_run_experiments
 from core.todos import Todo, Urgency, todo_source, urgency_for
-from db.experiment_models import Experiment, ExperimentStatus
+from db.models import Experiment, ExperimentStatus
 
 
 @todo_source("experiments")

@@ -23,15 +23,20 @@ from core.feedback import rules
 from core.goals.scope import _Scope
 from core.modules.queries import require_module
 from core.modules.rules import Module
-from db.feedback_models import (
+from db.models import (
+    Competency,
+    CompetencyKind,
     Feedback,
     FeedbackCreate,
     FeedbackRead,
     FeedbackRequest,
     FeedbackRequestRead,
     FeedbackRequestStatus,
+    Goal,
+    GoalStatus,
+    Person,
+    utcnow,
 )
-from db.models import Competency, CompetencyKind, Goal, GoalStatus, Person, utcnow
 
 
 def _active_person(session: Session, person_id: int, *, what: str = "person") -> Person:

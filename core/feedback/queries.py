@@ -28,8 +28,17 @@ from core.feedback import rules
 from core.feedback.commands import open_request_for, requested_by_manager
 from core.goals.scope import _Scope
 from core.org import reports_query, unit_chain
-from db.feedback_models import Feedback, FeedbackRead, FeedbackRequest, FeedbackRequestStatus
-from db.models import Competency, CompetencyKind, Goal, GoalStatus, Person
+from db.models import (
+    Competency,
+    CompetencyKind,
+    Feedback,
+    FeedbackRead,
+    FeedbackRequest,
+    FeedbackRequestStatus,
+    Goal,
+    GoalStatus,
+    Person,
+)
 
 FEED_LIMIT = 500
 

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from core.errors import ValidationError
-from db.feedback_models import FeedbackKind, FeedbackVisibility
+from db.models import FeedbackKind, FeedbackVisibility
 
 KINDS: tuple[str, ...] = tuple(k.value for k in FeedbackKind)
 VISIBILITIES: tuple[str, ...] = tuple(v.value for v in FeedbackVisibility)

@@ -14,8 +14,7 @@ from sqlmodel import Session, col
 
 from core.access import Actor
 from core.todos import Todo, Urgency, todo_source
-from db.feedback_models import FeedbackRequest, FeedbackRequestStatus
-from db.models import Person
+from db.models import FeedbackRequest, FeedbackRequestStatus, Person
 
 # A request older than this is "due soon" on Home.
 ANSWER_WITHIN_DAYS = 7

@@ -31,11 +31,12 @@ from core.health.rules import (
 from core.modules.queries import modules_by_unit
 from core.modules.rules import Module
 from core.org import list_units, managed_unit_ids, report_ids, unit_parents
-from db.checkin_models import CheckIn, CheckInStatus
-from db.feedback_models import Feedback
 from db.models import (
     Assessment,
+    CheckIn,
+    CheckInStatus,
     CurrentLevel,
+    Feedback,
     Goal,
     KeyResult,
     LearningAssignment,

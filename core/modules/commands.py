@@ -16,8 +16,7 @@ from core.grid import GridChanges
 from core.modules.queries import ModuleGridRow
 from core.modules.rules import MODULE_LABELS, Module, SwitchState
 from core.versioning import check_version, flush_versioned
-from db.models import OrgUnit, utcnow
-from db.module_models import ModuleSwitch, RolloutStep, RolloutStepBase, RolloutStepKind
+from db.models import ModuleSwitch, OrgUnit, RolloutStep, RolloutStepBase, RolloutStepKind, utcnow
 
 STALE_SWITCHES = (
     "Someone changed the module switches since you opened this page; "

@@ -17,8 +17,7 @@ from core.modules.rules import (
     modules_on,
 )
 from core.org import list_units, unit_parents
-from db.models import OrgUnit, Person
-from db.module_models import ModuleSwitch, RolloutStep, RolloutStepRead
+from db.models import ModuleSwitch, OrgUnit, Person, RolloutStep, RolloutStepRead
 
 
 def _switches(session: Session) -> dict[tuple[int, Module], bool]:

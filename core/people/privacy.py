@@ -25,11 +25,13 @@ from core.checkins.queries import check_in_sheets, erase_check_in_text
 from core.errors import NotFound, ValidationError
 from core.export import workbook_bytes
 from core.reviews.commands import erase_review_text
-from db.feedback_models import Feedback, FeedbackRequest, FeedbackRequestStatus
 from db.models import (
     Assessment,
     AuditEvent,
     Competency,
+    Feedback,
+    FeedbackRequest,
+    FeedbackRequestStatus,
     Goal,
     Invitation,
     KeyResult,

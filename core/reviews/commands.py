@@ -40,8 +40,19 @@ from core.modules.rules import Module
 from core.people.invitations import hash_token
 from core.reviews import anonymity as an
 from core.reviews.anonymity import Group, ReviewStatus
-from db.models import Assessment, AssessmentSource, Person, RoleRequirement, ScaleValue, utcnow
-from db.review_models import Review, ReviewAnswer, ReviewQuestion, ReviewRater, ReviewResponse
+from db.models import (
+    Assessment,
+    AssessmentSource,
+    Person,
+    Review,
+    ReviewAnswer,
+    ReviewQuestion,
+    ReviewRater,
+    ReviewResponse,
+    RoleRequirement,
+    ScaleValue,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 

@@ -42,8 +42,7 @@ from core.reviews.commands import (
     load_answers,
     own_rater,
 )
-from db.models import Person, ScaleValue
-from db.review_models import Review, ReviewRater
+from db.models import Person, Review, ReviewRater, ScaleValue
 
 MAX_LISTED = 500
 ANONYMOUS_RATER = "(anonymous to HR)"

@@ -18,8 +18,7 @@ from sqlmodel import Session, col
 from core.access import Actor
 from core.reviews.anonymity import Group, ReviewStatus
 from core.todos import Todo, todo_source, urgency_for
-from db.models import Person
-from db.review_models import Review, ReviewRater
+from db.models import Person, Review, ReviewRater
 
 
 @todo_source("reviews")

@@ -3,7 +3,7 @@ it is a draft, opens it (which fixes the audience and each person's
 reporting unit), closes it and starts a pulse's next round; a person asked
 answers once.
 
-An answer is stored apart from the invitation (see db.survey_models): the
+An answer is stored apart from the invitation (see db.models.surveys): the
 invitation is marked answered in the same transaction by one
 `UPDATE … WHERE answered = false`, so a second tab cannot answer twice,
 and the answer leaves no audit row of its own (its time, beside the
@@ -35,8 +35,9 @@ from core.surveys.queries import (
 )
 from core.surveys.rules import AnswerIn, AudienceRole, QuestionDraft, ReportBy
 from core.versioning import check_version, flush_versioned
-from db.models import OrgUnit, Person, utcnow
-from db.survey_models import (
+from db.models import (
+    OrgUnit,
+    Person,
     QuestionKind,
     Survey,
     SurveyAnswer,
@@ -46,6 +47,7 @@ from db.survey_models import (
     SurveyRead,
     SurveyResponse,
     SurveyStatus,
+    utcnow,
 )
 
 STALE = "Someone changed this survey since you opened it; reload to see their change."

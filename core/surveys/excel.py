@@ -9,7 +9,7 @@ import pandas as pd
 from core.surveys import rules
 from core.surveys.queries import SeriesResults, SurveyResults, UnitRate
 from core.surveys.rules import GroupResult, QuestionResult
-from db.survey_models import QuestionKind
+from db.models import QuestionKind
 
 RESULT_COLUMNS = ["Question", "Unit", "Answers", "Mean (1–5)", "Answer counts"]
 HIDDEN_MARK = "hidden"

@@ -22,8 +22,8 @@ from core.access import Actor, can_manage_surveys, require
 from core.errors import NotFound
 from core.surveys import rules
 from core.surveys.rules import AnswerRow, QuestionResult, QuestionSpec
-from db.models import OrgUnit
-from db.survey_models import (
+from db.models import (
+    OrgUnit,
     Survey,
     SurveyAnswer,
     SurveyInvitation,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from core import anonymity as shared
 from core.anonymity import MAX_THRESHOLD, MIN_THRESHOLD, Aggregate
-from db.survey_models import QuestionKind, SurveyKind, SurveyStatus
+from db.models import QuestionKind, SurveyKind, SurveyStatus
 
 MAX_TEXT = 10_000
 OVERALL = "overall"

@@ -40,7 +40,7 @@ from sqlmodel import Session, col, select
 from core.access import Actor
 from core.surveys import queries, rules
 from core.surveys.rules import AnswerRow, QuestionResult, QuestionSpec
-from db.survey_models import QuestionKind, Survey, SurveyResponse, SurveyResponseTag
+from db.models import QuestionKind, Survey, SurveyResponse, SurveyResponseTag
 
 MAX_TAG = 60
 NO_TAG = ""

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from core.access import Actor
 from core.todos import Todo, todo_source, urgency_for
-from db.survey_models import Survey, SurveyInvitation, SurveyStatus
+from db.models import Survey, SurveyInvitation, SurveyStatus
 
 # Close dates within this many days make a survey "due soon".
 DUE_SOON_DAYS = 7

@@ -4,9 +4,8 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from db.checkin_models import CheckIn, CheckInItem, CheckInTemplate
 from db.engine import make_engine
-from db.models import UserAccount
+from db.models import CheckIn, CheckInItem, CheckInTemplate, UserAccount
 from tests.app.conftest import open_page, sign_in
 
 

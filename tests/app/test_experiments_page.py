@@ -12,10 +12,8 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from core.text import markdown_literal
-from db.checkin_models import CheckInUnitCadence
 from db.engine import make_engine
-from db.experiment_models import Experiment
-from db.models import AuditEvent, OrgUnit
+from db.models import AuditEvent, CheckInUnitCadence, Experiment, OrgUnit
 from tests.app.conftest import open_page, sign_in
 
 PAGE = "app_pages/experiments.py"

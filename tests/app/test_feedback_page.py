@@ -8,8 +8,7 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from db.engine import make_engine
-from db.feedback_models import Feedback, FeedbackRequest
-from db.models import Person, UserAccount
+from db.models import Feedback, FeedbackRequest, Person, UserAccount
 from tests.app.conftest import open_page, sign_in
 
 PAGE = "app_pages/feedback.py"

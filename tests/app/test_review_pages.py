@@ -16,8 +16,7 @@ from core.reviews import commands as rc
 from core.runtime import unit_of_work
 from core.text import markdown_literal
 from db.engine import make_engine
-from db.models import Person, UserAccount
-from db.review_models import Review
+from db.models import Person, Review, UserAccount
 from tests.app.conftest import HOME, open_page, sign_in
 from tests.factories import actor_for
 from tests.smtp_server import local_smtp_server

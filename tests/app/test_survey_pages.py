@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.access import navigation
 from db.engine import make_engine
-from db.survey_models import Survey, SurveyInvitation, SurveyResponse
+from db.models import Survey, SurveyInvitation, SurveyResponse
 from tests.app.conftest import open_page, sign_in
 
 

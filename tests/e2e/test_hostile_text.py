@@ -22,9 +22,8 @@ from core.feedback import commands as feedback_commands
 from core.grid import GridChanges
 from core.people import get_people_grid, save_people_grid
 from db.engine import make_engine
-from db.feedback_models import FeedbackCreate
 from db.migrate import upgrade_to_head
-from db.models import GoalUpdate, LearningItemCreate, Person, UserAccount
+from db.models import FeedbackCreate, GoalUpdate, LearningItemCreate, Person, UserAccount
 from seed.demo import seed_demo_if_empty
 from tests.e2e.conftest import (
     FIRST_LOAD_TIMEOUT_MS,

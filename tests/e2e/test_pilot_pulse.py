@@ -17,8 +17,7 @@ from sqlmodel import Session, col, delete, select
 
 from db.engine import make_engine
 from db.migrate import upgrade_to_head
-from db.models import OrgUnit
-from db.module_models import ModuleSwitch
+from db.models import ModuleSwitch, OrgUnit
 from seed.demo import seed_demo_if_empty
 from tests.e2e.conftest import (
     FIRST_LOAD_TIMEOUT_MS,

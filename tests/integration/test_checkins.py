@@ -11,8 +11,7 @@ from sqlmodel import Session, select
 from core.checkins import commands as cmd
 from core.checkins import queries as q
 from core.errors import NotFound, PermissionDenied, StaleEdit, ValidationError
-from db.checkin_models import CheckIn, CheckInPrivateNote
-from db.models import AuditEvent, ProgressUpdate
+from db.models import AuditEvent, CheckIn, CheckInPrivateNote, ProgressUpdate
 from tests.factories import (
     SmallOrg,
     actor_for,

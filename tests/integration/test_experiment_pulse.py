@@ -12,9 +12,10 @@ from sqlmodel import Session
 from core.experiments import commands, queries
 from core.experiments.pulse import experiment_segmenter, segment_key
 from core.surveys.segments import store_tags, tags_for
-from db.experiment_models import ExperimentCreate
-from db.models import OrgUnit, Person
-from db.survey_models import (
+from db.models import (
+    ExperimentCreate,
+    OrgUnit,
+    Person,
     Survey,
     SurveyAnswer,
     SurveyInvitation,

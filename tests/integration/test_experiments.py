@@ -19,11 +19,17 @@ from core.experiments import commands, queries, rules
 from core.experiments.rules import Arm, Outcome
 from core.modules.rules import Module
 from core.runtime import unit_of_work
-from db.checkin_models import CheckInPair, CheckInUnitCadence
-from db.experiment_models import ExperimentCreate, ExperimentMember, ExperimentStatus
-from db.feedback_models import Feedback
-from db.models import OrgUnit, Person
-from db.module_models import ModuleSwitch
+from db.models import (
+    CheckInPair,
+    CheckInUnitCadence,
+    ExperimentCreate,
+    ExperimentMember,
+    ExperimentStatus,
+    Feedback,
+    ModuleSwitch,
+    OrgUnit,
+    Person,
+)
 from tests.factories import (
     actor_for,
     make_check_in,

@@ -14,8 +14,7 @@ from core.errors import NotFound, PermissionDenied, ValidationError
 from core.feedback import commands, queries
 from core.feedback.todos import feedback_requests_to_answer
 from core.people.privacy import erase_person, get_subject_access
-from db.feedback_models import Feedback, FeedbackCreate, FeedbackRequest
-from db.models import AuditEvent
+from db.models import AuditEvent, Feedback, FeedbackCreate, FeedbackRequest
 from tests.factories import (
     SmallOrg,
     actor_for,

@@ -28,9 +28,17 @@ from core.modules.queries import get_module_grid, list_rollout_plan, modules_for
 from core.modules.rules import MODULE_LABELS, Module, SwitchState
 from core.runtime import unit_of_work
 from core.todos import list_todos
-from db.feedback_models import FeedbackCreate
-from db.models import AuditEvent, Goal, GoalCreate, KeyResult, Person, utcnow
-from db.module_models import ModuleSwitch, RolloutStepBase
+from db.models import (
+    AuditEvent,
+    FeedbackCreate,
+    Goal,
+    GoalCreate,
+    KeyResult,
+    ModuleSwitch,
+    Person,
+    RolloutStepBase,
+    utcnow,
+)
 from tests.factories import actor_for, make_cycle, make_goal, make_small_org
 from tests.integration.conftest import own_database
 from tests.integration.test_concurrent_edits import race

@@ -16,9 +16,16 @@ from core.reviews import commands as rc
 from core.reviews import queries as rq
 from core.reviews.commands import AnswerIn
 from core.runtime import unit_of_work
-from db.models import Assessment, AuditEvent, CurrentLevel, OrgUnit
-from db.module_models import ModuleSwitch
-from db.review_models import ReviewAnswer, ReviewRater, ReviewResponse
+from db.models import (
+    Assessment,
+    AuditEvent,
+    CurrentLevel,
+    ModuleSwitch,
+    OrgUnit,
+    ReviewAnswer,
+    ReviewRater,
+    ReviewResponse,
+)
 from tests.factories import ReviewOrg, actor_for, make_review_org
 
 DUE = date.today() + timedelta(days=14)

@@ -19,8 +19,9 @@ from core.surveys import commands as sc
 from core.surveys import excel, queries, segments
 from core.surveys.rules import AnswerIn, AudienceRole, ReportBy
 from core.todos import list_todos
-from db.models import AuditEvent, Person
-from db.survey_models import (
+from db.models import (
+    AuditEvent,
+    Person,
     Survey,
     SurveyAnswer,
     SurveyInvitation,

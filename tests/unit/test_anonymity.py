@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from core import anonymity as shared
 from core.reviews import anonymity as review
 from core.surveys import rules as survey
-from db.survey_models import QuestionKind
+from db.models import QuestionKind
 
 RATED = ("c1", "c2")
 OPEN = "strengths"

@@ -6,7 +6,7 @@ import pytest
 
 from core.surveys import rules
 from core.surveys.rules import AnswerIn, AnswerRow, QuestionSpec
-from db.survey_models import QuestionKind, SurveyKind
+from db.models import QuestionKind, SurveyKind
 
 # company 1 → division 2 → department 3 → team 4; team 5 directly under division 2
 PARENTS: dict[int, int | None] = {1: None, 2: 1, 3: 2, 4: 3, 5: 2}

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Column, Field, SQLModel, Text
 
-from db.models import utcnow
+from db.models.base import utcnow
 
 
 class FeedbackKind(enum.StrEnum):

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Column, Field, SQLModel, Text
 
-from db.models import utcnow
+from db.models.base import utcnow
 
 
 class Review(SQLModel, table=True):

@@ -11,7 +11,7 @@ GROUP BY reads the index alone instead of visiting 185,000 table rows.
 
 from sqlalchemy import Index
 
-from db.models import Assessment, CurrentLevel
+from db.models.assessments import Assessment, CurrentLevel
 
 CURRENT_LEVEL_COVERING = Index(
     "ix_currentlevel_competency_value_person",

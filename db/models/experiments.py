@@ -24,7 +24,7 @@ from datetime import date, datetime
 
 from sqlmodel import Column, Field, SQLModel, Text
 
-from db.models import Versioned, utcnow
+from db.models.base import Versioned, utcnow
 
 
 class ExperimentDesign(enum.StrEnum):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from db.models import Versioned, utcnow
+from db.models.base import Versioned, utcnow
 
 
 class ModuleSwitch(Versioned, SQLModel, table=True):
