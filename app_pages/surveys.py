@@ -127,6 +127,16 @@ st.caption(
         + (f" · closes {survey.closes_on:%d %b %Y}" if survey.closes_on else "")
     )
 )
+if survey.status == SurveyStatus.open.value and not rules.takes_answers(
+    survey.status, survey.closes_on, today=date.today()
+):
+    st.warning(
+        _ui.md(
+            f"This survey stopped taking answers after {survey.closes_on:%d %b %Y}; "
+            "close it to record the final counts."
+        ),
+        icon=":material/event_busy:",
+    )
 
 if survey.status == SurveyStatus.draft.value:
     with st.form(f"survey_edit_{survey.id}"):

@@ -119,7 +119,7 @@ def _answer_all(
         )
 
 
-def _dates(session: Session, survey_id: int, opened: date, closes: date) -> int:
+def _dates(session: Session, survey_id: int, opened: date, closes: date | None) -> int:
     """Backdate a draft; returns its new version."""
     survey = session.get(Survey, survey_id)
     assert survey is not None
@@ -148,13 +148,13 @@ def _hold(
     (unless it is the round still open), the way HR would."""
     today = date.today()  # like the rollout plan: dates read from the seeding moment
     opened, closes = (today - timedelta(days=days) for days in window)
-    version = _dates(session, survey_id, opened, closes)
+    # The closing day is set once the answers are in: a past one would refuse them.
+    version = _dates(session, survey_id, opened, None)
     sc.open_survey(session, actor=hr, survey_id=survey_id, version=version)
     answer(survey_id)
+    version = _dates(session, survey_id, opened, closes)
     if close:
-        survey = session.get(Survey, survey_id)
-        assert survey is not None
-        sc.close_survey(session, actor=hr, survey_id=survey_id, version=survey.version)
+        sc.close_survey(session, actor=hr, survey_id=survey_id, version=version)
 
 
 def seed_demo_surveys(session: Session) -> None:

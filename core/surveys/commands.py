@@ -29,6 +29,7 @@ from core.surveys import rules, segments
 from core.surveys.queries import (
     NOT_FOUND,
     _require_manage,
+    closed_message,
     question_specs,
     survey_row,
     to_read,
@@ -267,6 +268,25 @@ def open_survey(session: Session, *, actor: Actor, survey_id: int, version: int)
     survey = survey_row(session, survey_id)
     check_version(survey, version, STALE)
     _require_status(survey, SurveyStatus.draft, "Only a draft survey can be opened.")
+    if survey.closes_on is not None and survey.closes_on < date.today():
+        raise ValidationError(
+            f"Its closing date, {survey.closes_on:%d %b %Y}, has passed; choose a later one."
+        )
+    if survey.series_id is not None:
+        open_round = session.exec(
+            select(Survey.round).where(
+                Survey.series_id == survey.series_id,
+                Survey.status == SurveyStatus.open.value,
+                Survey.id != survey_id,
+            )
+        ).first()
+        if open_round is not None:
+            # Two rounds open at once would ask the same people twice and
+            # split one period's answers between two rounds.
+            raise ValidationError(
+                f"Round {open_round} of this pulse is still open; close it before opening"
+                f" round {survey.round}."
+            )
     people = resolve_audience(session, Audience.from_json(survey.audience_spec))
     if not people:
         raise ValidationError("Nobody is in this audience; choose other units or people.")
@@ -411,15 +431,16 @@ def submit_answers(
     assert invitation is not None
     assert invitation.id is not None
     assert survey is not None
-    if survey.status != SurveyStatus.open.value:
-        raise ValidationError("This survey is closed; answers are no longer taken.")
+    today = today or date.today()
+    if not rules.takes_answers(survey.status, survey.closes_on, today=today):
+        raise ValidationError(closed_message(survey.closes_on, today=today))
     if invitation.answered:
         raise ValidationError(ANSWERED)
     try:
         rows = rules.cleaned_answers(question_specs(session, survey_id), answers)
     except ValueError as problem:
         raise ValidationError(str(problem)) from problem
-    tags = segments.tags_for(session, person_id=actor.person_id, on=today or date.today())
+    tags = segments.tags_for(session, person_id=actor.person_id, on=today)
     # Still open, in this transaction: a close that committed first wins.
     still_open = session.execute(
         update(Survey.__table__)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, func
+from sqlalchemy import ColumnElement, Integer, func
 from sqlalchemy import cast as sa_cast
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -204,14 +204,27 @@ def get_survey(session: Session, *, actor: Actor, survey_id: int) -> SurveyDetai
 # --- a person's own surveys ---------------------------------------------------------
 
 
-def list_my_surveys(session: Session, *, actor: Actor) -> list[MySurvey]:
-    """The open surveys I was asked to answer, unanswered first."""
+def closed_message(closes_on: date | None, *, today: date) -> str:
+    if closes_on is not None and closes_on < today:
+        return f"That survey closed on {closes_on:%d %b %Y}; answers are no longer taken."
+    return "That survey is closed; answers are no longer taken."
+
+
+def still_taking_answers(today: date) -> ColumnElement[bool]:
+    """The SQL form of `rules.takes_answers`."""
+    return (col(Survey.status) == SurveyStatus.open.value) & (
+        col(Survey.closes_on).is_(None) | (col(Survey.closes_on) >= today)
+    )
+
+
+def list_my_surveys(session: Session, *, actor: Actor, today: date | None = None) -> list[MySurvey]:
+    """The surveys I was asked to answer that still take answers, unanswered first."""
     rows = session.exec(
         select(Survey, SurveyInvitation.answered)
         .join(SurveyInvitation, col(SurveyInvitation.survey_id) == col(Survey.id))
         .where(
             SurveyInvitation.person_id == actor.person_id,
-            Survey.status == SurveyStatus.open.value,
+            still_taking_answers(today or date.today()),
         )
         .order_by(col(Survey.id))
     ).all()
@@ -222,8 +235,10 @@ def list_my_surveys(session: Session, *, actor: Actor) -> list[MySurvey]:
     return sorted(mine, key=lambda m: (m.answered, m.closes_on or date.max, m.id))
 
 
-def get_survey_form(session: Session, *, actor: Actor, survey_id: int) -> SurveyForm:
-    """The survey to answer: only for a person asked to, while it is open."""
+def get_survey_form(
+    session: Session, *, actor: Actor, survey_id: int, today: date | None = None
+) -> SurveyForm:
+    """The survey to answer: only for a person asked to, while it takes answers."""
     invitation = session.exec(
         select(SurveyInvitation).where(
             SurveyInvitation.survey_id == survey_id,
@@ -233,8 +248,9 @@ def get_survey_form(session: Session, *, actor: Actor, survey_id: int) -> Survey
     survey = session.get(Survey, survey_id)
     if invitation is None or survey is None:
         raise NotFound(NOT_FOUND)
-    if survey.status != SurveyStatus.open.value:
-        raise NotFound("That survey is closed; thank you for your interest.")
+    today = today or date.today()
+    if not rules.takes_answers(survey.status, survey.closes_on, today=today):
+        raise NotFound(closed_message(survey.closes_on, today=today))
     return SurveyForm(
         id=survey_id,
         title=survey.title,

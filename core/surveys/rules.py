@@ -18,6 +18,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from core import anonymity as shared
 from core.anonymity import MAX_THRESHOLD, MIN_THRESHOLD, Aggregate
@@ -122,6 +123,12 @@ def template(kind: SurveyKind | str) -> tuple[str, str, list[QuestionDraft]]:
             QuestionDraft("comment", QuestionKind.text, "Anything you would change?"),
         ],
     )
+
+
+def takes_answers(status: SurveyStatus | str, closes_on: date | None, *, today: date) -> bool:
+    """An open survey takes answers through its closing day; after it, the
+    survey is over for the people asked, even before HR closes it."""
+    return SurveyStatus(status) is SurveyStatus.open and (closes_on is None or today <= closes_on)
 
 
 def threshold_problem(new: int, *, status: SurveyStatus | str) -> str | None:

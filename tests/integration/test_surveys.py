@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -417,3 +417,80 @@ def test_two_tabs_answering_at_once_give_one_response(committing_engine: Engine)
             select(SurveyResponse.response_id).where(col(SurveyResponse.survey_id) == survey_id)
         ).all()
     assert len(responses) == 1
+
+
+def _set_closing_day(session: Session, survey_id: int, closes_on: date) -> None:
+    survey = session.get(Survey, survey_id)
+    assert survey is not None
+    survey.closes_on = closes_on
+    session.add(survey)
+    session.flush()
+
+
+def test_a_survey_past_its_closing_day_takes_no_answers_and_asks_hr_to_close_it(
+    session: Session,
+) -> None:
+    org = make_survey_org(session)
+    hr = actor_for(session, org.hr)
+    survey_id = _pulse(session, org)
+    today = date.today()
+    _set_closing_day(session, survey_id, today - timedelta(days=1))
+    lead = actor_for(session, org.lead_a)
+    assert queries.list_my_surveys(session, actor=lead) == []
+    assert not [
+        t for t in list_todos(session=session, actor=lead, today=today) if t.module == "surveys"
+    ]
+    with pytest.raises(NotFound, match="closed on"):
+        queries.get_survey_form(session, actor=lead, survey_id=survey_id)
+    with pytest.raises(ValidationError, match="closed on"):
+        _answer(session, org.lead_a, survey_id)
+    assert session.exec(select(SurveyResponse)).all() == []
+    invitation = session.exec(
+        select(SurveyInvitation).where(SurveyInvitation.person_id == org.lead_a.id)
+    ).one()
+    assert invitation.answered is False
+    to_close = [
+        t for t in list_todos(session=session, actor=hr, today=today) if t.kind == "surveys.close"
+    ]
+    assert [(t.page, dict(t.query)) for t in to_close] == [("surveys", {"survey": str(survey_id)})]
+    assert [t.kind for t in list_todos(session=session, actor=lead, today=today)].count(
+        "surveys.close"
+    ) == 0
+    # The closing day itself still takes answers.
+    _set_closing_day(session, survey_id, today)
+    _answer(session, org.lead_a, survey_id)
+    assert len(session.exec(select(SurveyResponse)).all()) == 1
+    assert not [
+        t for t in list_todos(session=session, actor=hr, today=today) if t.kind == "surveys.close"
+    ]
+
+
+def test_a_survey_whose_closing_day_has_passed_cannot_be_opened(session: Session) -> None:
+    org = make_survey_org(session)
+    hr = actor_for(session, org.hr)
+    made = sc.create_survey(session, actor=hr, kind=SurveyKind.pulse, audience=sc.Audience())
+    _set_closing_day(session, made.id, date.today() - timedelta(days=2))
+    with pytest.raises(ValidationError, match="has passed"):
+        sc.open_survey(session, actor=hr, survey_id=made.id, version=_version(session, made.id))
+    assert session.exec(select(SurveyInvitation)).all() == []
+    assert _status(session, made.id) == "draft"
+
+
+def test_only_one_round_of_a_pulse_is_open_at_a_time(session: Session) -> None:
+    org = make_survey_org(session)
+    hr = actor_for(session, org.hr)
+    first = _pulse(session, org)
+    second = sc.create_next_round(session, actor=hr, survey_id=first)
+    with pytest.raises(ValidationError, match="Round 1 of this pulse is still open"):
+        sc.open_survey(session, actor=hr, survey_id=second.id, version=second.version)
+    assert _status(session, second.id) == "draft"
+    sc.close_survey(session, actor=hr, survey_id=first, version=_version(session, first))
+    sc.open_survey(session, actor=hr, survey_id=second.id, version=_version(session, second.id))
+    assert _status(session, second.id) == "open"
+
+
+def _status(session: Session, survey_id: int) -> str:
+    survey = session.get(Survey, survey_id)
+    assert survey is not None
+    session.refresh(survey)
+    return survey.status

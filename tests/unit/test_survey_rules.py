@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from core.surveys import rules
@@ -110,3 +112,12 @@ def test_results_by_unit_hide_small_units_everywhere() -> None:
     assert comment.overall is None  # comments are read per unit
     assert comment.group("a").comments == ("c0", "c1", "c2")  # type: ignore[union-attr]
     assert comment.group("b").answers is None  # type: ignore[union-attr]
+
+
+def test_an_open_survey_takes_answers_through_its_closing_day() -> None:
+    closes = date(2027, 1, 31)
+    assert rules.takes_answers("open", closes, today=date(2027, 1, 31))
+    assert not rules.takes_answers("open", closes, today=date(2027, 2, 1))
+    assert rules.takes_answers("open", None, today=date(2099, 1, 1))
+    assert not rules.takes_answers("draft", None, today=date(2027, 1, 1))
+    assert not rules.takes_answers("closed", closes, today=date(2027, 1, 1))
