@@ -9,9 +9,10 @@ competencies, the org heatmap's assessed cells, experience vs mastery): the
 GROUP BY reads the index alone instead of visiting 185,000 table rows.
 """
 
-from sqlalchemy import Index
+from sqlalchemy import Index, func
 
 from db.models.assessments import Assessment, CurrentLevel
+from db.models.organisation import Person
 
 CURRENT_LEVEL_COVERING = Index(
     "ix_currentlevel_competency_value_person",
@@ -27,3 +28,7 @@ ASSESSMENT_BY_PERSON_COMPETENCY = Index(
     Assessment.source,
     Assessment.at,  # type: ignore[arg-type]
 )
+
+# Single sign-on matches the provider's e-mail case-insensitively
+# (core.sso); without this every sign-in scanned the people table.
+PERSON_EMAIL_LOWER = Index("ix_person_email_lower", func.lower(Person.email))

@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from core import auth, sso
@@ -208,3 +209,16 @@ def test_two_people_with_one_address_in_different_cases_are_ambiguous(
     assert outcome.reason == "ambiguous"
     (refused,) = _events(session, "sso.refused")
     assert refused.entity_id is None  # neither person is named
+
+
+def test_the_case_insensitive_match_reads_the_lower_email_index(session: Session) -> None:
+    bind = session.get_bind()
+    match = select(Person.id).where(func.lower(Person.email) == "ann@example.com")
+    compiled = match.compile(bind, compile_kwargs={"literal_binds": True})
+    if bind.dialect.name == "sqlite":
+        plan = session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+        assert any("ix_person_email_lower" in str(row) for row in plan), plan
+    else:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = session.execute(text(f"EXPLAIN {compiled}")).all()
+        assert any("ix_person_email_lower" in str(row) for row in plan), plan
