@@ -141,7 +141,12 @@ if by_id:
                 ),
                 then=_done,
                 on_stale=_stale,
-                success="Finished: every unit and pair has its previous cadence back.",
+                success=lambda kept: (
+                    "Finished: every unit and pair has its previous cadence back."
+                    if not kept
+                    else f"Finished: the previous cadences are back, except {kept:,} changed by"
+                    " hand during the experiment, which were kept."
+                ),
             )
 
     if status != ExperimentStatus.draft:

@@ -547,7 +547,9 @@ def _experiment_started(who: str, e: EventFacts, n: Names) -> str:
 
 
 def _experiment_finished(who: str, e: EventFacts, n: Names) -> str:
-    return f"{who} finished {_experiment(e)}, putting the previous cadences back"
+    kept = e.detail.get("kept")
+    back = f"{who} finished {_experiment(e)}, putting the previous cadences back"
+    return back + (f" (kept {kept} changed by hand)" if isinstance(kept, int) and kept else "")
 
 
 def _experiment_applied(who: str, e: EventFacts, n: Names) -> str:

@@ -321,36 +321,54 @@ def start_experiment(
     return experiment
 
 
-def _restore(session: Session, experiment: Experiment) -> int:
+def _restore(session: Session, experiment: Experiment) -> tuple[int, int]:
+    """Put back each cadence the experiment set and nobody has changed since;
+    one HR changed by hand during the run is theirs to keep. Returns
+    (restored, kept)."""
     members = session.exec(
         select(ExperimentMember).where(ExperimentMember.experiment_id == experiment.id)
     ).all()
+    arm_every = {rules.Arm.a.value: experiment.variant_a, rules.Arm.b.value: experiment.variant_b}
+    pairs_design = experiment.design == ExperimentDesign.pairs
+    restored = kept = 0
     for member in members:
         if member.unit_id is not None:
+            row = _unit_cadence_row(session, member.unit_id)
+            if (row.every if row is not None else None) != arm_every[member.arm]:
+                kept += 1
+                continue
             _set_unit_cadence(session, member.unit_id, member.previous_every)
+            restored += 1
         elif member.employee_id is not None:
             pair = session.exec(
                 select(CheckInPair).where(CheckInPair.employee_id == member.employee_id)
             ).first()
-            if pair is not None:
-                pair.every = member.previous_every
-                touch(pair)
-                session.add(pair)
-    return len(members)
+            if pair is None:
+                continue
+            # The pairs design set each pair to its arm; the units design
+            # cleared a pair's own cadence so the arm's unit default applied.
+            set_by_experiment = arm_every[member.arm] if pairs_design else None
+            if pair.every != set_by_experiment:
+                kept += 1
+                continue
+            pair.every = member.previous_every
+            touch(pair)
+            session.add(pair)
+            restored += 1
+    return restored, kept
 
 
-def finish_experiment(
-    session: Session, *, actor: Actor, experiment_id: int, version: int
-) -> Experiment:
-    """End it: every unit and pair gets back the cadence it had before."""
+def finish_experiment(session: Session, *, actor: Actor, experiment_id: int, version: int) -> int:
+    """End it: every unit and pair gets back the cadence it had before,
+    except one changed by hand during the run. Returns how many were kept."""
     experiment = _open(session, actor, experiment_id, version, "finished", ExperimentStatus.running)
-    restored = _restore(session, experiment)
+    restored, kept = _restore(session, experiment)
     experiment.status = ExperimentStatus.finished.value
     experiment.finished_at = utcnow()
     session.add(experiment)
-    _audit(session, actor, "experiment.finished", experiment, restored=restored)
+    _audit(session, actor, "experiment.finished", experiment, restored=restored, kept=kept)
     flush_versioned(session, STALE)
-    return experiment
+    return kept
 
 
 def apply_winner(session: Session, *, actor: Actor, experiment_id: int, version: int) -> Experiment:

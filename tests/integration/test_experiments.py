@@ -5,6 +5,7 @@ concurrent start or apply wins."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -20,6 +21,7 @@ from core.experiments.rules import Arm, Outcome
 from core.modules.rules import Module
 from core.runtime import unit_of_work
 from db.models import (
+    AuditEvent,
     CheckInPair,
     CheckInUnitCadence,
     ExperimentCreate,
@@ -138,6 +140,40 @@ def test_the_pairs_design_assigns_from_the_seed_and_sets_each_pairs_cadence(
     commands.finish_experiment(session, actor=hr, experiment_id=created.id, version=started.version)
     assert _pair_cadence(session, org.peer) == "biweekly"
     assert _pair_cadence(session, org.report) is None
+
+
+def test_finishing_keeps_a_cadence_hr_changed_by_hand_during_the_run(session: Session) -> None:
+    org = make_small_org(session)
+    hr = actor_for(session, org.hr)
+    session.add(CheckInUnitCadence(org_unit_id=org.team_b.id or 0, every="biweekly"))
+    session.add(CheckInPair(employee_id=org.report.id or 0, every="none", starts_on=STARTS))
+    session.flush()
+    created = commands.create_experiment(
+        session, actor=hr, experiment_in=_units_in(org.team_a, org.team_b)
+    )
+    assert created.id is not None
+    started = commands.start_experiment(
+        session, actor=hr, experiment_id=created.id, version=created.version, today=TODAY
+    )
+    # During the run HR sets team A to fortnightly and gives the report a cadence of their own.
+    row = session.exec(
+        select(CheckInUnitCadence).where(CheckInUnitCadence.org_unit_id == org.team_a.id)
+    ).one()
+    row.every = "biweekly"
+    pair = session.exec(select(CheckInPair).where(CheckInPair.employee_id == org.report.id)).one()
+    pair.every = "monthly"
+    session.add_all([row, pair])
+    session.flush()
+
+    kept = commands.finish_experiment(
+        session, actor=hr, experiment_id=created.id, version=started.version
+    )
+    assert kept == 2
+    assert _unit_cadence(session, org.team_a.id) == "biweekly"
+    assert _pair_cadence(session, org.report) == "monthly"
+    assert _unit_cadence(session, org.team_b.id) == "biweekly"  # untouched since start: restored
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "experiment.finished")).one()
+    assert json.loads(event.detail)["kept"] == 2
 
 
 @dataclass
