@@ -178,7 +178,7 @@ def show_flash() -> None:
 
 
 def excel_download(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Mapping[str, pd.DataFrame],
     *,
     file_name: str,
     label: str = "Download Excel",
@@ -191,12 +191,13 @@ def excel_download(
     audited (`<audited_as or file stem>.exported`), so the log says who
     really took a file, not who opened a page that offered one."""
     what = audited_as or PurePath(file_name).stem
+    sheets = dict(frame) if isinstance(frame, Mapping) else {sheet_name: frame}
 
     def workbook() -> bytes:
         # Late: openpyxl costs the sign-in page most of a second to import.
-        from core.export import dataframe_to_xlsx
+        from core.export import workbook_bytes
 
-        return dataframe_to_xlsx(frame, sheet_name=sheet_name)
+        return workbook_bytes(sheets)
 
     st.download_button(
         label,
@@ -206,7 +207,11 @@ def excel_download(
         icon=":material/download:",
         key=key,
         on_click=audit_download,
-        kwargs={"what": what, "file_name": file_name, "rows": len(frame)},
+        kwargs={
+            "what": what,
+            "file_name": file_name,
+            "rows": sum(len(sheet) for sheet in sheets.values()),
+        },
     )
 
 

@@ -226,22 +226,10 @@ if by_id:
                 )
             else:
                 st.markdown("**Pulse answers** (an arm with fewer than 3 answers is hidden)")
-                st.dataframe(
-                    results.pulse.rename(
-                        columns={
-                            "A": results.label_a,
-                            "B": results.label_b,
-                            "Answers A": "Answers in A",
-                            "Answers B": "Answers in B",
-                        }
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
+                st.dataframe(queries.pulse_answers_table(results), hide_index=True, width="stretch")
             _ui.excel_download(
-                queries.results_export(results),
+                queries.results_workbook(results),
                 file_name=f"experiment-{experiment.id}-results.xlsx",
-                sheet_name="Results",
                 key="experiments_download",
                 audited_as="experiment_results",
             )

@@ -391,6 +391,26 @@ def results_export(results: ExperimentResults) -> pd.DataFrame:
     )
 
 
+def pulse_answers_table(results: ExperimentResults) -> pd.DataFrame:
+    """The pulse answers per arm as shown and exported, arms named by their label."""
+    return results.pulse.rename(
+        columns={
+            "A": results.label_a,
+            "B": results.label_b,
+            "Answers A": f"Answers in {results.label_a}",
+            "Answers B": f"Answers in {results.label_b}",
+        }
+    )
+
+
+def results_workbook(results: ExperimentResults) -> dict[str, pd.DataFrame]:
+    """The download: the outcomes, and the pulse answers per arm when there are any."""
+    sheets = {"Results": results_export(results)}
+    if not results.pulse.empty:
+        sheets["Pulse answers"] = pulse_answers_table(results)
+    return sheets
+
+
 def results_chart_frame(results: ExperimentResults) -> pd.DataFrame:
     """One row per outcome with a difference: outcome, difference, low, high."""
     return pd.DataFrame(

@@ -4,13 +4,16 @@ show each arm's answers only from the survey's threshold (at least 3)."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import date, timedelta
 
+from openpyxl import load_workbook
 from sqlmodel import Session
 
 from core.experiments import commands, queries
 from core.experiments.pulse import experiment_segmenter, segment_key
+from core.export import workbook_bytes
 from core.surveys.segments import store_tags, tags_for
 from db.models import (
     ExperimentCreate,
@@ -151,3 +154,35 @@ def test_an_arm_under_three_answers_is_hidden(session: Session) -> None:
     row = results.pulse.iloc[0]
     assert row["B"] == "hidden (under 3 answers)"
     assert "1.0" not in " ".join(map(str, row.to_list()))
+
+
+def test_the_download_carries_the_pulse_answers_as_shown(session: Session) -> None:
+    hr, company, arm_a, arm_b = _org(session, 4, 3)
+    survey, question = _survey(session)
+    for person, rating in zip(arm_a, [4, 4, 5, 3], strict=True):
+        _answer(
+            session, survey=survey, question=question, unit=company, person=person, rating=rating
+        )
+    for person, rating in zip(arm_b, [1, 1, 2], strict=True):
+        _answer(
+            session, survey=survey, question=question, unit=company, person=person, rating=rating
+        )
+    experiment = queries.list_experiments(session, actor=actor_for(session, hr))[0]
+    results = queries.get_experiment_results(
+        session, actor=actor_for(session, hr), experiment_id=experiment.id
+    )
+    sheets = queries.results_workbook(results)
+    assert list(sheets) == ["Results", "Pulse answers"]
+    book = load_workbook(io.BytesIO(workbook_bytes(sheets)), read_only=True)
+    rows = list(book["Pulse answers"].iter_rows(values_only=True))
+    assert rows[0] == (
+        "Question",
+        "A (Weekly)",
+        "B (Monthly)",
+        "Answers in A (Weekly)",
+        "Answers in B (Monthly)",
+    )
+    assert rows[1:] == [("Check-ins help me", "4.0 of 5", "1.3 of 5", "4", "3")]
+    assert [list(r) for r in queries.pulse_answers_table(results).itertuples(index=False)] == [
+        list(r) for r in rows[1:]
+    ]
