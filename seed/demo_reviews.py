@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from core.access import Actor
 from core.auth import actor_for_person
 from core.reviews import commands as rc
-from core.reviews.commands import AnswerIn, _questions
+from core.reviews.commands import AnswerIn, list_review_questions
 from core.reviews.queries import get_answer_form
 from db.models import OrgUnit, Person, ReviewRater, ScaleValue, UserAccount
 
@@ -143,7 +143,7 @@ def _run_review(
 
 def _external_answers(session: Session, review_id: int, rng: random.Random) -> dict[str, AnswerIn]:
     answers: dict[str, AnswerIn] = {}
-    for question in _questions(session, review_id):
+    for question in list_review_questions(session, review_id=review_id):
         if question.scale_id is None:
             answers[question.key] = AnswerIn(None, rng.choice(_COMMENTS.get(question.key, [""])))
             continue

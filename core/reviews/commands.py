@@ -523,7 +523,8 @@ def email_external_links(
 # --- answering ------------------------------------------------------------------
 
 
-def _questions(session: Session, review_id: int) -> list[ReviewQuestion]:
+def list_review_questions(session: Session, *, review_id: int) -> list[ReviewQuestion]:
+    """A review's questions in their order (no access check: callers have made theirs)."""
     return list(
         session.exec(
             select(ReviewQuestion)
@@ -536,7 +537,7 @@ def _questions(session: Session, review_id: int) -> list[ReviewQuestion]:
 def _validated(
     session: Session, review_id: int, answers: Mapping[str, AnswerIn]
 ) -> list[tuple[str, int | None, str]]:
-    questions = _questions(session, review_id)
+    questions = list_review_questions(session, review_id=review_id)
     known = {q.key for q in questions}
     unknown = set(answers) - known
     if unknown:
@@ -744,7 +745,7 @@ def _feed_current_levels(session: Session, *, review: Review) -> int:
         ).all()
     )
     recorded = 0
-    for question in _questions(session, review.id):
+    for question in list_review_questions(session, review_id=review.id):
         if question.competency_id is None or question.competency_id not in required:
             continue
         others = report.score(question.key, an.OTHERS)

@@ -36,9 +36,9 @@ from core.org import reports_query
 from core.reviews import anonymity as an
 from core.reviews.anonymity import GROUP_LABELS, GROUP_ORDER, Group, ReviewStatus
 from core.reviews.commands import (
-    _questions,
     _rater_for_token,
     _review,
+    list_review_questions,
     load_answers,
     own_rater,
 )
@@ -345,7 +345,7 @@ def get_review(session: Session, *, actor: Actor, review_id: int) -> ReviewView:
 
 def _form(session: Session, review: Review, group: str) -> AnswerForm:
     assert review.id is not None
-    questions = _questions(session, review.id)
+    questions = list_review_questions(session, review_id=review.id)
     scale_ids = {q.scale_id for q in questions if q.scale_id is not None}
     levels: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if scale_ids:
@@ -406,7 +406,7 @@ def get_review_report(session: Session, *, actor: Actor, review_id: int) -> Revi
     if not an.report_released(review.status):
         raise ValidationError("The report is released when the review closes.")
     assert review.id is not None
-    questions = _questions(session, review.id)
+    questions = list_review_questions(session, review_id=review.id)
     shown = an.shown_report(load_answers(session, review_id=review.id), threshold=review.threshold)
     manager_name = ""
     subject = session.get(Person, review.subject_id)
