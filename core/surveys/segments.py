@@ -5,9 +5,10 @@ Contract (stable; experiments depend on it):
 - `register_segmenter(fn)` registers `fn(session, *, person_id: int, on: date)
   -> dict[str, str]`, called when a person submits a survey's answers (`on`
   is the day they answer). It returns tags for that respondent, e.g.
-  `{"experiment:7": "weekly"}`. Keys and values are at most 60 characters
-  (longer ones are refused with ValueError at submit, which fails the
-  submit: a segmenter must keep to the limit). Segmenters must be pure reads;
+  `{"experiment:7": "weekly"}`. Keys and values are at most 60 characters;
+  a tag outside the limit is left off that response and logged as a
+  warning, never failing the person's submit (an analysis must not cost an
+  answer). Segmenters must be pure reads;
   their tags are stored on the anonymous response (`SurveyResponseTag`),
   never with the person. Usable as a decorator.
 - `list_results_by_segment(session, *, actor, survey_ids, key) ->
@@ -29,6 +30,7 @@ split by segment (comments stay on the results page, per unit).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ from core.surveys.rules import AnswerRow, QuestionResult, QuestionSpec
 from db.models import QuestionKind, Survey, SurveyResponse, SurveyResponseTag
 
 MAX_TAG = 60
+_log = logging.getLogger(__name__)
 NO_TAG = ""
 NO_TAG_LABEL = "No tag"
 
@@ -74,7 +77,12 @@ def tags_for(session: Session, *, person_id: int, on: date) -> dict[str, str]:
     for segmenter in _SEGMENTERS:
         for key, value in segmenter(session, person_id=person_id, on=on).items():
             if not key or len(key) > MAX_TAG or len(value) > MAX_TAG:
-                raise ValueError(f"A segment tag must be 1 to {MAX_TAG} characters: {key!r}.")
+                _log.warning(
+                    "Segment tag left off: %s gave a key or value outside 1 to %s characters.",
+                    getattr(segmenter, "__qualname__", segmenter),
+                    MAX_TAG,
+                )
+                continue
             tags[key] = value
     return tags
 

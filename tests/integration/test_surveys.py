@@ -494,3 +494,24 @@ def _status(session: Session, survey_id: int) -> str:
     assert survey is not None
     session.refresh(survey)
     return survey.status
+
+
+def test_a_tag_outside_the_limit_is_left_off_and_the_answer_still_counts(
+    session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    org = make_survey_org(session)
+
+    def wordy(_session: Session, *, person_id: int, on: date) -> dict[str, str]:
+        return {"experiment:9": "x" * (segments.MAX_TAG + 1), "experiment:10": "weekly"}
+
+    segments.register_segmenter(wordy)
+    try:
+        survey_id = _pulse(session, org)
+        _answer(session, org.lead_a, survey_id)
+    finally:
+        segments.unregister_segmenter(wordy)
+    assert len(session.exec(select(SurveyResponse)).all()) == 1
+    assert session.exec(select(SurveyResponseTag.key, SurveyResponseTag.value)).all() == [
+        ("experiment:10", "weekly")
+    ]
+    assert "Segment tag left off" in caplog.text
