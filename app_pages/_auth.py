@@ -157,9 +157,9 @@ def _authenticator(cookie_key: str) -> stauth.Authenticate:
         cookie_key,
         COOKIE_EXPIRY_DAYS,
         auto_hash=False,
-        # The library pauses for its cookie component; there is none now
-        # (_ScriptCookies), so the pause is only a formality.
-        login_sleep_time=0.05,
+        # The library pauses (0.7 s by default) for its cookie component to
+        # report; there is none (_ScriptCookies), so nothing to wait for.
+        login_sleep_time=0,
     )
     directory = _AccountDirectory()
     authenticator.authentication_controller.authentication_model.credentials["usernames"] = (

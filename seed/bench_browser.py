@@ -2,22 +2,27 @@
 
     python -m seed.bench_browser                 # demo organisation, 3 runs
     python -m seed.bench_browser --runs 5 --roles hana
+    python -m seed.bench_browser --runs 7 --sign-in-only --before-root /tmp/main-copy
 
 Starts `streamlit run Home.py` on a fresh demo database (the first load,
 which migrates and seeds, is not measured), then measures with Playwright
 on /usr/bin/chromium (or STRIDE_CHROMIUM):
 
-- the sign-in page in a fresh browser context (no cookies, empty cache):
-  from `goto` until the sign-in form is shown and the app is idle (and,
-  apart, the very first page after the server started, which also pays for
-  importing the app);
+- the sign-in page in a fresh browser context (no cookies, empty cache),
+  from `goto` until the Username box takes input ("usable") and until the
+  app is idle ("settled"); apart, the very first page after the server
+  started, which also pays for importing the app. Alternated with it, in
+  the same way: Streamlit's own floor (a one-button app, and a form of two
+  text boxes and a button, the least a sign-in form costs) and, with
+  `--before-root`, the sign-in page of another checkout (before/after);
 - for each demo role (emma: employee, maya: manager, hana: HR), every page
   of their navigation: from the click on its sidebar entry until the page
   has settled — the script is not running and stays so for 300 ms (a page
   that reruns itself after its first draw is not settled until the last
   run ends).
 
-Prints medians; targets: sign-in page ≤ 2 s, every page ≤ 1.5 s.
+Prints medians and the process CPU time of each server over the sign-in
+visits; targets: sign-in page ≤ 2 s, every page ≤ 1.5 s.
 """
 
 from __future__ import annotations
@@ -62,19 +67,30 @@ def _free_port() -> int:
 
 # Streamlit's own floor: a one-button app served the same way, loaded in a
 # fresh browser context like the sign-in page (its front end, about 60
-# script files, and one script run of nothing).
+# script files, and one script run of nothing); and the least a sign-in form
+# costs (the text boxes' script files are loaded on demand, ~20 more).
 FLOOR_APP = 'import streamlit as st\n\nst.button("Sign in")\n'
+FORM_FLOOR_APP = (
+    "import streamlit as st\n\n"
+    'with st.form("sign_in"):\n'
+    '    st.text_input("Username")\n'
+    '    st.text_input("Password", type="password")\n'
+    '    st.form_submit_button("Sign in")\n'
+)
 
 
-def start_server(workdir: Path, script: str = "Home.py") -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    workdir: Path, script: str = "Home.py", *, root: Path = ROOT, name: str = ""
+) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
+    name = name or Path(script).stem
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'stride.db'}",
-        "STRIDE_DATA_DIR": str(workdir / "data"),
+        "DATABASE_URL": f"sqlite:///{workdir / f'stride-{name}.db'}",
+        "STRIDE_DATA_DIR": str(workdir / f"data-{name}"),
         "STRIDE_SEED_DEMO": "1",
     }
-    log = (workdir / f"server-{Path(script).stem}.log").open("wb")
+    log = (workdir / f"server-{name}.log").open("wb")
     process = subprocess.Popen(  # noqa: S603  (our interpreter, our app)
         [
             sys.executable,
@@ -84,7 +100,7 @@ def start_server(workdir: Path, script: str = "Home.py") -> tuple[subprocess.Pop
             "--server.fileWatcherType=none",
             "--browser.gatherUsageStats=false",
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -100,7 +116,7 @@ def start_server(workdir: Path, script: str = "Home.py") -> tuple[subprocess.Pop
         except OSError:
             time.sleep(0.1)
     process.terminate()
-    raise SystemExit(f"the server did not start; see {workdir / 'server.log'}")
+    raise SystemExit(f"the server did not start; see {workdir / f'server-{name}.log'}")
 
 
 def settle(page: Any, started: float, *, timeout_s: float = 30.0) -> float:
@@ -120,16 +136,39 @@ def settle(page: Any, started: float, *, timeout_s: float = 30.0) -> float:
     raise TimeoutError("the page did not settle")
 
 
-def _sign_in_page(browser: Any, base: str) -> float:
+def _sign_in_page(browser: Any, base: str) -> tuple[float, float]:
+    """(usable, settled): seconds until the Username box (or, in the
+    one-button app, the button) takes input, and until the app is idle."""
     context = browser.new_context()
     try:
         page = context.new_page()
         started = time.perf_counter()
         page.goto(base)
-        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
-        return settle(page, started)
+        button = page.get_by_role("button", name="Sign in")
+        button.wait_for(timeout=30_000)
+        username = page.get_by_role("textbox", name="Username")
+        if username.count():
+            username.wait_for(timeout=30_000)
+            page.wait_for_function(
+                "() => { const box = document.querySelector('input[aria-label=\"Username\"]');"
+                " return box && !box.disabled && !box.readOnly; }",
+                polling="raf",
+            )
+        usable = time.perf_counter() - started
+        return usable, settle(page, started)
     finally:
         context.close()
+
+
+def _cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
+    """User + system CPU seconds of a server process so far (Linux)."""
+    if process is None:
+        return float("nan")
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _sign_in(page: Any, base: str, username: str, password: str) -> None:
@@ -151,8 +190,14 @@ def _navigation_titles(page: Any) -> list[str]:
 
 
 def measure(
-    base: str, runs: int, roles: list[str], floor_base: str | None = None
+    base: str,
+    runs: int,
+    roles: list[str],
+    others: dict[str, str] | None = None,
+    processes: dict[str, subprocess.Popen[bytes] | None] | None = None,
 ) -> dict[str, Any]:
+    """`others` are further sign-in pages (floor apps, another checkout) to
+    load alternated with this one; `processes` their servers, for CPU time."""
     from playwright.sync_api import sync_playwright
 
     from seed.demo import DEMO_PASSWORD
@@ -163,15 +208,27 @@ def measure(
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         # The first page a just-started server serves imports the app and
         # checks the demo: reported apart, not in the median.
-        results["first_after_start"] = _sign_in_page(browser, base)
-        sign_in, floor = [], []
-        for _ in range(runs):  # alternated: the machine's load falls on both alike
-            sign_in.append(_sign_in_page(browser, base))
-            if floor_base is not None:
-                floor.append(_sign_in_page(browser, floor_base))
-        results["sign_in"] = statistics.median(sign_in)
-        if floor:
-            results["floor"] = statistics.median(floor)
+        results["first_after_start"] = _sign_in_page(browser, base)[1]
+        bases = {"sign-in page": base, **(others or {})}
+        for other in (others or {}).values():
+            _sign_in_page(browser, other)  # its own first page, not measured
+        visits: dict[str, list[tuple[float, float]]] = {name: [] for name in bases}
+        cpu: dict[str, list[float]] = {name: [] for name in bases}
+        for _ in range(runs):  # alternated: the machine's load falls on all alike
+            for name, url in bases.items():
+                process = (processes or {}).get(name)
+                before = _cpu_seconds(process)
+                visits[name].append(_sign_in_page(browser, url))
+                cpu[name].append(_cpu_seconds(process) - before)
+        results["sign_in_pages"] = {
+            name: (
+                statistics.median(usable for usable, _ in values),
+                statistics.median(settled for _, settled in values),
+                statistics.median(cpu[name]),
+            )
+            for name, values in visits.items()
+        }
+        results["sign_in"] = results["sign_in_pages"]["sign-in page"][1]
         for username in roles:
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             page = context.new_page()
@@ -198,33 +255,45 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--roles", nargs="+", default=list(ROLES), choices=list(ROLES))
+    parser.add_argument("--sign-in-only", action="store_true", help="skip the roles' pages")
     parser.add_argument("--base-url", help="measure a running server instead of starting one")
+    parser.add_argument(
+        "--before-root",
+        type=Path,
+        help="another checkout (e.g. main) whose sign-in page is loaded alternated with this one",
+    )
     args = parser.parse_args(argv)
-    processes = []
+    processes: dict[str, subprocess.Popen[bytes] | None] = {}
+    others: dict[str, str] = {}
     workdir = Path(tempfile.mkdtemp(prefix="stride-browser-bench-"))
-    floor_script = workdir / "floor.py"
-    floor_script.write_text(FLOOR_APP)
     if args.base_url:
         base = args.base_url
+        processes["sign-in page"] = None
     else:
-        process, base = start_server(workdir)
-        processes.append(process)
-    floor_process, floor_base = start_server(workdir, str(floor_script))
-    processes.append(floor_process)
+        processes["sign-in page"], base = start_server(workdir, name="Home")
+    if args.before_root:
+        processes["before"], others["before"] = start_server(
+            workdir, root=args.before_root.resolve(), name="before"
+        )
+    for name, source in (("one-button app", FLOOR_APP), ("form of two boxes", FORM_FLOOR_APP)):
+        script = workdir / f"floor-{len(others)}.py"
+        script.write_text(source)
+        processes[name], others[name] = start_server(workdir, str(script))
     try:
-        r = measure(base, args.runs, args.roles, floor_base)
+        r = measure(base, args.runs, [] if args.sign_in_only else args.roles, others, processes)
     finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
+        for process in processes.values():
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"Stride browser benchmark (Chromium), load {load:.1f}, median of {args.runs} runs")
-    flag = " (over target)" if r["sign_in"] > SIGN_IN_TARGET_S else ""
-    print(f"  sign-in page, fresh browser context   {r['sign_in']:6.2f} s{flag}")
-    if "floor" in r:
-        print(f"  (Streamlit alone, a one-button app, same way: {r['floor']:.2f} s)")
-    if "first_after_start" in r:
-        print(f"  (the same, first page after the server started: {r['first_after_start']:.2f} s)")
+    print("  sign-in, fresh browser context     usable  settled  server CPU per visit")
+    for name, (usable, settled, cpu) in r["sign_in_pages"].items():
+        label = name if name in ("sign-in page", "before") else f"(Streamlit alone: {name})"
+        flag = " (over target)" if name == "sign-in page" and settled > SIGN_IN_TARGET_S else ""
+        print(f"    {label:<34}{usable:6.2f}  {settled:6.2f} s  {cpu:6.3f} s{flag}")
+    print(f"  (this sign-in page, first after the server started: {r['first_after_start']:.2f} s)")
     for username, pages in r["pages"].items():
         print(f"\n  {username} ({ROLES[username]}): page settled after its navigation click")
         for title, seconds in pages.items():
