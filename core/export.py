@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 # Spreadsheet programs treat a cell that starts with these as a formula.
@@ -325,9 +325,17 @@ def _shared_strings(table: Any, columns: list[list[Any]]) -> list[np.ndarray]:
 
 
 def _fit(text: str) -> str:
-    """Excel's limit of 32,767 UTF-16 units a cell, cut as XlsxWriter cuts."""
-    if len(text) > MAX_CELL_TEXT // 2 and _utf16_len(text) > MAX_CELL_TEXT:
-        return str(_utf16_truncate(text, MAX_CELL_TEXT))
+    """Excel's limit of 32,767 UTF-16 units a cell, cut as XlsxWriter cuts
+    (never inside a character above U+FFFF, which takes two units)."""
+    if len(text) <= MAX_CELL_TEXT // 2:
+        return text
+    if len(text.encode("utf-16-le", "surrogatepass")) // 2 <= MAX_CELL_TEXT:
+        return text
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > MAX_CELL_TEXT:
+            return text[:index]
     return text
 
 
