@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils.escape import unescape
 from sqlmodel import Session, func, select
 
 from core import goals as svc
@@ -569,6 +570,67 @@ def test_export_has_two_sheets_and_only_visible_goals(session: Session) -> None:
     assert "Olga's" not in set(goals["title"])
     assert "'=HYPERLINK(evil)" in set(goals["title"])  # formula-escaped
     assert len(list(book["Key results"].values)) == 2
+
+
+HOSTILE = ["=1+1", "@SUM(A1)", "+1", "-1", "\t=1+1", "\r=1+1"]
+
+
+def test_export_keeps_hostile_text_escaped(session: Session) -> None:
+    org = make_small_org(session)
+    cycle = make_cycle(session)
+    for text in HOSTILE:
+        goal = make_goal(session, cycle=cycle, unit=org.team_a, title=text)
+        goal.description = text
+        session.add(KeyResult(goal_id=goal.id or 0, title=text, unit=text[:20]))
+    session.flush()
+    data = svc.export_goals(session, actor=actor_for(session, org.hr), cycle_id=cycle.id)
+    book = load_workbook(io.BytesIO(data))
+    escaped = ["'" + text for text in HOSTILE]
+
+    def texts(sheet: str, column: int) -> list[str]:
+        # The file holds a CR as Excel's escape _x000D_, which Excel reads
+        # back as CR and openpyxl leaves as it is.
+        return [unescape(row[column].value) for row in book[sheet].iter_rows(min_row=2)]
+
+    assert texts("Goals", 1) == escaped  # title
+    assert texts("Goals", 2) == escaped  # description
+    assert texts("Key results", 1) == escaped  # title
+    assert texts("Key results", 6) == escaped  # unit
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert all(cell.hyperlink is None for cell in cells)
+
+
+def test_export_keeps_numbers_and_dates_as_numbers_and_dates(session: Session) -> None:
+    org = make_small_org(session)
+    cycle = make_cycle(session)
+    goal = make_goal(session, cycle=cycle, owner=org.report, key_results=[(0, 8, 2)])
+    goal.due_on = date(2026, 12, 15)
+    goal.final_rating = 4
+    session.add(goal)
+    session.flush()
+    data = svc.export_goals(session, actor=actor_for(session, org.hr), cycle_id=cycle.id)
+    book = load_workbook(io.BytesIO(data))
+    row = dict(zip(svc.GOAL_COLUMNS, next(book["Goals"].iter_rows(min_row=2)), strict=True))
+    assert row["due_on"].data_type == "d"
+    assert row["due_on"].value.date() == date(2026, 12, 15)
+    assert row["due_on"].number_format == "yyyy-mm-dd"
+    assert row["progress"].data_type == "n"
+    assert row["progress"].value == 25.0
+    assert row["final_rating"].data_type == "n"
+    assert row["final_rating"].value == 4
+    kr = dict(zip(svc.KR_COLUMNS, next(book["Key results"].iter_rows(min_row=2)), strict=True))
+    assert [kr[c].value for c in ("start_value", "target_value", "current_value", "weight")] == [
+        0,
+        8,
+        2,
+        1,
+    ]
+    assert all(
+        kr[c].data_type == "n"
+        for c in ("start_value", "target_value", "current_value", "weight", "progress")
+    )
+    assert kr["progress"].value == 25.0
 
 
 # --- demo data ----------------------------------------------------------------
