@@ -316,7 +316,13 @@ class _XlsxReader:
         self.report("Checking the workbook", 0.0)
         try:
             self.archive = zipfile.ZipFile(io.BytesIO(self.data))
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as bad:
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            NotImplementedError,  # a "version needed to extract" zipfile does not know
+            ValueError,
+            OSError,
+        ) as bad:
             raise ValidationError(
                 "The workbook is damaged and could not be opened (its zip archive is broken). "
                 "Open it in Excel, save it again and upload the new copy."

@@ -857,3 +857,13 @@ _SAMPLE = xlsx(("People", PEOPLE), ("Goals", [["ref", "title"], ["g1", "=1"]]))
 def test_any_bytes_give_a_refusal_or_a_result_never_a_crash(data: bytes, name: str) -> None:
     with contextlib.suppress(ValidationError):
         read_upload(data, name)
+
+
+def test_a_workbook_claiming_a_zip_version_python_cannot_read_is_refused() -> None:
+    # Found by the damaged-workbook property test: one byte of the central
+    # directory's "version needed to extract" made zipfile raise
+    # NotImplementedError while opening the archive.
+    data = bytearray(_SAMPLE)
+    data[data.rfind(b"PK\x01\x02") + 6] = 64
+    with pytest.raises(ValidationError, match="damaged"):
+        read_upload(bytes(data), "x.xlsx")
