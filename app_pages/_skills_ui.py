@@ -10,6 +10,7 @@ edit, here or on another replica). Writes clear the caches as well.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -250,11 +251,21 @@ def _tooltip(field: str, kind: str = "nominal", title: str | None = None, **more
 
 @dataclass(frozen=True)
 class Heatmap:
-    """A heatmap's Vega-Lite spec and the frame it draws (passed apart, so
-    Streamlit serialises the frame once, as Arrow)."""
+    """A heatmap's Vega-Lite spec and the frame it draws."""
 
     spec: Spec
     data: pd.DataFrame
+
+    def chart_spec(self) -> Spec:
+        """The spec with the frame as a named dataset, the way Streamlit
+        passes an Altair chart's data (Arrow, named by its content), so the
+        chart is drawn exactly as before."""
+        digest = hashlib.md5(  # noqa: S324  (a name, not a secret)
+            pd.util.hash_pandas_object(self.data, index=False).to_numpy().tobytes()
+            + json.dumps(list(self.data.columns)).encode()
+        ).hexdigest()
+        name = f"data-{digest}"
+        return {**self.spec, "data": {"name": name}, "datasets": {name: self.data}}
 
 
 def _gap_layers(

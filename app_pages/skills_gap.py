@@ -63,7 +63,7 @@ def _pages(pages: int, *, view: str) -> None:
 def _chart_and_table(chart: _skills_ui.Heatmap, table: pd.DataFrame, *, first_column: str) -> None:
     """The heatmap, and the same grid as a table (readable without colour)."""
     chart_tab, table_tab = st.tabs(["Heatmap", "Table"])
-    chart_tab.vega_lite_chart(chart.data, chart.spec, width="stretch")
+    chart_tab.vega_lite_chart(spec=chart.chart_spec(), width="stretch")
     # An HTML table (screen readers read it); st.table renders Markdown in
     # its cells and headers, so names are escaped.
     shown = table.set_index(first_column)
