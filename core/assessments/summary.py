@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, delete, func, text
+from sqlalchemy import Boolean, bindparam, delete, func, text, tuple_
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
@@ -159,15 +159,17 @@ def apply_deltas(session: Session, deltas: Counter[Key] | dict[Key, int]) -> Non
         set_={"people": table.c.people + insert.excluded.people},
     )
     session.execute(statement, changes)
-    if any(c["people"] < 0 for c in changes):
-        units = sorted({c["unit_id"] for c in changes if c["people"] < 0})
-        competencies = sorted({c["competency_id"] for c in changes if c["people"] < 0})
+    lowered = [
+        (c["unit_id"], c["position_id"], c["competency_id"], c["value_id"])
+        for c in changes
+        if c["people"] < 0
+    ]
+    key = tuple_(table.c.unit_id, table.c.position_id, table.c.competency_id, table.c.value_id)
+    for start in range(0, len(lowered), _CHUNK // 4):
+        # Only the rows just lowered, by primary key (a range over a unit's
+        # rows made every rating scan the company's thousands of rows).
         session.execute(
-            delete(table).where(
-                table.c.people <= 0,
-                table.c.unit_id.in_(units),
-                table.c.competency_id.in_(competencies),
-            )
+            delete(table).where(key.in_(lowered[start : start + _CHUNK // 4]), table.c.people <= 0)
         )
 
 
