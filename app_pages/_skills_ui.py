@@ -1,5 +1,5 @@
 """Shared UI of the skills pages: cached loaders (keyed by the viewer's scope)
-and the Altair heatmaps.
+and the heatmaps (Vega-Lite specs).
 
 st.cache_data is shared by every session of the process, so each loader's
 key holds the viewer's scope (core.assessments.gap_scope_key: a manager's
@@ -10,11 +10,12 @@ edit, here or on another replica). Writes clear the caches as well.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -28,8 +29,7 @@ from core.runtime import unit_of_work
 CACHE_TTL_S = 600
 MAX_MARKS = assessments.MAX_MARKS
 # Streamlit's default autosize ("fit") squeezes a heatmap's rows into the
-# height left after the rotated axis labels; fit the width only.
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+# height left after the rotated axis labels; the heatmaps fit the width only.
 
 
 def data_stamp() -> str:
@@ -191,94 +191,153 @@ CHAR_PX = 7  # a generous width of one label character at LABEL_FONT
 
 WRAP_UP_TO = 9  # columns that fit side by side with wrapped, horizontal labels
 
+# The heatmaps are Vega-Lite specs written as plain dicts: Altair validated
+# every channel while the chart was built and the whole spec again when
+# Streamlit serialised it (about 0.1 s of a 0.2 s render at 10,000 people).
+# tests/app/test_heatmap_spec.py checks these dicts against the same chart
+# built with Altair.
+Spec = dict[str, Any]
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
 
-def _competency_axis(frame: pd.DataFrame) -> alt.X:
+
+def _competency_axis(frame: pd.DataFrame) -> Spec:
     """Every competency labelled in full (its name is in each cell's tooltip
     too): up to WRAP_UP_TO columns horizontally, the names wrapped onto
     lines below the grid; more columns get angled labels above it, which
     need no more width than a column."""
     order = shaping.competency_order(frame)
-    common: dict[str, object] = {
-        "labelOverlap": False,
-        "labelLimit": 0,
-        "labelFontSize": LABEL_FONT,
-        "labelPadding": 6,
+    axis: Spec = {
         "domain": False,
+        "labelFontSize": LABEL_FONT,
+        "labelLimit": 0,
+        "labelOverlap": False,
+        "labelPadding": 6,
         "ticks": False,
     }
     if len(order) <= WRAP_UP_TO:
         lines = shaping.wrapped_labels(order)
-        axis = alt.Axis(
-            orient="bottom",
-            labelAngle=0,
-            labelBaseline="top",
-            labelExpr=f"{json.dumps(lines)}[datum.value] || datum.value",
-            **common,  # type: ignore[arg-type]
-        )
+        axis |= {
+            "labelAngle": 0,
+            "labelBaseline": "top",
+            "labelExpr": f"{json.dumps(lines)}[datum.value] || datum.value",
+            "orient": "bottom",
+        }
     else:
-        axis = alt.Axis(orient="top", labelAngle=-40, labelAlign="left", **common)  # type: ignore[arg-type]
-    return alt.X("competency:N", sort=order, title=None, axis=axis)
+        axis |= {"labelAlign": "left", "labelAngle": -40, "orient": "top"}
+    return {"axis": axis, "field": "competency", "sort": order, "title": None, "type": "nominal"}
 
 
-def _row_axis(field: str, order: list[str], title: str | None) -> alt.Y:
+def _row_axis(field: str, order: list[str], title: str | None) -> Spec:
     """Row names in full (no truncation), in the given order."""
     longest = max((len(name) for name in order), default=10)
-    return alt.Y(
-        f"{field}:N",
-        sort=order,
-        title=title,
-        axis=alt.Axis(
-            labelOverlap=False,
-            labelLimit=max(CHAR_PX * longest + 10, 100),
-            labelFontSize=LABEL_FONT,
-            domain=False,
-            ticks=False,
-        ),
-    )
+    return {
+        "axis": {
+            "domain": False,
+            "labelFontSize": LABEL_FONT,
+            "labelLimit": max(CHAR_PX * longest + 10, 100),
+            "labelOverlap": False,
+            "ticks": False,
+        },
+        "field": field,
+        "sort": order,
+        "title": title,
+        "type": "nominal",
+    }
+
+
+def _tooltip(field: str, kind: str = "nominal", title: str | None = None, **more: str) -> Spec:
+    return {"field": field, **more, **({"title": title} if title else {}), "type": kind}
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """A heatmap's Vega-Lite spec and the frame it draws."""
+
+    spec: Spec
+    data: pd.DataFrame
+
+    def chart_spec(self) -> Spec:
+        """The spec with the frame as a named dataset, the way Streamlit
+        passes an Altair chart's data (Arrow, named by its content), so the
+        chart is drawn exactly as before."""
+        digest = hashlib.md5(  # noqa: S324  (a name, not a secret)
+            pd.util.hash_pandas_object(self.data, index=False).to_numpy().tobytes()
+            + json.dumps(list(self.data.columns)).encode()
+        ).hexdigest()
+        name = f"data-{digest}"
+        return {**self.spec, "data": {"name": name}, "datasets": {name: self.data}}
 
 
 def _gap_layers(
-    base: alt.Chart, *, field: str, title: str, rows: int, extent: float
-) -> alt.LayerChart:
+    data: pd.DataFrame,
+    *,
+    x: Spec,
+    y: Spec,
+    tooltip: list[Spec],
+    field: str,
+    title: str,
+    rows: int,
+    extent: float,
+) -> Heatmap:
     """Assessed cells on a diverging scale centred on 0; not assessed (grey,
     "?") and not required (white, "—") as states with a legend of their own;
     each cell's value written in it."""
-    scale = alt.Scale(domain=[-extent, 0, extent], range=[ABOVE_COLOUR, LEVEL_COLOUR, SHORT_COLOUR])
-    assessed = base.transform_filter(alt.datum.state == shaping.ASSESSED)
-    gaps = assessed.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color(
-            f"{field}:Q",
-            scale=scale,
-            title=title,
-            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220),
-        )
-    )
-    others = (
-        base.transform_filter(alt.datum.state != shaping.ASSESSED)
-        .mark_rect(stroke="#bdbdbd", strokeWidth=1)
-        .encode(
-            color=alt.Color(
-                "state:N",
-                scale=alt.Scale(domain=list(STATE_COLOURS), range=list(STATE_COLOURS.values())),
-                title=None,
-                legend=alt.Legend(orient="bottom", symbolStrokeColor="#8c8c8c"),
-            )
-        )
-    )
+    position = {"tooltip": tooltip, "x": x, "y": y}
+    gaps = {
+        "mark": {"type": "rect", "stroke": "white", "strokeWidth": 1},
+        "encoding": {
+            "color": {
+                "field": field,
+                "legend": {"direction": "horizontal", "gradientLength": 220, "orient": "bottom"},
+                "scale": {
+                    "domain": [-extent, 0, extent],
+                    "range": [ABOVE_COLOUR, LEVEL_COLOUR, SHORT_COLOUR],
+                },
+                "title": title,
+                "type": "quantitative",
+            },
+            **position,
+        },
+        "transform": [{"filter": f"(datum.state === '{shaping.ASSESSED}')"}],
+    }
+    others = {
+        "mark": {"type": "rect", "stroke": "#bdbdbd", "strokeWidth": 1},
+        "encoding": {
+            "color": {
+                "field": "state",
+                "legend": {"orient": "bottom", "symbolStrokeColor": "#8c8c8c"},
+                "scale": {"domain": list(STATE_COLOURS), "range": list(STATE_COLOURS.values())},
+                "title": None,
+                "type": "nominal",
+            },
+            **position,
+        },
+        "transform": [{"filter": f"(datum.state !== '{shaping.ASSESSED}')"}],
+    }
     strong = f"abs(datum.{field}) >= {extent * 0.6}"
-    text = base.mark_text(fontSize=LABEL_FONT).encode(
-        text=alt.Text("gap_text:N"),
-        color=alt.condition(
-            f"datum.state == '{shaping.NOT_ASSESSED}' || (isValid(datum.{field}) && {strong})",
-            alt.value("white"),
-            alt.value("#333333"),
-        ),
-    )
-    return (
-        alt.layer(gaps, others, text)
-        .resolve_scale(color="independent")
-        .properties(height=ROW_HEIGHT * max(rows, 1), autosize=FIT_WIDTH)
-    )
+    text = {
+        "mark": {"type": "text", "fontSize": LABEL_FONT},
+        "encoding": {
+            "color": {
+                "condition": {
+                    "test": f"datum.state == '{shaping.NOT_ASSESSED}' "
+                    f"|| (isValid(datum.{field}) && {strong})",
+                    "value": "white",
+                },
+                "value": "#333333",
+            },
+            "text": {"field": "gap_text", "type": "nominal"},
+            **position,
+        },
+    }
+    spec = {
+        "layer": [gaps, others, text],
+        "autosize": {"contains": "padding", "type": "fit-x"},
+        "height": ROW_HEIGHT * max(rows, 1),
+        "resolve": {"scale": {"color": "independent"}},
+        "$schema": VEGA_LITE_SCHEMA,
+    }
+    return Heatmap(spec=spec, data=data)
 
 
 def _extent(values: pd.Series) -> float:
@@ -286,51 +345,59 @@ def _extent(values: pd.Series) -> float:
     return max(1.0, float(biggest)) if pd.notna(biggest) else 1.0
 
 
-def team_heatmap(cells: pd.DataFrame) -> alt.LayerChart:
+def team_heatmap(cells: pd.DataFrame) -> Heatmap:
     """People × competencies, coloured by gap; every cell is assessed, not
     assessed or not required."""
     data = shaping.team_chart_frame(cells)
     people = list(dict.fromkeys(data["person"]))
-    base = alt.Chart(data).encode(
+    return _gap_layers(
+        data,
         x=_competency_axis(data),
         y=_row_axis("person", people, None),
         tooltip=[
-            alt.Tooltip("person:N"),
-            alt.Tooltip("competency:N"),
-            alt.Tooltip("framework:N"),
-            alt.Tooltip("state:N", title="cell"),
-            alt.Tooltip("required_level:N", title="required"),
-            alt.Tooltip("current_level:N", title="current"),
-            alt.Tooltip("source:N", title="from"),
-            alt.Tooltip("gap_text:N", title="gap"),
-            alt.Tooltip("critical:N"),
+            _tooltip("person"),
+            _tooltip("competency"),
+            _tooltip("framework"),
+            _tooltip("state", title="cell"),
+            _tooltip("required_level", title="required"),
+            _tooltip("current_level", title="current"),
+            _tooltip("source", title="from"),
+            _tooltip("gap_text", title="gap"),
+            _tooltip("critical"),
         ],
-    )
-    return _gap_layers(
-        base, field="gap", title="gap (levels short)", rows=len(people), extent=_extent(data["gap"])
+        field="gap",
+        title="gap (levels short)",
+        rows=len(people),
+        extent=_extent(data["gap"]),
     )
 
 
-def organisation_heatmap(frame: pd.DataFrame, *, row_title: str) -> alt.LayerChart:
-    data = shaping.org_chart_frame(frame)
+def organisation_heatmap(
+    frame: pd.DataFrame, *, row_title: str, chart_frame: pd.DataFrame | None = None
+) -> Heatmap:
+    """Rows × competencies of the organisation view (`chart_frame`: the
+    frame's shaping.org_chart_frame, when the caller has it already)."""
+    data = shaping.org_chart_frame(frame) if chart_frame is None else chart_frame
     rows = list(dict.fromkeys(data["row"]))
-    base = alt.Chart(data).encode(
+    return _gap_layers(
+        data,
         x=_competency_axis(data),
         y=_row_axis("row", rows, None),
         tooltip=[
-            alt.Tooltip("row:N", title=row_title),
-            alt.Tooltip("competency:N"),
-            alt.Tooltip("framework:N"),
-            alt.Tooltip("state:N", title="cell"),
-            alt.Tooltip("required:Q", title="people required"),
-            alt.Tooltip("assessed:Q"),
-            alt.Tooltip("mean_gap:Q", title="mean gap", format=".1f"),
-            alt.Tooltip("share_proficient:Q", title="proficient", format=".0%"),
-            alt.Tooltip("share_unassessed:Q", title="unassessed", format=".0%"),
+            _tooltip("row", title=row_title),
+            _tooltip("competency"),
+            _tooltip("framework"),
+            _tooltip("state", title="cell"),
+            _tooltip("required", "quantitative", title="people required"),
+            _tooltip("assessed", "quantitative"),
+            _tooltip("mean_gap", "quantitative", title="mean gap", format=".1f"),
+            _tooltip("share_proficient", "quantitative", title="proficient", format=".0%"),
+            _tooltip("share_unassessed", "quantitative", title="unassessed", format=".0%"),
         ],
-    )
-    return _gap_layers(
-        base, field="mean_gap", title="mean gap", rows=len(rows), extent=_extent(data["mean_gap"])
+        field="mean_gap",
+        title="mean gap",
+        rows=len(rows),
+        extent=_extent(data["mean_gap"]),
     )
 
 

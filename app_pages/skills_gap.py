@@ -3,7 +3,6 @@ organisation heatmaps with filters. Data comes aggregated from core."""
 
 from functools import partial
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -61,10 +60,10 @@ def _pages(pages: int, *, view: str) -> None:
         st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key=key)
 
 
-def _chart_and_table(chart: alt.LayerChart, table: pd.DataFrame, *, first_column: str) -> None:
+def _chart_and_table(chart: _skills_ui.Heatmap, table: pd.DataFrame, *, first_column: str) -> None:
     """The heatmap, and the same grid as a table (readable without colour)."""
     chart_tab, table_tab = st.tabs(["Heatmap", "Table"])
-    chart_tab.altair_chart(chart, width="stretch")
+    chart_tab.vega_lite_chart(spec=chart.chart_spec(), width="stretch")
     # An HTML table (screen readers read it); st.table renders Markdown in
     # its cells and headers, so names are escaped.
     shown = table.set_index(first_column)
@@ -252,9 +251,10 @@ else:
             "competencies; each cell is the mean gap of the people assessed. Hover for the "
             "share proficient and the share not assessed."
         )
+        chart_frame = shaping.org_chart_frame(shown)  # shaped once for chart and table
         _chart_and_table(
-            _skills_ui.organisation_heatmap(shown, row_title=row_title),
-            shaping.org_grid(shown, row_title=row_title),
+            _skills_ui.organisation_heatmap(shown, row_title=row_title, chart_frame=chart_frame),
+            shaping.org_grid(shown, row_title=row_title, chart_frame=chart_frame),
             first_column=row_title,
         )
         _pages(heatmap.pages, view="org")

@@ -20,6 +20,7 @@ from core.access import (
 )
 from core.assessments import rules as gaps
 from core.org import reports_query
+from db.level_summary_models import LevelSummary
 from db.models import (
     Assessment,
     Competency,
@@ -164,6 +165,7 @@ def sum_gaps(
     flt: GapFilter,
     by: Literal["org_unit", "position", "person"],
     unit_groups: dict[int, int] | None = None,
+    summary_units: frozenset[int] | None = None,
 ) -> pd.DataFrame:
     """The SQL aggregate: per (`by` key, competency) the counts of
     core.assessments.rules.SUM_COLUMNS. Equal to gaps.sums_from_cells on the same cells.
@@ -176,7 +178,13 @@ def sum_gaps(
     With `unit_groups` (unit → the row it counts under, from
     gaps.unit_groups) and by="org_unit", the roll-up happens in SQL as well:
     one IN list per row, so a handful of rows come back instead of one per
-    (team, competency); units outside the mapping drop out."""
+    (team, competency); units outside the mapping drop out.
+
+    With `summary_units` the assessed counts come from the level summary
+    (db.level_summary_models) instead of the current levels: the caller
+    guarantees that the people in scope are exactly those in and below these
+    units (disjoint subtrees) and, for by="org_unit", that each row is one of
+    them with its whole subtree."""
     key: Any = {
         "org_unit": col(Person.org_unit_id),
         "position": col(Person.position_id),
@@ -229,6 +237,61 @@ def sum_gaps(
         .sum()
         .rename(columns={"people": "required"})
     )
+    if summary_units is not None:
+        assessed = _assessed_from_summary(session, flt=flt, by=by, units=summary_units)
+    else:
+        assessed = _assessed_from_levels(session, flt=flt, by=by, label=label)
+    frame = required.merge(assessed, on=[by, "competency_id"], how="left").fillna(0)
+    for column in gaps.SUM_COLUMNS:
+        frame[column] = frame[column].astype(int)
+    frame[by] = frame[by].astype(int)
+    frame["competency_id"] = frame["competency_id"].astype(int)
+    return (
+        frame[[by, "competency_id", *gaps.SUM_COLUMNS]]
+        .sort_values([by, "competency_id"])
+        .reset_index(drop=True)
+    )
+
+
+_ASSESSED_COLUMNS = ["assessed", "gap_sum", "proficient"]
+
+
+def _assessed_from_summary(
+    session: Session, *, flt: GapFilter, by: str, units: frozenset[int]
+) -> pd.DataFrame:
+    """The assessed counts from the level summary: per unit of `units` (the
+    people in it and below) or per position over those units' people."""
+    key: Any = col(LevelSummary.unit_id) if by == "org_unit" else col(LevelSummary.position_id)
+    people = col(LevelSummary.people)
+    query = (
+        sa_select(
+            key,
+            col(LevelSummary.competency_id),
+            func.sum(people),
+            func.sum(people * (col(_REQUIRED.rank) - col(_CURRENT.rank))),
+            func.sum(case((col(_CURRENT.rank) >= col(_REQUIRED.rank), people), else_=0)),
+        )
+        .select_from(LevelSummary)
+        .join(
+            RoleRequirement,
+            (col(RoleRequirement.position_id) == col(LevelSummary.position_id))
+            & (col(RoleRequirement.competency_id) == col(LevelSummary.competency_id)),
+        )
+        .join(_REQUIRED, col(_REQUIRED.id) == col(RoleRequirement.required_value_id))
+        .join(_CURRENT, col(_CURRENT.id) == col(LevelSummary.value_id))
+        .where(col(LevelSummary.unit_id).in_(sorted(units)))
+    )
+    if flt.job_family_id is not None:
+        query = query.where(
+            col(LevelSummary.position_id).in_(
+                sa_select(col(Position.id)).where(col(Position.job_family_id) == flt.job_family_id)
+            )
+        )
+    query = _requirement_filters(query, flt).group_by(key, col(LevelSummary.competency_id))
+    return _frame(session.execute(query).all(), [by, "competency_id", *_ASSESSED_COLUMNS])
+
+
+def _assessed_from_levels(session: Session, *, flt: GapFilter, by: str, label: Any) -> pd.DataFrame:
     gap_value = col(_REQUIRED.rank) - col(_CURRENT.rank)
     assessed_query = _requirement_filters(
         _person_filters(
@@ -252,20 +315,7 @@ def sum_gaps(
         ),
         flt,
     ).group_by(label, col(CurrentLevel.competency_id))
-    assessed = _frame(
-        session.execute(assessed_query).all(),
-        [by, "competency_id", "assessed", "gap_sum", "proficient"],
-    )
-    frame = required.merge(assessed, on=[by, "competency_id"], how="left").fillna(0)
-    for column in gaps.SUM_COLUMNS:
-        frame[column] = frame[column].astype(int)
-    frame[by] = frame[by].astype(int)
-    frame["competency_id"] = frame["competency_id"].astype(int)
-    return (
-        frame[[by, "competency_id", *gaps.SUM_COLUMNS]]
-        .sort_values([by, "competency_id"])
-        .reset_index(drop=True)
-    )
+    return _frame(session.execute(assessed_query).all(), [by, "competency_id", *_ASSESSED_COLUMNS])
 
 
 def _table_stamp(session: Session, model: Any) -> tuple[Any, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
@@ -17,6 +18,7 @@ from core.access import (
     require,
 )
 from core.assessments import rules as gaps
+from core.assessments.summary import rebuild_level_summary, shift_current_level, tracking_people
 from core.audit import record_event
 from core.competencies import (
     effective_scale_id,
@@ -67,6 +69,14 @@ def _refresh_current_level(session: Session, *, person_id: int, competency_id: i
             CurrentLevel.person_id == person_id, CurrentLevel.competency_id == competency_id
         )
     ).first()
+    old_value_id = existing.value_id if existing is not None else None
+    shift_current_level(
+        session,
+        person_id=person_id,
+        competency_id=competency_id,
+        old_value_id=old_value_id,
+        new_value_id=chosen.value_id if chosen is not None else None,
+    )
     if chosen is None:
         if existing is not None:
             session.delete(existing)
@@ -227,7 +237,8 @@ def record_manager_rating(
 
 def rebuild_current_levels(session: Session, *, person_ids: Iterable[int] | None = None) -> int:
     """Recompute `CurrentLevel` from the whole history (after bulk loads or a
-    rule change) with one window query; returns the rows written."""
+    rule change) with one window query; returns the rows written. The level
+    summary follows: these people's counts, or all of it without people."""
     priority = case(
         *[(col(Assessment.source) == s, p) for s, p in gaps.SOURCE_PRIORITY.items()], else_=99
     )
@@ -246,6 +257,15 @@ def rebuild_current_levels(session: Session, *, person_ids: Iterable[int] | None
         .label("position"),
     )
     ids = None if person_ids is None else sorted(set(person_ids))
+    if ids is None:
+        written = _rebuild_current_levels(session, ranked, ids)
+        rebuild_level_summary(session)
+        return written
+    with tracking_people(session, ids):
+        return _rebuild_current_levels(session, ranked, ids)
+
+
+def _rebuild_current_levels(session: Session, ranked: Any, ids: list[int] | None) -> int:
     if ids is not None:
         ranked = ranked.where(col(Assessment.person_id).in_(ids))
     sub = ranked.subquery()

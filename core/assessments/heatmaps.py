@@ -13,7 +13,7 @@ from core.access import Actor, can_view_org_gaps, can_view_team_gaps, require
 from core.assessments import rules as gaps
 from core.assessments.cells import MAX_MARKS, GapFilter, RowDimension, load_gap_cells, sum_gaps
 from core.errors import NotFound
-from core.org import unit_parents
+from core.org import unit_chain, unit_parents
 from db.models import (
     Competency,
     Framework,
@@ -196,6 +196,36 @@ def _without_own_row(
     return parts or groups
 
 
+def _subtree_rows(groups: dict[int, int], parents: dict[int, int | None]) -> frozenset[int] | None:
+    """The rows of `groups` when each row is a unit with exactly its whole
+    subtree (the level summary's rows then hold the figures); else None."""
+    rows = frozenset(groups.values())
+    for unit, row in groups.items():
+        if [u for u in unit_chain(parents, unit) if u in rows] != [row]:
+            return None
+    members = set(groups)
+    for unit in parents:
+        if unit not in members and any(u in rows for u in unit_chain(parents, unit)):
+            return None  # a unit below a row that the row leaves out
+    return rows
+
+
+def _summary_units(
+    *,
+    rows: RowDimension,
+    groups: dict[int, int] | None,
+    unit_id: int | None,
+    parents: dict[int, int | None],
+) -> frozenset[int] | None:
+    """Which units' summary rows cover the people in scope, or None when
+    the summary does not fit (a breakdown whose rows are not subtrees)."""
+    if rows == "org_unit":
+        return None if groups is None else _subtree_rows(groups, parents)
+    if unit_id is not None and parents.get(unit_id) is not None:
+        return frozenset({unit_id})
+    return frozenset(u for u, p in parents.items() if p is None)
+
+
 def get_org_heatmap(
     session: Session,
     *,
@@ -212,7 +242,9 @@ def get_org_heatmap(
     organisation's divisions without one), job families or positions; one
     SQL GROUP BY and a pandas roll-up. A unit is not a row of its own
     breakdown: the few people directly in it (the CEO in the company) belong
-    to none of its parts; a unit without parts is its only row."""
+    to none of its parts; a unit without parts is its only row. The
+    assessed counts are read from the level summary (a few thousand rows)
+    whenever the rows are whole subtrees, which they are for one company."""
     require(
         can_view_org_gaps(actor),
         session=session,
@@ -245,15 +277,16 @@ def get_org_heatmap(
         framework_id=framework_id,
         critical_only=critical_only,
     )
+    summary_units = _summary_units(rows=rows, groups=groups, unit_id=unit_id, parents=parents)
     if rows == "org_unit":
         assert groups is not None
-        sums = sum_gaps(session, flt=flt, by="org_unit", unit_groups=groups).rename(
-            columns={"org_unit": "row_id"}
-        )
+        sums = sum_gaps(
+            session, flt=flt, by="org_unit", unit_groups=groups, summary_units=summary_units
+        ).rename(columns={"org_unit": "row_id"})
         names = dict(session.exec(select(OrgUnit.id, OrgUnit.name)).all())
         label = {u: names.get(u, str(u)) for u in sums["row_id"].unique()}
     else:
-        sums = sum_gaps(session, flt=flt, by="position")
+        sums = sum_gaps(session, flt=flt, by="position", summary_units=summary_units)
         positions = session.exec(
             select(Position.id, Position.title, Position.job_family_id, JobFamily.name).join(
                 JobFamily, col(JobFamily.id) == col(Position.job_family_id)

@@ -96,11 +96,14 @@ def team_grid(cells: pd.DataFrame) -> pd.DataFrame:
     return _pivot(data, row="person", order=competency_order(cells), title="Person")
 
 
-def org_grid(frame: pd.DataFrame, *, row_title: str) -> pd.DataFrame:
+def org_grid(
+    frame: pd.DataFrame, *, row_title: str, chart_frame: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The organisation heatmap as a table: mean gap to one decimal,
-    "?" where nobody is assessed, "—" where no role needs the competency."""
-    data = org_chart_frame(frame)
-    data["cell"] = data["gap_text"]
+    "?" where nobody is assessed, "—" where no role needs the competency
+    (`chart_frame`: org_chart_frame(frame), when the caller has it already)."""
+    data = org_chart_frame(frame) if chart_frame is None else chart_frame
+    data = data.assign(cell=data["gap_text"])
     return _pivot(data, row="row", order=competency_order(frame), title=row_title)
 
 

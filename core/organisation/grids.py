@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.access import Actor, can_edit_organisation, require
+from core.assessments.summary import tracking_unit_moves
 from core.audit import record_event
 from core.errors import RowError, ValidationError
 from core.grid import (
@@ -281,6 +282,7 @@ def save_units_grid(
 
     new_ids: dict[int, int] = {}
     with (
+        tracking_unit_moves(session),
         _in_use_refused(),
         refuse_if_stale(stale_refusal(touched_names(plans))),
         session.no_autoflush,

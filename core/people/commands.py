@@ -17,6 +17,7 @@ from core.access import (
     can_administer_people,
     require,
 )
+from core.assessments.summary import tracking_people
 from core.audit import record_event
 from core.auth import hash_password, normalise_username
 from core.errors import RowError
@@ -202,7 +203,8 @@ def save_people_grid(
     errors.extend(_duplicate_errors(session, plans))
     refuse(errors)
 
-    with refuse_if_stale(stale_refusal(touched_names(plans))):
+    edited = [int(p.row.id) for p in plans if p.row is not None and p.row.id is not None]
+    with refuse_if_stale(stale_refusal(touched_names(plans))), tracking_people(session, edited):
         saved = _write_people(session, plans, lookups, errors)
     refuse(errors)
     result = GridSaveResult.of(plans, removal="deactivated")

@@ -20,6 +20,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from core.access import Actor, can_administer_people, require
+from core.assessments.summary import tracking_people, tracking_unit_moves
 from core.audit import record_event
 from core.auth import NO_PASSWORD, normalise_username
 from core.errors import AuthError, RowError, ValidationError
@@ -446,11 +447,17 @@ def commit_people_import(
             "Nothing was imported: fix the rows below and upload again.", rows=preview.errors
         )
     plan = preview.plan
-    report("Units", 0.1)
-    units = _write_units(session, plan)
-    report("Positions", 0.3)
-    positions = _write_positions(session, plan)
-    _write_people(session, plan, units, positions, report)
+    # Moves and (de)activations carry the people's current levels in the
+    # level summary with them (new people have none yet); units moved under
+    # new parents rebuild it.
+    moved = [c.existing_id for c in [*plan.updates, *plan.deactivations] if c.entity == "person"]
+    with tracking_unit_moves(session):
+        report("Units", 0.1)
+        units = _write_units(session, plan)
+        report("Positions", 0.3)
+        positions = _write_positions(session, plan)
+        with tracking_people(session, [i for i in moved if i is not None]):
+            _write_people(session, plan, units, positions, report)
     counts = plan.counts()
     record_event(
         session,
