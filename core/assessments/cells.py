@@ -20,12 +20,12 @@ from core.access import (
 )
 from core.assessments import rules as gaps
 from core.org import reports_query
-from db.level_summary_models import LevelSummary
 from db.models import (
     Assessment,
     Competency,
     CurrentLevel,
     Framework,
+    LevelSummary,
     Person,
     Position,
     RoleRequirement,
@@ -181,7 +181,7 @@ def sum_gaps(
     (team, competency); units outside the mapping drop out.
 
     With `summary_units` the assessed counts come from the level summary
-    (db.level_summary_models) instead of the current levels: the caller
+    (db.models.level_summary) instead of the current levels: the caller
     guarantees that the people in scope are exactly those in and below these
     units (disjoint subtrees) and, for by="org_unit", that each row is one of
     them with its whole subtree."""

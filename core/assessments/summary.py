@@ -1,4 +1,4 @@
-"""The level summary behind the organisation heatmap (db.level_summary_models),
+"""The level summary behind the organisation heatmap (db.models.level_summary),
 kept in the writers' own transactions.
 
 Every active person with a position counts once, in each unit of their unit
@@ -34,8 +34,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from db.level_summary_models import LevelSummary
-from db.models import CurrentLevel, Person
+from db.models import CurrentLevel, LevelSummary, Person
 
 # (unit, position, competency, level)
 Key = tuple[int, int, int, int]

@@ -7,10 +7,7 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from db import (
-    level_summary_models,  # noqa: F401  (moves into db.models at the split)
-    models,  # noqa: F401  (registers every table on the metadata)
-)
+from db import models  # noqa: F401  (registers every table on the metadata)
 from db.engine import make_engine, resolve_database_url
 
 config = context.config

@@ -109,6 +109,9 @@ from db.models.goals import (
 from db.models.invitations import (
     Invitation,
 )
+from db.models.level_summary import (
+    LevelSummary,
+)
 from db.models.modules import (
     ModuleSwitch,
     RolloutStep,
@@ -239,6 +242,7 @@ __all__ = [
     "LevelDescriptor",
     "LevelDescriptorBase",
     "LevelDescriptorRead",
+    "LevelSummary",
     "MetricType",
     "ModuleSwitch",
     "OrgUnit",

@@ -297,7 +297,7 @@ def test_the_summary_is_what_the_heatmap_reads(session: Session) -> None:
         _rate(session, rng, org, rng.choice(org["people"]))
     hr = actor_for(session, org["hr"])
     assert get_org_heatmap(session, actor=hr).frame["assessed"].sum() > 0
-    from db.level_summary_models import LevelSummary
+    from db.models import LevelSummary
 
     session.execute(LevelSummary.__table__.delete())  # type: ignore[attr-defined]
     assert get_org_heatmap(session, actor=hr).frame["assessed"].sum() == 0

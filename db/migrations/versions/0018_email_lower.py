@@ -1,7 +1,7 @@
 """Index on lower(email) for single sign-on's case-insensitive match
 
-Revision ID: 0019_email_lower
-Revises: 0015_experiments
+Revision ID: 0018_email_lower
+Revises: 0016_level_summary
 Create Date: 2026-12-07 15:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019_email_lower"
-down_revision: str | Sequence[str] | None = "0015_experiments"
+revision: str = "0018_email_lower"
+down_revision: str | Sequence[str] | None = "0016_level_summary"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
