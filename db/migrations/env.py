@@ -7,7 +7,10 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from db import models  # noqa: F401  (registers every table on the metadata)
+from db import (
+    models,  # noqa: F401  (registers every table on the metadata)
+    snapshot_models,  # noqa: F401  (db/snapshot_models.py: not yet in db.models)
+)
 from db.engine import make_engine, resolve_database_url
 
 config = context.config
