@@ -7,7 +7,7 @@ import logging
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,7 +32,13 @@ from core.errors import NotFound
 from core.goals import numbers as numbers_module
 from core.goals import read_models as read_models_module
 from core.goals import rules as pm
-from core.goals.numbers import _GoalRow, _MeasuredCycle, decode_cycle, encode_cycle
+from core.goals.numbers import (
+    _GoalRow,
+    _MeasuredCycle,
+    decode_cycle,
+    encode_cycle,
+    last_confidences,
+)
 from core.goals.read_models import (
     AlignmentBranch,
     GoalDetail,
@@ -124,7 +130,7 @@ class _CycleNumbers:
 
     goals: dict[int, _GoalRow]
     measured: set[int]
-    key_results: dict[int, list[KeyResultView]]
+    key_results: Mapping[int, list[KeyResultView]]
     own: dict[int, float | None]
     rolled: dict[int, float | None]
     last_activity: dict[int, datetime]
@@ -368,8 +374,10 @@ def warm_numbers(session: Session, *, today: date) -> int | None:
     """Measure the current cycle into the per-process memo (server start-up,
     in a background thread): the first visit to Alignment, the goal report or
     an export then finds it measured instead of waiting about 1.5 s at 10,000
-    people. Reads only; the memo's own checks decide whether it is kept.
-    Returns the cycle warmed, if any."""
+    people. The stored snapshot, when there is one, is read instead and
+    brought up to date; a cycle measured from scratch is stored. Reads the
+    goals only; the memo's own checks decide whether it is kept. Returns the
+    cycle warmed, if any."""
     cycle_id = current_cycle_id(list_cycles(session), today)
     if cycle_id is None:
         return None
@@ -581,7 +589,6 @@ def _with_flags(base: _MeasuredCycle, cycle: GoalCycle, now: datetime) -> _Cycle
     stale: dict[int, bool] = {}
     for goal_id in measured:
         goal = goals[goal_id]
-        krs = key_results.get(goal_id, [])
         stale[goal_id] = pm.is_stale(
             status=goal.status, last_activity=last_activity[goal_id], now=now
         )
@@ -589,7 +596,7 @@ def _with_flags(base: _MeasuredCycle, cycle: GoalCycle, now: datetime) -> _Cycle
             status=goal.status,
             progress=rolled.get(goal_id),
             elapsed=elapsed,
-            confidences=[kr.last_confidence for kr in krs],
+            confidences=last_confidences(key_results, goal_id),
         )
     return _CycleNumbers(goals, measured, key_results, own, rolled, last_activity, at_risk, stale)
 
