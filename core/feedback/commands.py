@@ -20,7 +20,7 @@ from core.access import (
 from core.audit import record_event
 from core.errors import NotFound, ValidationError
 from core.feedback import rules
-from core.goals.scope import _Scope
+from core.goals.scope import GoalScope
 from core.modules.queries import require_module
 from core.modules.rules import Module
 from db.models import (
@@ -55,7 +55,7 @@ def check_links(
         goal = session.get(Goal, goal_id)
         if goal is None or goal.status == GoalStatus.cancelled.value:
             raise NotFound("There is no such goal.")
-        scope = _Scope.load(session, actor)
+        scope = GoalScope.load(session, actor)
         require(
             scope.can_view(goal.level, goal.owner_id, goal.org_unit_id),
             session=session,

@@ -26,7 +26,7 @@ from core.access import (
 from core.errors import NotFound
 from core.feedback import rules
 from core.feedback.commands import open_request_for, requested_by_manager
-from core.goals.scope import _Scope
+from core.goals.scope import GoalScope
 from core.org import reports_query, unit_chain
 from db.models import (
     Competency,
@@ -76,7 +76,7 @@ def _goal_titles(session: Session, actor: Actor, goal_ids: set[int]) -> dict[int
     """Titles of the linked goals the actor may see (one query, one scope)."""
     if not goal_ids:
         return {}
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     rows = session.execute(
         sa_select(
             col(Goal.id),
@@ -301,7 +301,7 @@ def list_goal_choices(session: Session, *, actor: Actor, receiver_id: int) -> di
     receiver = session.get(Person, receiver_id)
     if receiver is None:
         return {}
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     units = unit_chain(scope.parents, receiver.org_unit_id)
     rows = session.execute(
         sa_select(

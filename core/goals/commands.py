@@ -19,7 +19,7 @@ from core.audit import record_event
 from core.errors import NotFound, ValidationError
 from core.goals import rules as pm
 from core.goals.read_models import CONFIDENCES, LEVELS, OPEN_STATUSES
-from core.goals.scope import _get_goal, _require_edit, _Scope
+from core.goals.scope import GoalScope, _get_goal, _require_edit
 from core.goals.validation import (
     CREATE_REFUSAL,
     MAX_KEY_RESULTS_PER_GOAL,
@@ -90,7 +90,7 @@ def create_goal(
     key_results: Sequence[dict[str, Any] | KeyResultCreate] = (),
 ) -> GoalRead:
     """Create a goal with its key results in one go."""
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     level = goal_in.level
     owner_id = goal_in.owner_id if level == "individual" else None
     if level == "individual" and owner_id is None:
@@ -196,10 +196,10 @@ def _stale_key_result(kr: KeyResult, verb: str) -> str:
 
 def _editable_goal(
     session: Session, actor: Actor, goal_id: int, version: int, action: str
-) -> tuple[Goal, _Scope]:
+) -> tuple[Goal, GoalScope]:
     """The goal behind an edit, once the actor may make it and nobody changed it since."""
     goal = _get_goal(session, goal_id)
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     _require_edit(session, scope, goal, action)
     check_version(goal, version, _stale_goal(goal))
     return goal, scope
@@ -208,7 +208,7 @@ def _editable_goal(
 def _editable_key_result(
     session: Session, actor: Actor, key_result_id: int, version: int, action: str, verb: str
 ) -> tuple[KeyResult, Goal]:
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     kr, goal = _get_key_result(session, scope, key_result_id, action)
     check_version(kr, version, _stale_key_result(kr, verb))
     return kr, goal
@@ -382,7 +382,7 @@ def add_key_result(
 
 
 def _get_key_result(
-    session: Session, scope: _Scope, key_result_id: int, action: str
+    session: Session, scope: GoalScope, key_result_id: int, action: str
 ) -> tuple[KeyResult, Goal]:
     kr = session.get(KeyResult, key_result_id)
     if kr is None:

@@ -24,7 +24,7 @@ from core.export import unescape_cell, workbook_bytes
 from core.goals.commands import _add_key_result_row
 from core.goals.queries import _cycle_numbers, _visible, current_cycle_id
 from core.goals.read_models import OPEN_STATUSES, GoalImportPreview, GoalReport
-from core.goals.scope import _get_cycle, _Scope
+from core.goals.scope import GoalScope, _get_cycle
 from core.goals.validation import (
     CREATE_REFUSAL,
     DESCRIPTION_MAX,
@@ -109,7 +109,7 @@ def export_goals(session: Session, *, actor: Actor, cycle_id: int) -> bytes:
 
 def goal_export_sheets(session: Session, *, actor: Actor, cycle_id: int) -> dict[str, pd.DataFrame]:
     """The sheets of `export_goals` (logged as exported)."""
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     cycle = _get_cycle(session, cycle_id)
     numbers = _cycle_numbers(session, cycle)
     visible_people = scope.visible_people()
@@ -234,7 +234,7 @@ def _plan_import(session: Session, actor: Actor, sheets: _Sheets) -> _Plan:
     goal_rows, kr_rows, read_errors = sheets
     errors = list(read_errors)
     refused: list[RowError] = []
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     people = {
         code: pid
         for pid, code in session.exec(

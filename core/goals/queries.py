@@ -47,7 +47,7 @@ from core.goals.read_models import (
     KeyResultView,
     goal_changes,
 )
-from core.goals.scope import _get_cycle, _get_goal, _require_view, _Scope
+from core.goals.scope import GoalScope, _get_cycle, _get_goal, _require_view
 from core.goals.validation import _parent_problem
 from core.org import list_units, report_ids, reports_query, unit_chain
 from db.models import (
@@ -614,7 +614,7 @@ def _unit_names(session: Session) -> dict[int, str]:
 
 
 def _views(
-    session: Session, scope: _Scope, numbers: _CycleNumbers, goal_ids: Iterable[int]
+    session: Session, scope: GoalScope, numbers: _CycleNumbers, goal_ids: Iterable[int]
 ) -> list[GoalView]:
     ids = list(goal_ids)
     goals = [numbers.goals[i] for i in ids]
@@ -719,12 +719,12 @@ def list_person_goals(
         (i for i in own_ids if i is not None),
         key=lambda i: (_STATUS_ORDER.get(numbers.goals[i].status, 9), i),
     )
-    return _views(session, _Scope.load(session, actor), numbers, ids)
+    return _views(session, GoalScope.load(session, actor), numbers, ids)
 
 
 def get_goal(session: Session, *, actor: Actor, goal_id: int) -> GoalDetail:
     goal = _get_goal(session, goal_id)
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     _require_view(session, scope, goal)
     numbers = _cycle_numbers(session, _get_cycle(session, goal.cycle_id), focus=[goal_id])
     view = _views(session, scope, numbers, [goal_id])[0]
@@ -790,7 +790,7 @@ def list_alignment_targets(
     session: Session, *, actor: Actor, cycle_id: int, level: str, org_unit_id: int | None = None
 ) -> list[tuple[int, str]]:
     """Goals a new goal of `level` may align to, that the actor can see."""
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     goals = session.exec(
         select(Goal)
         .where(
@@ -903,7 +903,7 @@ ALIGNMENT_COLUMNS = [
 ]
 
 
-def _visible(scope: _Scope, goal: _GoalRow, visible_people: set[int] | None) -> bool:
+def _visible(scope: GoalScope, goal: _GoalRow, visible_people: set[int] | None) -> bool:
     """The cheap form of can_view for many goals at once (scope preloaded)."""
     if goal.level == "individual":
         return visible_people is None or goal.owner_id in visible_people
@@ -912,7 +912,7 @@ def _visible(scope: _Scope, goal: _GoalRow, visible_people: set[int] | None) -> 
 
 def list_goal_units(session: Session, *, actor: Actor) -> list[tuple[int, str, str]]:
     """Units the actor may set team or company goals for: (id, name, level)."""
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     return [
         (unit_id, name.strip(), "company" if scope.parents.get(unit_id) is None else "team")
         # New goals go to active units only (an inactive one keeps its goals).
@@ -936,7 +936,7 @@ def get_alignment_tree(
     `unit_id` keeps goals of that unit and below (and the goals above them,
     for context); `search` and `flagged_only` keep matching goals and their
     ancestors."""
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     numbers = _cycle_numbers(session, _get_cycle(session, cycle_id))
     visible_people = scope.visible_people()
     owner_units: dict[int, int] = {}
@@ -1060,7 +1060,7 @@ def get_goal_report(session: Session, *, actor: Actor, cycle_id: int) -> GoalRep
         entity="goal",
         message="Goal reports are for managers and HR.",
     )
-    scope = _Scope.load(session, actor)
+    scope = GoalScope.load(session, actor)
     numbers = _cycle_numbers(session, _get_cycle(session, cycle_id))
     people_scope = None if goal_report_reach(actor) == "everyone" else scope.reports
     people_query = select(Person.id, Person.full_name, Person.org_unit_id).where(

@@ -34,8 +34,9 @@ from db.models import (
 
 
 @dataclass
-class _Scope:
-    """What the actor may see and edit, computed once per call."""
+class GoalScope:
+    """What the actor may see and edit among goals, computed once per call (feedback
+    uses it too, to offer only goals the giver may see)."""
 
     actor: Actor
     parents: dict[int, int | None]
@@ -45,7 +46,7 @@ class _Scope:
     reports: set[int]
 
     @classmethod
-    def load(cls, session: Session, actor: Actor) -> _Scope:
+    def load(cls, session: Session, actor: Actor) -> GoalScope:
         parents = unit_parents(session)
         own_unit = session.exec(
             select(Person.org_unit_id).where(Person.id == actor.person_id)
@@ -95,7 +96,7 @@ class _Scope:
         return {self.actor.person_id, *self.reports}
 
 
-def _require_view(session: Session, scope: _Scope, goal: Goal) -> None:
+def _require_view(session: Session, scope: GoalScope, goal: Goal) -> None:
     require(
         scope.can_view(goal.level, goal.owner_id, goal.org_unit_id),
         session=session,
@@ -107,7 +108,7 @@ def _require_view(session: Session, scope: _Scope, goal: Goal) -> None:
     )
 
 
-def _require_edit(session: Session, scope: _Scope, goal: Goal, action: str) -> None:
+def _require_edit(session: Session, scope: GoalScope, goal: Goal, action: str) -> None:
     require(
         scope.can_edit(goal.level, goal.owner_id, goal.org_unit_id),
         session=session,

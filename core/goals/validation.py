@@ -11,7 +11,7 @@ from sqlmodel import Session
 from core.errors import RowError, ValidationError
 from core.goals import rules as pm
 from core.goals.read_models import KINDS, LEVELS, METRICS, OPEN_STATUSES
-from core.goals.scope import _Scope
+from core.goals.scope import GoalScope
 from core.grid import is_blank
 from core.org import unit_chain
 from db.models import (
@@ -71,7 +71,9 @@ CREATE_REFUSAL = (
 )
 
 
-def _may_create(scope: _Scope, level: str, owner_id: int | None, org_unit_id: int | None) -> bool:
+def _may_create(
+    scope: GoalScope, level: str, owner_id: int | None, org_unit_id: int | None
+) -> bool:
     if level == "individual":
         return owner_id is None or scope.can_edit(level, owner_id, None)
     return scope.can_edit(level, None, org_unit_id)
@@ -85,7 +87,7 @@ def _unit_active(session: Session, unit_id: int) -> bool:
 
 def _validate_goal(
     session: Session,
-    scope: _Scope,
+    scope: GoalScope,
     *,
     title: Any,
     description: Any = "",
