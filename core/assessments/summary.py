@@ -34,7 +34,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from db.models import CurrentLevel, LevelSummary, Person
+from db.models import CurrentLevel, LevelSummary, OrgUnit, Person
 
 # (unit, position, competency, level)
 Key = tuple[int, int, int, int]
@@ -82,15 +82,40 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start : start + _CHUNK]
 
 
-def unit_chains(session: Session, unit_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Each unit → itself and every unit above it (one recursive query)."""
-    wanted = sorted(set(unit_ids))
+def _read_chains(session: Session, wanted: list[int]) -> dict[int, list[int]]:
     chains: dict[int, list[int]] = {u: [] for u in wanted}
     for chunk in _chunks(wanted):
         statement = text(_CHAINS_OF).bindparams(bindparam("ids", expanding=True))
         for unit_id, ancestor_id in session.execute(statement, {"ids": chunk}).all():
             chains[unit_id].append(ancestor_id)
     return chains
+
+
+def unit_chains(session: Session, unit_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each unit → itself and every unit above it (one recursive query).
+
+    On PostgreSQL the chains' units are share-locked until the transaction
+    ends, and read again until they stay the same: a re-parenting that has
+    not committed yet would otherwise let a rating add its counts to the old
+    division after the re-parenting's rebuild (a row lock makes the two wait
+    for each other instead). SQLite's writers already run one at a time."""
+    wanted = sorted(set(unit_ids))
+    chains = _read_chains(session, wanted)
+    if session.get_bind().dialect.name != "postgresql":
+        return chains
+    while True:
+        units = sorted({unit for chain in chains.values() for unit in chain})
+        for chunk in _chunks(units):
+            session.execute(
+                sa_select(col(OrgUnit.id))
+                .where(col(OrgUnit.id).in_(chunk))
+                .order_by(col(OrgUnit.id))
+                .with_for_update(read=True)
+            )
+        again = _read_chains(session, wanted)
+        if again == chains:
+            return chains
+        chains = again
 
 
 def _lock_people(session: Session, person_ids: list[int]) -> None:
