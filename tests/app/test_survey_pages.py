@@ -3,13 +3,15 @@ results, and a person's own surveys to answer (demo data: seed/demo_surveys.py).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
 
 from core.access import navigation
 from db.engine import make_engine
 from db.models import Survey, SurveyInvitation, SurveyResponse
-from tests.app.conftest import open_page, sign_in
+from tests.app.conftest import HOME, open_page, sign_in
 
 
 def _texts(at: AppTest) -> str:
@@ -129,3 +131,30 @@ def test_hr_drafts_opens_and_closes_a_survey(app: AppTest, demo_database_url: st
     assert len(invited) > 50  # the whole organisation
     next(b for b in at.button if b.label == "Close the survey").click().run()
     assert "The survey is closed" in _texts(at)
+
+
+def test_a_pulse_past_its_closing_day_is_over_for_people_and_a_to_do_for_hr(
+    app: AppTest, demo_database_url: str
+) -> None:
+    survey_id = _open_pulse(demo_database_url)
+    engine = make_engine(demo_database_url)
+    with Session(engine) as session:
+        survey = session.get(Survey, survey_id)
+        assert survey is not None
+        survey.closes_on = date.today() - timedelta(days=1)
+        session.add(survey)
+        session.commit()
+    engine.dispose()
+    at = sign_in(app, "emma")
+    at.query_params["survey"] = str(survey_id)
+    open_page(at, "app_pages/my_surveys.py")
+    assert not at.exception, at.exception
+    assert not at.radio  # no form to answer
+    assert "Send my answers" not in [b.label for b in at.button]
+
+    hr = sign_in(AppTest.from_file(HOME, default_timeout=60), "hana")
+    assert "It stopped taking answers after" in _texts(hr)
+    hr.query_params["survey"] = str(survey_id)
+    open_page(hr, "app_pages/surveys.py")
+    assert not hr.exception, hr.exception
+    assert any("stopped taking answers" in str(w.value) for w in hr.warning)
