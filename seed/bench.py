@@ -456,6 +456,14 @@ def main(argv: list[str] | None = None) -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             generate_s = _generate(size, url)
+        elif args.database_url:
+            # A database built by an older release: migrate it as the app's start would.
+            from db.engine import make_engine
+            from db.migrate import upgrade_to_head
+
+            engine = make_engine(url)
+            upgrade_to_head(engine)
+            engine.dispose()
         child = subprocess.run(  # noqa: S603  (our interpreter, our module)
             [
                 sys.executable,
