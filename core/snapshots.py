@@ -249,12 +249,9 @@ def write_snapshot(
         daemon=True,
     )
     with _writers_lock:
-        # Started before it is listed: a thread listed unstarted would be
-        # dropped by the next caller's clean-up (not alive yet) and make
-        # wait_for_writes fail to join it.
-        thread.start()
         _writers[:] = [t for t in _writers if t.is_alive()]
         _writers.append(thread)
+    thread.start()
 
 
 def _write_in_background(
