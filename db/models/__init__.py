@@ -151,9 +151,6 @@ from db.models.reviews import (
     ReviewRater,
     ReviewResponse,
 )
-from db.models.snapshots import (
-    ComputedSnapshot,
-)
 from db.models.surveys import (
     QuestionKind,
     Survey,
@@ -193,7 +190,6 @@ __all__ = [
     "CompetencyBase",
     "CompetencyKind",
     "CompetencyRead",
-    "ComputedSnapshot",
     "Confidence",
     "CurrentLevel",
     "Experiment",
