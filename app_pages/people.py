@@ -28,7 +28,9 @@ selection = st.dataframe(
     width="stretch",
     placeholder="—",
 )
-st.caption(f"{len(directory)} people shown" + (" (first 500)" if len(directory) >= 500 else ""))
+st.caption(
+    _ui.md(f"{len(directory)} people shown" + (" (first 500)" if len(directory) >= 500 else ""))
+)
 if selection and selection.selection.rows:
     st.query_params["person"] = str(int(directory.iloc[selection.selection.rows[0]]["id"]))
 
@@ -75,4 +77,4 @@ with chart_tab:
     )
     if nodes is not None:
         st.graphviz_chart(org_chart_dot(nodes), width="stretch")
-        st.caption(f"{len(nodes)} people; the chart shows at most 150.")
+        st.caption(_ui.md(f"{len(nodes)} people; the chart shows at most 150."))

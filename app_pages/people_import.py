@@ -100,7 +100,9 @@ st.dataframe(preview.summary_frame(), hide_index=True)
 for warning in preview.plan.warnings:
     st.warning(_ui.md(warning))
 if preview.errors:
-    st.error(f"{len(preview.errors)} problems: nothing can be imported until they are fixed.")
+    st.error(
+        _ui.md(f"{len(preview.errors)} problems: nothing can be imported until they are fixed.")
+    )
     errors = preview.errors_frame()
     st.dataframe(errors, hide_index=True, width="stretch")
     _ui.excel_download(errors, file_name="people-import-problems.xlsx", key="people_import_errors")

@@ -103,7 +103,7 @@ if view == "My team":
     if team.cells.empty:
         st.info("Nobody in your team has a role profile with these competencies yet.")
     else:
-        st.caption(f"{team.people} people × {team.competencies} competencies.")
+        st.caption(_ui.md(f"{team.people} people × {team.competencies} competencies."))
         _chart_and_table(
             _skills_ui.team_heatmap(team.cells),
             shaping.team_grid(team.cells),
