@@ -99,8 +99,11 @@ READ_LATELY_S = 1800.0
 def warm_caches(engine: Engine, *, delay_s: float = WARM_AFTER_S) -> None:
     """Compute at server start what a first visit would otherwise wait for:
     the current goal cycle's numbers (Alignment, the goal report, exports)
-    and the organisation's programme health. A failure is logged; the pages
-    then compute it themselves."""
+    and the organisation's programme health. Both are read from the copies
+    stored in the database when those are current (core/snapshots.py: the
+    cycle's stamp matches, the figures are under HEALTH_REFRESH_S old), so a
+    restart or a new replica computes only what changed. A failure is
+    logged; the pages then compute it themselves."""
     import time
     from datetime import date
 
@@ -113,7 +116,9 @@ def warm_caches(engine: Engine, *, delay_s: float = WARM_AFTER_S) -> None:
             warm_numbers(session, today=date.today())
             session.rollback()
         with Session(engine.execution_options(**{READ_ONLY: True})) as session:
-            refresh_organisation_health(session, today=date.today())
+            refresh_organisation_health(
+                session, today=date.today(), reuse_younger_than_s=HEALTH_REFRESH_S
+            )
             session.rollback()
     except Exception:  # a background thread: log it, the app keeps running
         log.exception("start-up warm-up failed")
@@ -134,7 +139,10 @@ def _warm_and_keep_fresh(engine: Engine) -> None:
             continue
         try:
             with Session(engine.execution_options(**{READ_ONLY: True})) as session:
-                refresh_organisation_health(session, today=date.today())
+                # Another replica's copy this young is taken as it is.
+                refresh_organisation_health(
+                    session, today=date.today(), reuse_younger_than_s=HEALTH_REFRESH_S
+                )
                 session.rollback()
         except Exception:  # a background thread: log it, the app keeps running
             log.exception("programme health refresh failed")

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import event, func
-from sqlalchemy.orm import ORMExecuteState
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from core import snapshots
 from core.access import (
     Actor,
     Capability,
@@ -26,7 +29,16 @@ from core.access import (
     require,
 )
 from core.errors import NotFound
+from core.goals import numbers as numbers_module
+from core.goals import read_models as read_models_module
 from core.goals import rules as pm
+from core.goals.numbers import (
+    _GoalRow,
+    _MeasuredCycle,
+    decode_cycle,
+    encode_cycle,
+    last_confidences,
+)
 from core.goals.read_models import (
     AlignmentBranch,
     GoalDetail,
@@ -50,6 +62,8 @@ from db.models import (
     ProgressUpdateRead,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 HISTORY_LIMIT = 200
 
@@ -75,26 +89,6 @@ def current_cycle_id(cycles: Sequence[GoalCycleRead], today: date) -> int | None
 
 
 # --- progress of a cycle ------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _GoalRow:
-    """The columns of a goal the numbers need (plain values: loading tens of
-    thousands of ORM objects would dominate a page at 10,000 people)."""
-
-    id: int
-    title: str
-    level: str
-    kind: str
-    status: str
-    owner_id: int | None
-    org_unit_id: int | None
-    parent_id: int | None
-    cycle_id: int
-    due_on: date | None
-    final_rating: int | None
-    version: int
-    created_at: datetime
 
 
 _GOAL_ROW_COLUMNS: tuple[Any, ...] = (
@@ -136,25 +130,12 @@ class _CycleNumbers:
 
     goals: dict[int, _GoalRow]
     measured: set[int]
-    key_results: dict[int, list[KeyResultView]]
+    key_results: Mapping[int, list[KeyResultView]]
     own: dict[int, float | None]
     rolled: dict[int, float | None]
     last_activity: dict[int, datetime]
     at_risk: dict[int, bool]
     stale: dict[int, bool]
-
-
-@dataclass(frozen=True)
-class _MeasuredCycle:
-    """`_CycleNumbers` without the flags that depend on today. Shared between
-    callers through `_NUMBERS_MEMO`: nobody mutates it."""
-
-    goals: dict[int, _GoalRow]
-    measured: set[int]
-    key_results: dict[int, list[KeyResultView]]
-    own: dict[int, float | None]
-    rolled: dict[int, float | None]
-    last_activity: dict[int, datetime]
 
 
 class _NumbersMemo:
@@ -200,23 +181,14 @@ class _NumbersMemo:
 
 
 _NUMBERS_MEMO = _NumbersMemo()
-WROTE = "stride_wrote"
+WROTE = snapshots.WROTE
 
 
 def clear_numbers_memo() -> None:
-    """Forget every memoised cycle (benchmarks measuring a cold start)."""
+    """Forget every memoised cycle (benchmarks measuring a new process; the
+    stored snapshots stay, see `core.snapshots.delete_snapshots`)."""
     _NUMBERS_MEMO.clear()
-
-
-@event.listens_for(OrmSession, "before_flush")
-def _mark_flush(session: OrmSession, *_: Any) -> None:
-    session.info[WROTE] = True
-
-
-@event.listens_for(OrmSession, "do_orm_execute")
-def _mark_write(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[WROTE] = True
+    _SNAPSHOT_DRIFT.clear()
 
 
 def _numbers_stamp(session: Session, cycle: GoalCycle) -> tuple[Any, ...] | None:
@@ -225,7 +197,7 @@ def _numbers_stamp(session: Session, cycle: GoalCycle) -> tuple[Any, ...] | None
     the goal's version, and adding, moving or deleting goals moves the count
     or the largest id. None (do not memoise) for a session that has written:
     its view may include changes that are later rolled back."""
-    if session.info.get(WROTE) or session.new or session.dirty or session.deleted:
+    if snapshots.has_written(session):
         return None
     count, versions, largest = session.execute(
         select(func.count(), func.coalesce(func.sum(Goal.version), 0), func.max(Goal.id)).where(
@@ -288,28 +260,124 @@ def _cycle_numbers(
     focus_ids = None if focus is None else {g for g in focus if g is not None}
     whole_cycle = focus_ids is None or len(focus_ids) > FOCUS_LIMIT
     if whole_cycle and focus_ids is None:
-        stamp = _numbers_stamp(session, cycle)
-        base = _NUMBERS_MEMO.get(stamp) if stamp is not None else None
-        if base is None:
-            previous = _NUMBERS_MEMO.latest(stamp[:4]) if stamp is not None else None
-            if previous is not None:
-                base = _remeasure(session, cycle, previous)
-        if base is None:
-            base = _measure(session, cycle, None, with_parents=with_parents)
-            # Kept only if nothing changed while measuring (PostgreSQL's read
-            # committed gives each statement its own snapshot).
-            if stamp is not None and _numbers_stamp(session, cycle) == stamp:
-                _NUMBERS_MEMO.put(stamp, base)
-        return _with_flags(base, cycle, now)
+        return _with_flags(_whole_cycle(session, cycle, with_parents=with_parents), cycle, now)
     return _with_flags(_measure(session, cycle, focus_ids, with_parents=with_parents), cycle, now)
+
+
+def _whole_cycle(session: Session, cycle: GoalCycle, *, with_parents: bool) -> _MeasuredCycle:
+    """A whole cycle's numbers: from this process's memo when the stamp
+    matches; else brought up to date from the memo's previous entry or the
+    stored snapshot (only goals whose version moved are read again); else
+    measured. Whatever was worked out here is memoised, and stored when it
+    was measured from scratch or many goals were read again since the
+    stored snapshot."""
+    stamp = _numbers_stamp(session, cycle)
+    if stamp is None:  # a session that has written: its own view, kept nowhere
+        return _measure(session, cycle, None, with_parents=with_parents)
+    found = _NUMBERS_MEMO.get(stamp)
+    if found is not None:
+        return found
+    prefix = stamp[:4]
+    drift = _SNAPSHOT_DRIFT.get(prefix, 0)
+    base: _MeasuredCycle | None = None
+    previous = _NUMBERS_MEMO.latest(prefix)
+    if previous is None:
+        stored = _stored_numbers(session, cycle, stamp)
+        if stored is not None:
+            previous, exact = stored
+            drift = 0
+            if exact:
+                base = previous
+    if base is None and previous is not None:
+        remeasured = _remeasure(session, cycle, previous)
+        if remeasured is not None:
+            base, changed = remeasured
+            drift += changed
+    fresh = base is None
+    if base is None:
+        base = _measure(session, cycle, None, with_parents=with_parents)
+    # Kept only if nothing changed while measuring (PostgreSQL's read
+    # committed gives each statement its own snapshot).
+    if _numbers_stamp(session, cycle) == stamp:
+        _NUMBERS_MEMO.put(stamp, base)
+        if fresh or drift > SNAPSHOT_REWRITE_AFTER:
+            _store_numbers(session, cycle, stamp, base)
+            drift = 0
+        _SNAPSHOT_DRIFT[prefix] = drift
+    return base
+
+
+# The stored snapshot of a cycle's numbers (core/snapshots.py): written when
+# a process measured the cycle from scratch, or once this many goals were
+# read again since (a process that starts then has little to bring up to
+# date). Its stamp carries the code's fingerprint: a release that changes
+# how numbers are computed never reads numbers an older one stored.
+SNAPSHOT_REWRITE_AFTER = 200
+_SNAPSHOT_DRIFT: dict[tuple[Any, ...], int] = {}
+_NUMBERS_CODE = snapshots.code_fingerprint(
+    Path(module.__file__ or "")
+    for module in (pm, numbers_module, read_models_module, snapshots, sys.modules[__name__])
+)
+
+
+def _snapshot_key(cycle: GoalCycle) -> str:
+    return f"goals.cycle:{cycle.id}"
+
+
+def _snapshot_stamp(stamp: tuple[Any, ...]) -> list[Any]:
+    """The memo's stamp without the database's URL (replicas may name the
+    same database differently), with the code's fingerprint: cycle id,
+    dates, fingerprint, then what the goals' stamp counts."""
+    return list(json.loads(snapshots.stamp_text(*stamp[1:4], _NUMBERS_CODE, *stamp[4:])))
+
+
+def _stored_numbers(
+    session: Session, cycle: GoalCycle, stamp: tuple[Any, ...]
+) -> tuple[_MeasuredCycle, bool] | None:
+    """The stored snapshot of the cycle's numbers and whether its stamp is
+    this one (else it may be brought up to date); None when there is none
+    for this cycle, its dates and this code, or it does not decode."""
+    found = snapshots.read_snapshot(session, key=_snapshot_key(cycle))
+    if found is None:
+        return None
+    wanted = _snapshot_stamp(stamp)
+    try:
+        theirs = json.loads(found.stamp)
+    except ValueError:
+        theirs = None
+    if not isinstance(theirs, list) or theirs[:4] != wanted[:4]:
+        return None
+    try:
+        with snapshots.collector_paused():
+            numbers = decode_cycle(snapshots.unpack(found.payload))
+    except snapshots.SnapshotError:
+        log.warning("stored numbers of cycle %s do not decode; measuring", cycle.id, exc_info=True)
+        return None
+    if any(goal.cycle_id != cycle.id for goal in numbers.goals.values()):
+        log.warning("stored numbers of cycle %s are another cycle's; measuring", cycle.id)
+        return None
+    return numbers, theirs == wanted
+
+
+def _store_numbers(
+    session: Session, cycle: GoalCycle, stamp: tuple[Any, ...], numbers: _MeasuredCycle
+) -> None:
+    snapshots.write_snapshot(
+        session,
+        key=_snapshot_key(cycle),
+        stamp=json.dumps(_snapshot_stamp(stamp)),
+        payload=lambda: snapshots.pack(encode_cycle(numbers)),
+    )
 
 
 def warm_numbers(session: Session, *, today: date) -> int | None:
     """Measure the current cycle into the per-process memo (server start-up,
     in a background thread): the first visit to Alignment, the goal report or
     an export then finds it measured instead of waiting about 1.5 s at 10,000
-    people. Reads only; the memo's own checks decide whether it is kept.
-    Returns the cycle warmed, if any."""
+    people. The stored snapshot, when there is one, is read instead and
+    brought up to date; a cycle measured from scratch is stored. Reads the
+    goals only; the memo's own checks decide whether it is kept. Returns the
+    cycle warmed, if any."""
     cycle_id = current_cycle_id(list_cycles(session), today)
     if cycle_id is None:
         return None
@@ -453,11 +521,12 @@ def _load_key_results(
 
 def _remeasure(
     session: Session, cycle: GoalCycle, previous: _MeasuredCycle
-) -> _MeasuredCycle | None:
+) -> tuple[_MeasuredCycle, int] | None:
     """The numbers again after a few goals changed: only goals whose version
     moved (or that are new) are read again with their key results; the rest
     is taken from `previous`, and the roll-up is redone over the whole tree.
-    None when too much changed (measure from scratch)."""
+    None when too much changed (measure from scratch); else the numbers and
+    how many goals were read again."""
     versions = dict(
         session.exec(select(Goal.id, Goal.version).where(Goal.cycle_id == cycle.id)).all()
     )
@@ -508,7 +577,7 @@ def _remeasure(
         )
         for g_id in measured
     )
-    return _MeasuredCycle(goals, measured, key_results, own, rolled, last_activity)
+    return _MeasuredCycle(goals, measured, key_results, own, rolled, last_activity), len(changed)
 
 
 def _with_flags(base: _MeasuredCycle, cycle: GoalCycle, now: datetime) -> _CycleNumbers:
@@ -520,7 +589,6 @@ def _with_flags(base: _MeasuredCycle, cycle: GoalCycle, now: datetime) -> _Cycle
     stale: dict[int, bool] = {}
     for goal_id in measured:
         goal = goals[goal_id]
-        krs = key_results.get(goal_id, [])
         stale[goal_id] = pm.is_stale(
             status=goal.status, last_activity=last_activity[goal_id], now=now
         )
@@ -528,7 +596,7 @@ def _with_flags(base: _MeasuredCycle, cycle: GoalCycle, now: datetime) -> _Cycle
             status=goal.status,
             progress=rolled.get(goal_id),
             elapsed=elapsed,
-            confidences=[kr.last_confidence for kr in krs],
+            confidences=last_confidences(key_results, goal_id),
         )
     return _CycleNumbers(goals, measured, key_results, own, rolled, last_activity, at_risk, stale)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from time import monotonic
 from typing import Any
 
@@ -15,7 +18,9 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from core import snapshots
 from core.access import Actor, can_read_programme_health, has_org_wide_health, require
+from core.health import rules as health_rules
 from core.health.rules import (
     CHECKIN_WINDOW,
     FEEDBACK_WINDOW,
@@ -47,6 +52,8 @@ from db.models import (
     RoleRequirement,
     ScaleValue,
 )
+
+log = logging.getLogger(__name__)
 
 
 def percent_text(share: float | None) -> str:
@@ -410,15 +417,90 @@ def _memo_key(session: Session, today: date) -> tuple[str, date]:
     return (str(getattr(bind, "url", None) or bind.engine.url), today)
 
 
-def refresh_organisation_health(session: Session, *, today: date) -> ProgrammeHealth:
+def refresh_organisation_health(
+    session: Session, *, today: date, reuse_younger_than_s: float | None = None
+) -> ProgrammeHealth:
     """Compute the organisation's figures (as an HR admin would see them) and
-    keep them for `get_programme_health(max_age_s=...)`. For the server's
+    keep them for `get_programme_health(max_age_s=...)`, in this process and
+    in the database (another replica, or this server after a restart, reads
+    them there). With `reuse_younger_than_s`, a stored copy that young (say,
+    another replica's) is taken instead of computing. For the server's
     background thread: no actor, no audit; reads only."""
-    started = monotonic()
+    if reuse_younger_than_s is not None:
+        found = _stored_health(session, today=today, max_age_s=reuse_younger_than_s)
+        if found is not None:
+            return found
+    started, started_at = monotonic(), datetime.now(UTC)
     health = _compute(
         session, person_ids=None, unit_ids=None, scope="the organisation", today=today
     )
     _ORGANISATION_MEMO.put(_memo_key(session, today), started, health)
+    if not snapshots.has_written(session):  # its view may yet be rolled back
+        snapshots.write_snapshot(
+            session,
+            key=HEALTH_SNAPSHOT_KEY,
+            stamp=_health_stamp(today),
+            computed_at=started_at,
+            payload=lambda: snapshots.pack(encode_health(health)),
+        )
+    return health
+
+
+# The organisation's figures as stored for other processes (core/snapshots.py).
+HEALTH_SNAPSHOT_KEY = "health.organisation"
+# A copy stamped this far in the future (another replica's clock ahead of
+# ours) still counts as just computed; further, it is not trusted.
+CLOCK_SKEW_S = 60.0
+_HEALTH_CODE = snapshots.code_fingerprint(
+    Path(module.__file__ or "") for module in (health_rules, snapshots, sys.modules[__name__])
+)
+
+
+def _health_stamp(today: date) -> str:
+    return snapshots.stamp_text(today, _HEALTH_CODE)
+
+
+def encode_health(health: ProgrammeHealth) -> dict[str, Any]:
+    """The figures as JSON values (pure; see core.snapshots.encode_frame)."""
+    return {
+        "scope": health.scope,
+        "people": health.people,
+        "trend": snapshots.encode_frame(health.trend),
+        "by_unit": snapshots.encode_frame(health.by_unit),
+        "behind": snapshots.encode_frame(health.behind),
+    }
+
+
+def decode_health(value: Any) -> ProgrammeHealth:
+    """The figures `encode_health` wrote; SnapshotError if they do not fit."""
+    try:
+        scope, people = value["scope"], value["people"]
+        frames = [snapshots.decode_frame(value[name]) for name in ("trend", "by_unit", "behind")]
+    except (KeyError, TypeError) as error:
+        raise snapshots.SnapshotError(f"programme health does not decode: {error!r}") from error
+    if not isinstance(scope, str) or not isinstance(people, int):
+        raise snapshots.SnapshotError("programme health does not decode")
+    return ProgrammeHealth(
+        scope=scope, trend=frames[0], by_unit=frames[1], behind=frames[2], people=people
+    )
+
+
+def _stored_health(session: Session, *, today: date, max_age_s: float) -> ProgrammeHealth | None:
+    """The stored organisation figures of today and this code, if computed
+    at most `max_age_s` ago; they then serve this process too (kept in its
+    memo with their true age)."""
+    found = snapshots.read_snapshot(session, key=HEALTH_SNAPSHOT_KEY)
+    if found is None or found.stamp != _health_stamp(today):
+        return None
+    age = (datetime.now(UTC) - found.computed_at).total_seconds()
+    if age > max_age_s or age < -CLOCK_SKEW_S:
+        return None
+    try:
+        health = decode_health(snapshots.unpack(found.payload))
+    except snapshots.SnapshotError:
+        log.warning("stored programme health does not decode; computing", exc_info=True)
+        return None
+    _ORGANISATION_MEMO.put(_memo_key(session, today), monotonic() - max(age, 0.0), health)
     return health
 
 
@@ -429,7 +511,9 @@ def get_programme_health(
     latest figures per unit and the units furthest behind.
 
     With `max_age_s`, the organisation's figures (HR) may come from the
-    per-process memo when computed at most that many seconds ago; a line's
+    per-process memo, or from the copy stored in the database by whichever
+    process computed them, when computed at most that many seconds ago
+    (never older: the page promises figures at most that old); a line's
     figures are always computed (a line is read narrowly, well under a second)."""
     require(
         can_read_programme_health(actor),
@@ -441,6 +525,8 @@ def get_programme_health(
     if has_org_wide_health(actor):
         if max_age_s is not None:
             found = _ORGANISATION_MEMO.get(_memo_key(session, today), max_age_s)
+            if found is None:  # a process that just started: another's copy
+                found = _stored_health(session, today=today, max_age_s=max_age_s)
             if found is not None:
                 return found
         return refresh_organisation_health(session, today=today)

@@ -151,6 +151,9 @@ from db.models.reviews import (
     ReviewRater,
     ReviewResponse,
 )
+from db.models.snapshots import (
+    ComputedSnapshot,
+)
 from db.models.surveys import (
     QuestionKind,
     Survey,
@@ -190,6 +193,7 @@ __all__ = [
     "CompetencyBase",
     "CompetencyKind",
     "CompetencyRead",
+    "ComputedSnapshot",
     "Confidence",
     "CurrentLevel",
     "Experiment",

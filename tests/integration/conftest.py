@@ -9,21 +9,25 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import Engine
 
+from core.snapshots import wait_for_writes
 from seed.bench_concurrency import fresh_postgres, fresh_sqlite
 from tests.conftest import postgres_url
 
 
 @contextmanager
 def own_database(backend: str) -> Iterator[Engine]:
-    """A fresh, migrated SQLite file or PostgreSQL schema, dropped afterwards."""
+    """A fresh, migrated SQLite file or PostgreSQL schema, dropped afterwards
+    (once the snapshots being written in the background are written)."""
     if backend == "sqlite":
         with fresh_sqlite() as engine:
             yield engine
+            wait_for_writes()
         return
     url = postgres_url()
     assert url is not None
     with fresh_postgres(url) as engine:
         yield engine
+        wait_for_writes()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 from core.audit import ACTION_NAME
-from db import models  # noqa: F401
+from db import models  # noqa: F401  (registers every table on the metadata)
 from db.engine import make_engine
 from db.migrate import alembic_config, upgrade_to_head
 

@@ -1,7 +1,7 @@
 """Index on lower(email) for single sign-on's case-insensitive match
 
 Revision ID: 0018_email_lower
-Revises: 0016_level_summary
+Revises: 0017_snapshots
 Create Date: 2026-12-07 15:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018_email_lower"
-down_revision: str | Sequence[str] | None = "0016_level_summary"
+down_revision: str | Sequence[str] | None = "0017_snapshots"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
