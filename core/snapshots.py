@@ -248,10 +248,12 @@ def write_snapshot(
         name=f"stride-snapshot-{key}",
         daemon=True,
     )
+    # Started before it is listed: `wait_for_writes` in another thread must
+    # never join a thread that has not started (RuntimeError).
     with _writers_lock:
+        thread.start()
         _writers[:] = [t for t in _writers if t.is_alive()]
         _writers.append(thread)
-    thread.start()
 
 
 def _write_in_background(
