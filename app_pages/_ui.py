@@ -61,11 +61,21 @@ def smtp_settings() -> mail.SmtpSettings | None:
 
 @st.cache_resource(show_spinner="Preparing the database…")
 def _start(database_url: str, seed_demo: bool) -> Engine:
-    # Warm the caches only under a real server (AppTest and commands have no
-    # Streamlit runtime): a test must not race a background thread.
+    return runtime.start(database_url, seed_demo=seed_demo, warm=_under_a_real_server())
+
+
+def _under_a_real_server() -> bool:
+    """Whether a Streamlit server runs this script: commands have no runtime,
+    and AppTest's is a mock. Only a server warms its caches in a background
+    thread that lives as long as the process: in a test worker each test's
+    database got one, and they computed beside later tests."""
     from streamlit import runtime as streamlit_runtime
 
-    return runtime.start(database_url, seed_demo=seed_demo, warm=streamlit_runtime.exists())
+    # type(), not isinstance(): AppTest's mock is built with spec=Runtime.
+    return (
+        streamlit_runtime.exists()
+        and type(streamlit_runtime.get_instance()) is streamlit_runtime.Runtime
+    )
 
 
 def start_app() -> Engine:
