@@ -34,11 +34,20 @@ def _open(page: Page, base_url: str, review_id: int) -> None:
     wait_for_app_idle(page)
 
 
-def _answer(page: Page, option: int) -> None:
-    """Rate the first question with the radio option at `option` (0: can't
-    say) and send."""
-    radio = page.get_by_test_id("stRadio").first
-    radio.locator("label").filter(has=page.locator("input[type=radio]")).nth(option).click()
+def _answer(page: Page, option: int, question: str = "Collaboration") -> None:
+    """Rate `question` (the report's first row) with the radio option at
+    `option` (0: can't say) and send."""
+    # The radio that follows the question's title, not the first radio on the
+    # page: the script had finished ("notRunning") while the form's elements
+    # were still being mounted, and the first radio then mounted was the
+    # second question's (an answer stored for the wrong competency).
+    title = page.get_by_test_id("stMarkdown").filter(has=page.locator("strong", has_text=question))
+    radio = title.locator(
+        "xpath=ancestor::*[@data-testid='stElementContainer'][1]/following-sibling::*[1]"
+    ).get_by_test_id("stRadio")
+    choice = radio.locator("label").filter(has=page.locator("input[type=radio]")).nth(option)
+    choice.click()
+    expect(radio.locator("input[type=radio]").nth(option)).to_be_checked()
     page.get_by_role("button", name="Send answers").click()
 
 
