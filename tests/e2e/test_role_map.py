@@ -40,9 +40,11 @@ def test_hr_changes_a_required_level_and_it_persists(page: Page, stride_server: 
     expect(_cell(page, 1, 3)).to_have_text("Capable")
     # Select the first row's first cell on the canvas (rows and the header are
     # 35 px high), walk right to the competency column, and open its editor.
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 20, box["y"] + 35 + 17)
+    # A click on the grid itself, not at coordinates read beforehand: the
+    # elements above it may still be mounting when the script is done, and a
+    # click aimed at a box read earlier then missed the grid. Playwright
+    # clicks once the grid has stopped moving.
+    grid.click(position={"x": 20, "y": 35 + 17})
     for _ in range(3):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
