@@ -104,6 +104,7 @@ def warm_caches(engine: Engine, *, delay_s: float = WARM_AFTER_S) -> None:
     cycle's stamp matches, the figures are under HEALTH_REFRESH_S old), so a
     restart or a new replica computes only what changed. A failure is
     logged; the pages then compute it themselves."""
+    import gc
     import time
     from datetime import date
 
@@ -120,6 +121,12 @@ def warm_caches(engine: Engine, *, delay_s: float = WARM_AFTER_S) -> None:
                 session, today=date.today(), reuse_younger_than_s=HEALTH_REFRESH_S
             )
             session.rollback()
+        # The warm-up leaves some hundreds of thousands of young objects (a
+        # stored cycle is decoded with the collector paused). Collected here,
+        # in this thread, they move to the oldest generation; otherwise the
+        # first pages after the warm-up paid for walking them (0.3 s of CPU
+        # at 10,000 people on these machines).
+        gc.collect()
     except Exception:  # a background thread: log it, the app keeps running
         log.exception("start-up warm-up failed")
 
