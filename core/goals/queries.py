@@ -7,7 +7,7 @@ import logging
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -122,18 +122,13 @@ _KR_COLUMNS: tuple[Any, ...] = (
 FOCUS_LIMIT = 2_000
 
 
-@dataclass
-class _CycleNumbers:
-    """Goals of a cycle with their own and rolled-up progress and flags.
-    With a focus, only the focus goals' subtrees and their parents' subtrees
-    are measured (enough for their roll-up and their parents')."""
+@dataclass(frozen=True)
+class _CycleNumbers(_MeasuredCycle):
+    """A cycle's measured numbers with the flags that depend on today (at
+    risk, stale), worked out on every call. With a focus, only the focus
+    goals' subtrees and their parents' subtrees are measured (enough for
+    their roll-up and their parents')."""
 
-    goals: dict[int, _GoalRow]
-    measured: set[int]
-    key_results: Mapping[int, list[KeyResultView]]
-    own: dict[int, float | None]
-    rolled: dict[int, float | None]
-    last_activity: dict[int, datetime]
     at_risk: dict[int, bool]
     stale: dict[int, bool]
 
@@ -583,7 +578,7 @@ def _remeasure(
 def _with_flags(base: _MeasuredCycle, cycle: GoalCycle, now: datetime) -> _CycleNumbers:
     """At risk and stale depend on today: worked out on every call (cheap)."""
     goals, measured, key_results = base.goals, base.measured, base.key_results
-    own, rolled, last_activity = base.own, base.rolled, base.last_activity
+    rolled, last_activity = base.rolled, base.last_activity
     elapsed = pm.elapsed_share(starts_on=cycle.starts_on, ends_on=cycle.ends_on, today=now.date())
     at_risk: dict[int, bool] = {}
     stale: dict[int, bool] = {}
@@ -598,7 +593,9 @@ def _with_flags(base: _MeasuredCycle, cycle: GoalCycle, now: datetime) -> _Cycle
             elapsed=elapsed,
             confidences=last_confidences(key_results, goal_id),
         )
-    return _CycleNumbers(goals, measured, key_results, own, rolled, last_activity, at_risk, stale)
+    return _CycleNumbers(
+        goals, measured, key_results, base.own, rolled, last_activity, at_risk, stale
+    )
 
 
 def _names(session: Session, person_ids: Iterable[int | None]) -> dict[int, str]:
