@@ -176,7 +176,6 @@ class _NumbersMemo:
 
 
 _NUMBERS_MEMO = _NumbersMemo()
-WROTE = snapshots.WROTE
 
 
 def clear_numbers_memo() -> None:

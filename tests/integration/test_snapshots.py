@@ -5,6 +5,7 @@ and a row that does not decode is computed again, never a crash."""
 
 from __future__ import annotations
 
+import json
 import threading
 import zlib
 from collections.abc import Iterator
@@ -59,6 +60,33 @@ def _stored(engine: Engine, key: str) -> ComputedSnapshot | None:
         return session.get(ComputedSnapshot, key)
 
 
+def _cycle_key(cycle_id: int) -> str:
+    return f"goals.cycle:{cycle_id}"
+
+
+def _stored_cycle(engine: Engine) -> tuple[int, _MeasuredCycle, ComputedSnapshot]:
+    """A cycle read once (so stored): its id, its numbers and the stored row."""
+    cycle_id, _, _ = _org(engine)
+    expected = _read(engine, cycle_id)
+    row = _stored(engine, _cycle_key(cycle_id))
+    assert row is not None
+    return cycle_id, expected, row
+
+
+def _tamper_and_read(engine: Engine, cycle_id: int, **values: Any) -> _MeasuredCycle:
+    """Change the stored row (dated long ago, so any rewrite replaces it),
+    then read the cycle as a process that starts."""
+    with Session(engine) as session:
+        session.execute(
+            update(ComputedSnapshot)
+            .where(ComputedSnapshot.key == _cycle_key(cycle_id))  # type: ignore[arg-type]
+            .values(computed_at=datetime(2000, 1, 1, tzinfo=UTC), **values)
+        )
+        session.commit()
+    queries.clear_numbers_memo()
+    return _read(engine, cycle_id)
+
+
 class _Measures:
     """Counts measurements from scratch (the path a stored snapshot saves)."""
 
@@ -109,7 +137,7 @@ def test_a_new_process_reads_the_stored_numbers_equal_to_a_fresh_measure(
     measures = _Measures(monkeypatch)
     first = _read(engine, cycle_id)
     assert measures.calls == 1
-    row = _stored(engine, f"goals.cycle:{cycle_id}")
+    row = _stored(engine, _cycle_key(cycle_id))
     assert row is not None
     queries.clear_numbers_memo()  # another process
     again = _read(engine, cycle_id)
@@ -231,12 +259,7 @@ def test_a_snapshot_that_does_not_decode_is_measured_again_and_replaced(
     committing_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = committing_engine
-    cycle_id, _, _ = _org(engine)
-    expected = _read(engine, cycle_id)
-    key = f"goals.cycle:{cycle_id}"
-    row = _stored(engine, key)
-    assert row is not None
-    stamp = row.stamp
+    cycle_id, expected, row = _stored_cycle(engine)
     broken = [
         b"not zlib at all",
         zlib.compress(b"{not json"),
@@ -246,18 +269,10 @@ def test_a_snapshot_that_does_not_decode_is_measured_again_and_replaced(
     ]
     measures = _Measures(monkeypatch)
     for payload in broken:
-        with Session(engine) as session:
-            session.execute(
-                update(ComputedSnapshot)
-                .where(ComputedSnapshot.key == key)  # type: ignore[arg-type]
-                .values(payload=payload, stamp=stamp, computed_at=datetime(2000, 1, 1, tzinfo=UTC))
-            )
-            session.commit()
-        queries.clear_numbers_memo()
         measures.calls = 0
-        assert _read(engine, cycle_id) == expected
+        assert _tamper_and_read(engine, cycle_id, payload=payload, stamp=row.stamp) == expected
         assert measures.calls == 1
-        replaced = _stored(engine, key)
+        replaced = _stored(engine, _cycle_key(cycle_id))
         assert replaced is not None
         assert replaced.payload != payload
 
@@ -266,28 +281,14 @@ def test_a_snapshot_of_other_code_or_dates_is_not_taken(
     committing_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = committing_engine
-    cycle_id, _, _ = _org(engine)
-    expected = _read(engine, cycle_id)
-    key = f"goals.cycle:{cycle_id}"
-    row = _stored(engine, key)
-    assert row is not None
-    import json
-
+    cycle_id, expected, row = _stored_cycle(engine)
     parts = json.loads(row.stamp)
     measures = _Measures(monkeypatch)
     for position, value in ((3, "another release"), (2, "2099-01-01"), (0, cycle_id + 1)):
         changed = list(parts)
         changed[position] = value
-        with Session(engine) as session:
-            session.execute(
-                update(ComputedSnapshot)
-                .where(ComputedSnapshot.key == key)  # type: ignore[arg-type]
-                .values(stamp=json.dumps(changed), computed_at=datetime(2000, 1, 1, tzinfo=UTC))
-            )
-            session.commit()
-        queries.clear_numbers_memo()
         measures.calls = 0
-        assert _read(engine, cycle_id) == expected
+        assert _tamper_and_read(engine, cycle_id, stamp=json.dumps(changed)) == expected
         assert measures.calls == 1, position
 
 
@@ -305,7 +306,7 @@ def test_a_session_that_has_written_neither_reads_nor_stores_numbers(
         session.rollback()
     snapshots.wait_for_writes()
     assert measures.calls == 1
-    assert _stored(engine, f"goals.cycle:{cycle_id}") is None
+    assert _stored(engine, _cycle_key(cycle_id)) is None
     assert len(numbers.goals) == len(_fresh(engine, cycle_id).goals) + 1
 
 
